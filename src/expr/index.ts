@@ -1,0 +1,5 @@
+/** expr: MIR relation and scalar expressions, the function registry, and scalar evaluation. */
+export * from './relation.ts';
+export * from './scalar.ts';
+export { evalScalar, evalPredicate, EvalError, divisionByZero, type EvalContext } from './eval.ts';
+export { registerFunc, lookupFunc, hasFunc, eager, type ScalarFunc } from './func.ts';

@@ -1,0 +1,249 @@
+/**
+ * PostgreSQL's text input and output formats for each scalar type (what psql shows, what COPY and
+ * the text wire format carry, what `'...'::type` parses). Output matches PostgreSQL with
+ * DateStyle=ISO, IntervalStyle=postgres, TimeZone=UTC, extra_float_digits=1.
+ */
+import { SqlError, SqlState } from '../util/index.ts';
+import { type Datum, Interval, Numeric, PgArray } from './datum.ts';
+import { type ScalarType, typeName } from './types.ts';
+
+const MICROS_PER_DAY = 86_400_000_000n;
+
+export function formatText(d: Datum, type: ScalarType): string | null {
+  if (d === null) return null;
+  switch (type.name) {
+    case 'bool': return d ? 't' : 'f';
+    case 'float4': case 'float8': return formatFloat(d as number);
+    case 'date': return formatDate(d as number);
+    case 'time': return formatTime(BigInt(d as number));
+    case 'timestamp': return formatTimestamp(d as bigint);
+    case 'timestamptz': return formatTimestamp(d as bigint) + '+00';
+    case 'interval': return formatInterval(d as Interval);
+    case 'bytea': return formatBytea(d as Uint8Array);
+    case 'array': return formatArray(d as PgArray, type.elem ?? { name: 'text' });
+    case 'record': return formatRecord(d as readonly Datum[], type);
+    default:
+      if (d instanceof Numeric) return d.toString();
+      return String(d);
+  }
+}
+
+export function formatFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  if (Object.is(x, -0)) return '-0';
+  const s = String(x);
+  // PostgreSQL writes exponents with at least two digits: 1e-07, 1e+21.
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+export function civilFromDays(days: number): [number, number, number] {
+  // Howard Hinnant's days-from-civil inverse.
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const y = yoe + era * 400;
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [m <= 2 ? y + 1 : y, m, d];
+}
+
+export function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const mp = m > 2 ? m - 3 : m + 9;
+  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+const pad = (n: number | bigint, w: number): string => String(n).padStart(w, '0');
+
+function formatYear(y: number): string {
+  return y <= 0 ? `${pad(1 - y, 4)}` : pad(y, 4);
+}
+
+export function formatDate(days: number): string {
+  const [y, m, d] = civilFromDays(days);
+  return `${formatYear(y)}-${pad(m, 2)}-${pad(d, 2)}${y <= 0 ? ' BC' : ''}`;
+}
+
+function fraction(micros: bigint): string {
+  if (micros === 0n) return '';
+  return ('.' + pad(micros, 6)).replace(/0+$/, '');
+}
+
+export function formatTime(micros: bigint): string {
+  const s = micros / 1_000_000n;
+  return `${pad(s / 3600n, 2)}:${pad((s / 60n) % 60n, 2)}:${pad(s % 60n, 2)}${fraction(micros % 1_000_000n)}`;
+}
+
+export function formatTimestamp(micros: bigint): string {
+  let days = micros / MICROS_PER_DAY;
+  let rem = micros % MICROS_PER_DAY;
+  if (rem < 0n) {
+    rem += MICROS_PER_DAY;
+    days -= 1n;
+  }
+  const [y, m, d] = civilFromDays(Number(days));
+  return `${formatYear(y)}-${pad(m, 2)}-${pad(d, 2)} ${formatTime(rem)}${y <= 0 ? ' BC' : ''}`;
+}
+
+export function formatInterval(iv: Interval): string {
+  const parts: string[] = [];
+  const years = Math.trunc(iv.months / 12);
+  const months = iv.months % 12;
+  const plural = (n: number, unit: string): string => `${n} ${unit}${Math.abs(n) === 1 ? '' : 's'}`;
+  if (years !== 0) parts.push(plural(years, 'year'));
+  if (months !== 0) parts.push(plural(months, 'mon'));
+  if (iv.days !== 0) parts.push(plural(iv.days, 'day'));
+  if (iv.micros !== 0n || parts.length === 0) {
+    const neg = iv.micros < 0n;
+    const abs = neg ? -iv.micros : iv.micros;
+    const anyNegBefore = iv.months < 0 || iv.days < 0;
+    const sign = neg ? '-' : anyNegBefore && parts.length > 0 ? '+' : '';
+    parts.push(sign + formatTime(abs));
+  }
+  return parts.join(' ');
+}
+
+export function formatBytea(b: Uint8Array): string {
+  let s = '\\x';
+  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  return s;
+}
+
+function quoteArrayElem(s: string): string {
+  if (s === '' || /[{},"\\\s]/.test(s) || s.toUpperCase() === 'NULL') return '"' + s.replace(/[\\"]/g, '\\$&') + '"';
+  return s;
+}
+
+export function formatArray(a: PgArray, elem: ScalarType): string {
+  if (a.dims.length === 0) return '{}';
+  const lengths = a.dims.map((d) => d.length);
+  let i = 0;
+  const rec = (dim: number): string => {
+    const items: string[] = [];
+    for (let k = 0; k < lengths[dim]!; k++) {
+      if (dim + 1 < lengths.length) items.push(rec(dim + 1));
+      else {
+        const t = formatText(a.elems[i++] ?? null, elem);
+        items.push(t === null ? 'NULL' : quoteArrayElem(t));
+      }
+    }
+    return '{' + items.join(',') + '}';
+  };
+  const bounds = a.dims.some((d) => d.lower !== 1) ? a.dims.map((d) => `[${d.lower}:${d.lower + d.length - 1}]`).join('') + '=' : '';
+  return bounds + rec(0);
+}
+
+function formatRecord(r: readonly Datum[], type: ScalarType): string {
+  const items = r.map((d, i) => {
+    const t = formatText(d, type.fields?.[i]?.type ?? { name: 'text' });
+    if (t === null) return '';
+    return t === '' || /[(),"\\\s]/.test(t) ? '"' + t.replace(/["\\]/g, (c) => c + c) + '"' : t;
+  });
+  return '(' + items.join(',') + ')';
+}
+
+function invalid(type: ScalarType, text: string): SqlError {
+  return new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type ${typeName(type)}: "${text}"`);
+}
+
+/** Parses PostgreSQL's text input format for `type`. Throws SqlError (22P02, 22003, 22007, 22008). */
+export function parseText(text: string, type: ScalarType): Datum {
+  switch (type.name) {
+    case 'bool': {
+      const s = text.trim().toLowerCase();
+      if (['t', 'true', 'y', 'yes', 'on', '1'].includes(s)) return true;
+      if (['f', 'false', 'n', 'no', 'off', '0'].includes(s)) return false;
+      throw invalid(type, text);
+    }
+    case 'int2': case 'int4': case 'oid': {
+      const s = text.trim();
+      if (!/^[+-]?\d+$/.test(s)) throw invalid(type, text);
+      const n = Number(s);
+      const [lo, hi] = type.name === 'int2' ? [-32768, 32767] : type.name === 'oid' ? [0, 4294967295] : [-2147483648, 2147483647];
+      if (n < lo || n > hi) throw new SqlError(SqlState.numericValueOutOfRange, `value "${text}" is out of range for type ${typeName(type)}`);
+      return n;
+    }
+    case 'int8': case 'mz_timestamp': {
+      const s = text.trim();
+      if (!/^[+-]?\d+$/.test(s)) throw invalid(type, text);
+      const n = BigInt(s);
+      if (n < -(2n ** 63n) || n > 2n ** 63n - 1n) throw new SqlError(SqlState.numericValueOutOfRange, `value "${text}" is out of range for type bigint`);
+      return n;
+    }
+    case 'float4': case 'float8': {
+      const s = text.trim().toLowerCase();
+      if (s === 'nan') return NaN;
+      if (s === 'infinity' || s === '+infinity' || s === 'inf') return Infinity;
+      if (s === '-infinity' || s === '-inf') return -Infinity;
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(s)) throw invalid(type, text);
+      const v = Number(s);
+      return type.name === 'float4' ? Math.fround(v) : v;
+    }
+    case 'numeric': {
+      const n = Numeric.fromString(text);
+      if (n === undefined) throw invalid(type, text);
+      return n;
+    }
+    case 'date': return parseDate(text, type);
+    case 'timestamp': case 'timestamptz': return parseTimestamp(text, type);
+    case 'bytea': {
+      if (text.startsWith('\\x')) {
+        const hex = text.slice(2);
+        if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw invalid(type, text);
+        return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+      }
+      return new TextEncoder().encode(text);
+    }
+    case 'uuid': {
+      const s = text.trim().toLowerCase().replace(/^\{|\}$/g, '').replace(/-/g, '');
+      if (!/^[0-9a-f]{32}$/.test(s)) throw invalid(type, text);
+      return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    }
+    case 'text': case 'varchar': case 'bpchar': case 'name': case 'unknown': case 'json': case 'jsonb':
+      return text;
+    default:
+      throw new SqlError(SqlState.featureNotSupported, `text input for type ${typeName(type)} not yet supported`);
+  }
+}
+
+function parseDate(text: string, type: ScalarType): number {
+  const m = /^\s*(\d{1,7})-(\d{1,2})-(\d{1,2})\s*$/.exec(text);
+  if (!m) throw invalid(type, text);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) throw new SqlError(SqlState.datetimeFieldOverflow, `date/time field value out of range: "${text}"`);
+  return daysFromCivil(y, mo, d);
+}
+
+function daysInMonth(y: number, m: number): number {
+  return [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+}
+
+function parseTimestamp(text: string, type: ScalarType): bigint {
+  const m = /^\s*(\d{1,7})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?\s*$/i.exec(text);
+  if (!m) throw invalid(type, text);
+  const days = parseDate(`${m[1]}-${m[2]}-${m[3]}`, type);
+  const h = Number(m[4] ?? 0);
+  const mi = Number(m[5] ?? 0);
+  const s = Number(m[6] ?? 0);
+  if (h > 24 || mi > 59 || s > 60) throw new SqlError(SqlState.datetimeFieldOverflow, `date/time field value out of range: "${text}"`);
+  const frac = m[7] === undefined ? 0n : BigInt(m[7].padEnd(6, '0'));
+  let micros = BigInt(days) * MICROS_PER_DAY + BigInt(h * 3600 + mi * 60 + s) * 1_000_000n + frac;
+  const tz = m[8];
+  if (tz !== undefined && type.name === 'timestamptz' && tz.toUpperCase() !== 'Z') {
+    const tm = /^([+-])(\d{1,2}):?(\d{2})?$/.exec(tz)!;
+    const offset = (Number(tm[2]) * 60 + Number(tm[3] ?? 0)) * (tm[1] === '-' ? -1 : 1);
+    micros -= BigInt(offset) * 60_000_000n;
+  }
+  return micros;
+}

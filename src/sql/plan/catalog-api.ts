@@ -1,0 +1,52 @@
+/**
+ * What planning needs to know about the catalog: name resolution and object shapes. The adapter's
+ * catalog implements it; planning never mutates it (planning is pure).
+ */
+import type { GlobalId, MirRelationExpr, MirScalarExpr } from '../../expr/index.ts';
+import type { RelationDesc } from '../../repr/index.ts';
+
+export type CatalogItemKind = 'table' | 'view' | 'materialized-view' | 'index' | 'source' | 'sink' | 'connection' | 'secret';
+
+/** A fully qualified name. */
+export interface QualifiedName {
+  readonly database: string;
+  readonly schema: string;
+  readonly item: string;
+}
+
+export interface CatalogItemInfo {
+  readonly id: GlobalId;
+  readonly name: QualifiedName;
+  readonly kind: CatalogItemKind;
+  /** Relations only. */
+  readonly desc?: RelationDesc;
+  /** Views and materialized views: the optimized plan of the defining query (views are inlined where used). */
+  readonly plan?: MirRelationExpr;
+  /** Tables: per-column DEFAULT expressions (null = no default, i.e. NULL). */
+  readonly defaults?: readonly (MirScalarExpr | null)[];
+  /** Indexes: the indexed relation and key expressions over its columns. */
+  readonly indexOn?: GlobalId;
+  readonly indexKeys?: readonly MirScalarExpr[];
+  readonly createSql: string;
+}
+
+export interface CatalogReader {
+  /** Resolves a possibly-partial name (1–3 parts) through the session's search path. */
+  resolveItem(parts: readonly string[], searchPath: readonly string[], database: string): CatalogItemInfo | undefined;
+  getItem(id: GlobalId): CatalogItemInfo | undefined;
+  /** Items that depend on `id` (directly). */
+  dependents(id: GlobalId): readonly GlobalId[];
+  schemaExists(database: string, schema: string): boolean;
+  databaseExists(database: string): boolean;
+  /** Indexes on a relation. */
+  indexesOn(id: GlobalId): readonly CatalogItemInfo[];
+}
+
+/** Session facts planning depends on. */
+export interface PlanContext {
+  readonly catalog: CatalogReader;
+  readonly database: string;
+  readonly searchPath: readonly string[];
+  /** Declared parameter types ($1..$n); 'unknown' where the client sent OID 0 and inference must decide. */
+  readonly paramTypes: readonly (import('../../repr/index.ts').ScalarType | undefined)[];
+}
