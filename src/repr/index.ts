@@ -4,3 +4,4 @@ export * from './datum.ts';
 export * from './row.ts';
 export * from './time.ts';
 export * from './text.ts';
+export * from './codec.ts';

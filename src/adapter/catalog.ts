@@ -1,0 +1,193 @@
+/**
+ * The catalog: databases, schemas and items (tables, views, materialized views, indexes, ...), with
+ * their ids, names, definitions and dependencies. The durable form is a persist shard of
+ * `[key, value-json]` rows; each DDL statement is one atomic append of its changes. On restart the
+ * durable entries are replayed and every item's `create_sql` is planned again, in id order.
+ */
+import type { GlobalId, MirRelationExpr, MirScalarExpr } from '../expr/index.ts';
+import type { RelationDesc } from '../repr/index.ts';
+import type { CatalogItemInfo, CatalogItemKind, CatalogReader, QualifiedName } from '../sql/index.ts';
+import { SqlError, SqlState } from '../util/index.ts';
+
+export interface CatalogItem extends CatalogItemInfo {
+  readonly oid: number;
+  /** The persist shard holding the item's data (tables and materialized views). */
+  readonly shardId?: string;
+  /** Global ids this item reads (after view inlining). */
+  readonly dependsOn: readonly GlobalId[];
+}
+
+export interface SchemaEntry {
+  readonly id: string;
+  readonly oid: number;
+  readonly database: string;
+  readonly name: string;
+}
+
+export interface DatabaseEntry {
+  readonly id: string;
+  readonly oid: number;
+  readonly name: string;
+}
+
+/** The durable record of one catalog object: everything else is derived by planning create_sql. */
+export type DurableEntry =
+  | { readonly type: 'database'; readonly id: string; readonly oid: number; readonly name: string }
+  | { readonly type: 'schema'; readonly id: string; readonly oid: number; readonly database: string; readonly name: string }
+  | { readonly type: 'item'; readonly id: GlobalId; readonly oid: number; readonly kind: CatalogItemKind; readonly name: QualifiedName; readonly createSql: string; readonly shardId?: string }
+  | { readonly type: 'idAlloc'; readonly nextId: number; readonly nextOid: number };
+
+export const SYSTEM_SCHEMAS = ['mz_catalog', 'pg_catalog', 'mz_internal', 'information_schema'];
+const FIRST_USER_OID = 20_000;
+
+export class Catalog implements CatalogReader {
+  readonly databases = new Map<string, DatabaseEntry>();
+  readonly schemas = new Map<string, SchemaEntry>();
+  readonly #items = new Map<GlobalId, CatalogItem>();
+  readonly #byName = new Map<string, GlobalId>();
+  readonly #dependents = new Map<GlobalId, Set<GlobalId>>();
+  nextId = 1;
+  nextOid = FIRST_USER_OID;
+
+  // --- CatalogReader ---------------------------------------------------------------------------
+
+  resolveItem(parts: readonly string[], searchPath: readonly string[], database: string): CatalogItem | undefined {
+    if (parts.length === 3) return this.#lookup(parts[0]!, parts[1]!, parts[2]!);
+    if (parts.length === 2) return this.#lookup(database, parts[0]!, parts[1]!);
+    if (parts.length !== 1) return undefined;
+    for (const schema of searchPath) {
+      const found = this.#lookup(database, schema, parts[0]!);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  getItem(id: GlobalId): CatalogItem | undefined {
+    return this.#items.get(id);
+  }
+
+  dependents(id: GlobalId): readonly GlobalId[] {
+    return [...(this.#dependents.get(id) ?? [])];
+  }
+
+  schemaExists(database: string, schema: string): boolean {
+    return this.schemas.has(`${database}.${schema}`) || SYSTEM_SCHEMAS.includes(schema);
+  }
+
+  databaseExists(database: string): boolean {
+    return this.databases.has(database);
+  }
+
+  indexesOn(id: GlobalId): readonly CatalogItem[] {
+    return [...this.#items.values()].filter((i) => i.kind === 'index' && i.indexOn === id);
+  }
+
+  // --- queries ---------------------------------------------------------------------------------
+
+  items(): CatalogItem[] {
+    return [...this.#items.values()];
+  }
+
+  itemsInSchema(database: string, schema: string): CatalogItem[] {
+    return this.items().filter((i) => i.name.database === database && i.name.schema === schema);
+  }
+
+  nameTaken(name: QualifiedName): CatalogItem | undefined {
+    return this.#lookup(name.database, name.schema, name.item);
+  }
+
+  /** All items that (transitively) depend on `ids`, dependents after their dependencies... reversed for dropping. */
+  transitiveDependents(ids: readonly GlobalId[]): GlobalId[] {
+    const seen = new Set<GlobalId>();
+    const order: GlobalId[] = [];
+    const visit = (id: GlobalId): void => {
+      if (seen.has(id)) return;
+      seen.add(id);
+      for (const d of this.#dependents.get(id) ?? []) visit(d);
+      order.push(id);
+    };
+    for (const id of ids) visit(id);
+    return order; // dependents come before what they depend on
+  }
+
+  // --- mutation (the coordinator persists the matching DurableEntry changes) -------------------
+
+  allocateId(): { id: GlobalId; oid: number } {
+    return { id: `u${this.nextId++}`, oid: this.nextOid++ };
+  }
+
+  allocateOid(): number {
+    return this.nextOid++;
+  }
+
+  addDatabase(d: DatabaseEntry): void {
+    this.databases.set(d.name, d);
+  }
+
+  addSchema(s: SchemaEntry): void {
+    this.schemas.set(`${s.database}.${s.name}`, s);
+  }
+
+  removeSchema(database: string, name: string): void {
+    this.schemas.delete(`${database}.${name}`);
+  }
+
+  removeDatabase(name: string): void {
+    this.databases.delete(name);
+  }
+
+  addItem(item: CatalogItem): void {
+    const key = nameKey(item.name);
+    if (this.#byName.has(key)) throw new SqlError(SqlState.duplicateTable, `${itemKindLabel(item.kind)} "${formatName(item.name)}" already exists`);
+    this.#items.set(item.id, item);
+    this.#byName.set(key, item.id);
+    for (const dep of item.dependsOn) {
+      let set = this.#dependents.get(dep);
+      if (set === undefined) this.#dependents.set(dep, (set = new Set()));
+      set.add(item.id);
+    }
+  }
+
+  removeItem(id: GlobalId): CatalogItem | undefined {
+    const item = this.#items.get(id);
+    if (item === undefined) return undefined;
+    this.#items.delete(id);
+    this.#byName.delete(nameKey(item.name));
+    for (const dep of item.dependsOn) this.#dependents.get(dep)?.delete(id);
+    this.#dependents.delete(id);
+    return item;
+  }
+
+  #lookup(database: string, schema: string, item: string): CatalogItem | undefined {
+    const id = this.#byName.get(`${database}\u0000${schema}\u0000${item}`);
+    return id === undefined ? undefined : this.#items.get(id);
+  }
+}
+
+function nameKey(n: QualifiedName): string {
+  return `${n.database}\u0000${n.schema}\u0000${n.item}`;
+}
+
+export function formatName(n: QualifiedName): string {
+  return `${n.database}.${n.schema}.${n.item}`;
+}
+
+export function itemKindLabel(kind: CatalogItemKind): string {
+  return kind === 'materialized-view' ? 'materialized view' : kind;
+}
+
+export function durableItem(item: CatalogItem): DurableEntry {
+  const base = { type: 'item' as const, id: item.id, oid: item.oid, kind: item.kind, name: item.name, createSql: item.createSql };
+  return item.shardId === undefined ? base : { ...base, shardId: item.shardId };
+}
+
+export function entryKey(e: DurableEntry): string {
+  switch (e.type) {
+    case 'database': return `database/${e.id}`;
+    case 'schema': return `schema/${e.id}`;
+    case 'item': return `item/${e.id}`;
+    case 'idAlloc': return 'idAlloc';
+  }
+}
+
+export type { RelationDesc, MirRelationExpr, MirScalarExpr };

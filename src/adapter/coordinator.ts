@@ -1,0 +1,426 @@
+/**
+ * The coordinator: owns all mutable adapter state (catalog, oracle, read holds, sessions) on the one
+ * event loop. It boots from persist (replaying the durable catalog and restarting dataflows), hands
+ * out sessions, and offers the sequencer the operations plans are made of: durable catalog changes,
+ * dataflow creation, reads at a chosen timestamp and table writes.
+ */
+import { ComputeController, type DataflowDescription, evaluateConstant } from '../compute/index.ts';
+import { type GlobalId, type MirRelationExpr, type RowSetFinishing, dependsOn } from '../expr/index.ts';
+import type { PersistClient, Shard } from '../persist/index.ts';
+import { type Diff, type Frontier, type Row, type Timestamp, type Update, compareFrontier, maxFrontier, minFrontier, rowKey, ts } from '../repr/index.ts';
+import { initParser, parseStatements, planStatement, type Plan, type PlanContext } from '../sql/index.ts';
+import { TableController } from '../storage/index.ts';
+import { optimize } from '../transform/index.ts';
+import { type Logger, SqlError, SqlState, silentLogger } from '../util/index.ts';
+import { Catalog, type CatalogItem, type DurableEntry, durableItem, entryKey } from './catalog.ts';
+import { TimestampOracle } from './oracle.ts';
+import { ReadHolds } from './read-holds.ts';
+import type { AdapterClient, Session, StartupParams } from './session-api.ts';
+import { SessionImpl } from './session.ts';
+import { type IsolationLevel, type TimestampDecision, determineTimestamp } from './timestamp-selection.ts';
+
+const CATALOG_SHARD = 'catalog';
+/** How much history every collection keeps beyond its read holds (Materialize's default RETAIN HISTORY is 1s). */
+const DEFAULT_RETAIN_MS = 1000;
+const COMPACTION_INTERVAL_MS = 1000;
+
+export interface CoordinatorConfig {
+  readonly persist: PersistClient;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+export class Coordinator implements AdapterClient {
+  readonly catalog = new Catalog();
+  readonly tables: TableController;
+  readonly compute: ComputeController;
+  readonly holds = new ReadHolds();
+  readonly logger: Logger;
+  oracle: TimestampOracle;
+  readonly #persist: PersistClient;
+  #catalogShard!: Shard;
+  /** The durable catalog entries as currently persisted, by key (to write exact retractions). */
+  readonly #durable = new Map<string, string>();
+  readonly #sessions = new Map<number, SessionImpl>();
+  readonly #mvShards = new Map<GlobalId, Shard>();
+  #nextConnectionId = 1;
+  #nextTransientId = 1;
+  /** Serializes every write (DDL and DML): one writer at a time keeps table appends ordered. */
+  #writeLock: Promise<void> = Promise.resolve();
+  #compactionTimer: NodeJS.Timeout | undefined;
+  readonly #now: () => number;
+
+  private constructor(config: CoordinatorConfig) {
+    this.#persist = config.persist;
+    this.logger = config.logger ?? silentLogger;
+    this.#now = config.now ?? Date.now;
+    this.tables = new TableController(config.persist);
+    this.compute = new ComputeController({ persist: config.persist, logger: this.logger.child({ layer: 'compute' }) });
+    this.oracle = new TimestampOracle(ts(0), this.#now);
+  }
+
+  static async open(config: CoordinatorConfig): Promise<Coordinator> {
+    await initParser();
+    const coord = new Coordinator(config);
+    await coord.#bootstrap();
+    return coord;
+  }
+
+  // --- boot ------------------------------------------------------------------------------------
+
+  async #bootstrap(): Promise<void> {
+    const started = Date.now();
+    this.#catalogShard = await this.#persist.open(CATALOG_SHARD);
+    const upper = this.#catalogShard.upper();
+    const entries: DurableEntry[] = [];
+    if (upper !== 'closed' && upper > 0) {
+      for (const [row, , diff] of await this.#catalogShard.snapshot(ts(upper - 1))) {
+        if (diff !== 1) throw new SqlError(SqlState.dataCorrupted, `catalog entry ${String(row[0])} has multiplicity ${diff}`);
+        this.#durable.set(row[0] as string, row[1] as string);
+        entries.push(JSON.parse(row[1] as string) as DurableEntry);
+      }
+    }
+    if (entries.length === 0) {
+      this.oracle = new TimestampOracle(ts(0), this.#now);
+      await this.#initializeFreshCatalog();
+    } else {
+      await this.#replay(entries);
+    }
+    const initial = Math.max(numericFrontier(this.#catalogShard.upper()), this.tables.maxUpper(), this.#mvMaxUpper()) ;
+    this.oracle = new TimestampOracle(ts(initial), this.#now);
+    await this.tables.advanceAll(ts(initial + 1));
+    await this.#startDataflows();
+    this.#compactionTimer = setInterval(() => void this.#compact().catch((e: unknown) => this.logger.warn({ err: e }, 'compaction failed')), COMPACTION_INTERVAL_MS);
+    this.#compactionTimer.unref();
+    this.logger.info({ items: this.catalog.items().length, ms: Date.now() - started }, 'catalog loaded');
+  }
+
+  async #initializeFreshCatalog(): Promise<void> {
+    const db = { type: 'database' as const, id: 'u1', oid: this.catalog.allocateOid(), name: 'materialize' };
+    const schema = { type: 'schema' as const, id: 'u3', oid: this.catalog.allocateOid(), database: 'materialize', name: 'public' };
+    this.catalog.addDatabase(db);
+    this.catalog.addSchema(schema);
+    await this.persistCatalog([db, schema], []);
+  }
+
+  async #replay(entries: DurableEntry[]): Promise<void> {
+    const items: Extract<DurableEntry, { type: 'item' }>[] = [];
+    for (const e of entries) {
+      switch (e.type) {
+        case 'database': this.catalog.addDatabase(e); break;
+        case 'schema': this.catalog.addSchema(e); break;
+        case 'idAlloc': this.catalog.nextId = e.nextId; this.catalog.nextOid = e.nextOid; break;
+        case 'item': items.push(e); break;
+      }
+    }
+    items.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+    for (const e of items) {
+      const plan = this.#planDurable(e);
+      const item = this.itemFromPlan(plan, e.id, e.oid, e.shardId);
+      this.catalog.addItem(item);
+      if (item.kind === 'table') await this.tables.openTable(item.id, item.shardId!);
+      if (item.kind === 'materialized-view') await this.openMvShard(item.id, item.shardId!);
+    }
+  }
+
+  #planDurable(e: Extract<DurableEntry, { type: 'item' }>): Plan {
+    const ctx: PlanContext = { catalog: this.catalog, database: e.name.database, searchPath: [e.name.schema], paramTypes: [] };
+    const [stmt] = parseStatements(e.createSql);
+    if (stmt === undefined) throw new SqlError(SqlState.dataCorrupted, `catalog entry ${e.id} has no statement`);
+    return planStatement(stmt, ctx);
+  }
+
+  /** Restarts the dataflows of materialized views and indexes after a restart. */
+  async #startDataflows(): Promise<void> {
+    for (const item of this.catalog.items()) {
+      if (item.kind === 'materialized-view') {
+        const upper = this.#mvShards.get(item.id)!.upper();
+        const inputsSince = this.#inputFrontiers(item.dependsOn).since;
+        const resumeAt = upper === 'closed' || upper === 0 ? 0 : upper - 1;
+        const asOf = ts(Math.max(numericFrontier(inputsSince), resumeAt));
+        this.logger.info({ id: item.id, name: item.name.item, asOf }, 'hydrating materialized view');
+        this.compute.send({ kind: 'CreateDataflow', dataflow: this.dataflowFor(item, asOf) });
+      } else if (item.kind === 'index') {
+        const asOf = ts(Math.max(numericFrontier(this.#inputFrontiers([item.indexOn!]).since), this.oracle.readTs()));
+        this.logger.info({ id: item.id, name: item.name.item, asOf }, 'hydrating index');
+        this.compute.send({ kind: 'CreateDataflow', dataflow: this.dataflowFor(item, asOf) });
+      }
+    }
+  }
+
+  #mvMaxUpper(): number {
+    let m = 0;
+    for (const shard of this.#mvShards.values()) m = Math.max(m, numericFrontier(shard.upper()));
+    return m;
+  }
+
+  /** Opens the shard of a materialized view (its since/upper are the view's frontiers). */
+  async openMvShard(id: GlobalId, shardId: string): Promise<Shard> {
+    const shard = await this.#persist.open(shardId);
+    this.#mvShards.set(id, shard);
+    return shard;
+  }
+
+  async dropMvShard(id: GlobalId): Promise<void> {
+    const shard = this.#mvShards.get(id);
+    this.#mvShards.delete(id);
+    await shard?.drop();
+  }
+
+  // --- sessions --------------------------------------------------------------------------------
+
+  startSession(params: StartupParams): Session {
+    const id = this.#nextConnectionId++;
+    const secret = (Math.random() * 0x7fffffff) | 0;
+    const session = new SessionImpl(this, id, secret, params);
+    this.#sessions.set(id, session);
+    return session;
+  }
+
+  cancelRequest(connectionId: number, secretKey: number): void {
+    const s = this.#sessions.get(connectionId);
+    if (s !== undefined && s.secretKey === secretKey) s.cancel();
+  }
+
+  sessionClosed(id: number): void {
+    this.#sessions.delete(id);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#compactionTimer) clearInterval(this.#compactionTimer);
+    for (const s of this.#sessions.values()) s.close();
+    await this.#writeLock;
+    await this.compute.shutdown?.();
+  }
+
+  // --- durable catalog -------------------------------------------------------------------------
+
+  /** Appends catalog changes atomically at a fresh write timestamp. Caller holds the write lock. */
+  async persistCatalog(add: readonly DurableEntry[], remove: readonly DurableEntry[]): Promise<Timestamp> {
+    const updates: [Row, Diff][] = [];
+    const alloc: DurableEntry = { type: 'idAlloc', nextId: this.catalog.nextId, nextOid: this.catalog.nextOid };
+    for (const e of [...remove, ...add, alloc]) {
+      const key = entryKey(e);
+      const old = this.#durable.get(key);
+      if (old !== undefined) updates.push([[key, old], -1]);
+    }
+    const next = new Map<string, string>();
+    for (const e of [...add, alloc]) next.set(entryKey(e), JSON.stringify(e));
+    for (const [key, value] of next) updates.push([[key, value], 1]);
+    const at = this.oracle.writeTs();
+    const upper = this.#catalogShard.upper();
+    if (upper === 'closed') throw new SqlError(SqlState.internalError, 'internal error: catalog shard closed');
+    const stamped: Update[] = consolidate(updates).map(([row, diff]) => [row, at, diff] as const);
+    const r = await this.#catalogShard.compareAndAppend(stamped, upper, ts(at + 1));
+    if (!r.ok) throw new SqlError(SqlState.internalError, 'internal error: the catalog was changed by another process (fenced)');
+    for (const e of remove) this.#durable.delete(entryKey(e));
+    for (const [key, value] of next) this.#durable.set(key, value);
+    this.oracle.applyWrite(at);
+    return at;
+  }
+
+  /** Runs `f` as the only writer. */
+  async withWriteLock<T>(f: () => Promise<T>): Promise<T> {
+    const prev = this.#writeLock;
+    let release!: () => void;
+    this.#writeLock = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      return await f();
+    } finally {
+      release();
+    }
+  }
+
+  // --- items and dataflows ---------------------------------------------------------------------
+
+  /** The catalog item a CREATE plan describes (no side effects). */
+  itemFromPlan(plan: Plan, id: GlobalId, oid: number, shardId?: string): CatalogItem {
+    switch (plan.kind) {
+      case 'createTable':
+        return { id, oid, name: plan.name, kind: 'table', desc: plan.desc, defaults: plan.defaults, createSql: plan.createSql, shardId: shardId ?? `table-${id}`, dependsOn: [] };
+      case 'createView':
+        return { id, oid, name: plan.name, kind: 'view', desc: plan.desc, plan: plan.plan, createSql: plan.createSql, dependsOn: [...dependsOn(plan.plan)] };
+      case 'createMaterializedView':
+        return { id, oid, name: plan.name, kind: 'materialized-view', desc: plan.desc, plan: plan.plan, createSql: plan.createSql, shardId: shardId ?? `mv-${id}`, dependsOn: [...dependsOn(plan.plan)] };
+      case 'createIndex': {
+        const on = this.catalog.getItem(plan.on);
+        return { id, oid, name: plan.name, kind: 'index', indexOn: plan.on, indexKeys: plan.keys, createSql: plan.createSql, dependsOn: [plan.on], ...(on?.desc ? { desc: on.desc } : {}) };
+      }
+      default:
+        throw new SqlError(SqlState.internalError, `internal error: ${plan.kind} does not create a catalog item`);
+    }
+  }
+
+  /** The dataflow that maintains a materialized view or an index, reading its inputs as of `asOf`. */
+  dataflowFor(item: CatalogItem, asOf: Timestamp): DataflowDescription {
+    if (item.kind === 'materialized-view') {
+      const plan = optimize(item.plan!);
+      return {
+        debugName: item.name.item,
+        sourceImports: this.#sourceImports(dependsOn(plan)),
+        indexImports: [],
+        objectsToBuild: [{ id: item.id, plan }],
+        indexExports: [],
+        sinkExports: [{ id: item.id, from: item.id, shardId: item.shardId! }],
+        asOf,
+      };
+    }
+    if (item.kind === 'index') {
+      const on = this.catalog.getItem(item.indexOn!)!;
+      const persisted = on.shardId !== undefined;
+      return {
+        debugName: item.name.item,
+        sourceImports: persisted ? this.#sourceImports([on.id]) : this.#sourceImports(dependsOn(on.plan!)),
+        indexImports: [],
+        objectsToBuild: persisted ? [] : [{ id: on.id, plan: optimize(on.plan!) }],
+        indexExports: [{ id: item.id, on: on.id, keys: item.indexKeys ?? [] }],
+        sinkExports: [],
+        asOf,
+      };
+    }
+    throw new SqlError(SqlState.internalError, `internal error: ${item.kind} has no dataflow`);
+  }
+
+  #sourceImports(ids: Iterable<GlobalId>): DataflowDescription['sourceImports'] {
+    const out: { id: GlobalId; shardId: string; types: readonly import('../repr/index.ts').ScalarType[] }[] = [];
+    for (const id of ids) {
+      const item = this.catalog.getItem(id);
+      if (item === undefined || item.shardId === undefined) throw new SqlError(SqlState.internalError, `internal error: ${id} is not a stored collection`);
+      out.push({ id, shardId: item.shardId, types: item.desc!.columns.map((c) => c.type) });
+    }
+    return out;
+  }
+
+  /** Since (greatest) and upper (least) over stored inputs. */
+  #inputFrontiers(ids: Iterable<GlobalId>): { since: Frontier; upper: Frontier } {
+    let since: Frontier = ts(0);
+    let upper: Frontier = 'closed';
+    for (const id of ids) {
+      const item = this.catalog.getItem(id);
+      if (item === undefined) continue;
+      let s: Frontier;
+      let u: Frontier;
+      if (item.kind === 'table') {
+        s = this.tables.since(id);
+        u = this.tables.upper(id);
+      } else if (item.kind === 'materialized-view') {
+        const shard = this.#mvShards.get(id);
+        s = shard?.since() ?? ts(0);
+        u = shard?.upper() ?? ts(0);
+      } else {
+        continue;
+      }
+      since = maxFrontier(since, s);
+      upper = minFrontier(upper, u);
+    }
+    return { since, upper };
+  }
+
+  transientId(): GlobalId {
+    return `t${this.#nextTransientId++}`;
+  }
+
+  // --- reads -----------------------------------------------------------------------------------
+
+  /** Chooses the timestamp for a read of `plan` (see timestamp-selection.ts). */
+  selectTimestamp(plan: MirRelationExpr, isolation: IsolationLevel, asOf?: { ts: number; atLeast: boolean }, pinned?: Timestamp): TimestampDecision {
+    const { since, upper } = this.#inputFrontiers(dependsOn(plan));
+    return determineTimestamp({
+      since, upper, isolation, oracleReadTs: this.oracle.readTs(),
+      ...(asOf === undefined ? {} : { asOf }),
+      ...(pinned === undefined ? {} : { pinned }),
+    });
+  }
+
+  /**
+   * Evaluates `plan` at time `at` and applies `finishing`. Constant plans are evaluated directly;
+   * others run as a transient dataflow (reading stored inputs as of `at`) whose index is peeked and dropped.
+   */
+  async runQuery(unoptimized: MirRelationExpr, finishing: RowSetFinishing, at: Timestamp | undefined, signal?: AbortSignal): Promise<Row[]> {
+    const plan = optimize(unoptimized);
+    const deps = dependsOn(plan);
+    if (deps.size === 0 || at === undefined) return evaluateConstant(plan, finishing);
+    await this.tables.advanceAll(ts(at + 1));
+    const hold = this.holds.acquire(at);
+    const viewId = this.transientId();
+    const indexId = `${viewId}-idx`;
+    try {
+      this.compute.send({
+        kind: 'CreateDataflow',
+        dataflow: {
+          debugName: `peek-${viewId}`,
+          sourceImports: this.#sourceImports(deps),
+          indexImports: [],
+          objectsToBuild: [{ id: viewId, plan }],
+          indexExports: [{ id: indexId, on: viewId, keys: [] }],
+          sinkExports: [],
+          asOf: at,
+        },
+      });
+      const peek = this.compute.peek(indexId, at, finishing);
+      return await abortable(peek, signal);
+    } finally {
+      this.compute.send({ kind: 'AllowCompaction', id: indexId, frontier: 'closed' });
+      this.holds.release(hold);
+    }
+  }
+
+  // --- writes ----------------------------------------------------------------------------------
+
+  /** Appends rows to one table at a fresh write timestamp; resolves once durable and visible to reads. */
+  async writeTable(id: GlobalId, updates: readonly (readonly [Row, Diff])[]): Promise<Timestamp> {
+    const at = this.oracle.writeTs();
+    await this.tables.append(id, updates, at);
+    this.oracle.applyWrite(at);
+    return at;
+  }
+
+  // --- compaction --------------------------------------------------------------------------------
+
+  async #compact(): Promise<void> {
+    const readTs = this.oracle.readTs();
+    let since = readTs - DEFAULT_RETAIN_MS;
+    const least = this.holds.least();
+    if (least !== undefined) since = Math.min(since, least);
+    if (since <= 0) return;
+    for (const id of this.tables.ids()) await this.tables.allowCompaction(id, ts(since));
+    for (const shard of this.#mvShards.values()) {
+      const current = shard.since();
+      if (current !== 'closed' && since > current && compareFrontier(shard.upper(), ts(since)) > 0) await shard.downgradeSince(ts(since));
+    }
+  }
+}
+
+function numericFrontier(f: Frontier): number {
+  return f === 'closed' ? 0 : f;
+}
+
+function consolidate(updates: readonly (readonly [Row, Diff])[]): [Row, Diff][] {
+  const byKey = new Map<string, [Row, Diff]>();
+  for (const [row, diff] of updates) {
+    const k = rowKey(row);
+    const e = byKey.get(k);
+    if (e) e[1] += diff;
+    else byKey.set(k, [row, diff]);
+  }
+  return [...byKey.values()].filter(([, d]) => d !== 0);
+}
+
+export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  if (signal.aborted) return Promise.reject(canceled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(canceled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}
+
+export function canceled(): SqlError {
+  return new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
+}
+

@@ -1,0 +1,381 @@
+/**
+ * The sequencer: carries out each Plan against the coordinator — DDL (durable catalog change plus
+ * storage/compute effects), reads at a chosen timestamp, table writes, transaction control and
+ * session variables. One function per plan kind, dispatched exhaustively.
+ */
+import { type GlobalId, type MirRelationExpr, type MirScalarExpr, type RowSetFinishing, arity, evalScalar, dependsOn } from '../expr/index.ts';
+import { type Column, type Diff, type Row, type Timestamp, T } from '../repr/index.ts';
+import type { Plan } from '../sql/index.ts';
+import { SqlError, SqlState, assertNever } from '../util/index.ts';
+import { type CatalogItem, durableItem, formatName, itemKindLabel } from './catalog.ts';
+import type { Coordinator } from './coordinator.ts';
+import { column, commandResult, rowsResult } from './rows.ts';
+import type { SessionImpl } from './session.ts';
+import type { ExecuteResult } from './session-api.ts';
+import { showColumns, showCreate, showObjects } from './show.ts';
+
+export interface SequenceEnv {
+  readonly coord: Coordinator;
+  readonly session: SessionImpl;
+  readonly signal: AbortSignal;
+}
+
+const DDL_KINDS = new Set<Plan['kind']>(['createSchema', 'createDatabase', 'createTable', 'createView', 'createMaterializedView', 'createIndex', 'dropObjects', 'dropSchema', 'dropDatabase']);
+
+export function isDdl(plan: Plan): boolean {
+  return DDL_KINDS.has(plan.kind);
+}
+
+/** Finishing that returns every column, unsorted beyond the canonical order. */
+function allColumns(plan: MirRelationExpr): RowSetFinishing {
+  return { order: [], offset: 0, project: Array.from({ length: arity(plan) }, (_, i) => i) };
+}
+
+export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: boolean } = {}): Promise<ExecuteResult> {
+  const { session } = env;
+  if (isDdl(plan) && !opts.atCommit && session.txn?.kind === 'explicit') {
+    // Materialize: a single DDL statement in a block runs at COMMIT; errors surface there.
+    if (session.txn.ops.kind !== 'none') throw new SqlError(SqlState.invalidTransactionState, 'this transaction can only execute a single statement');
+    session.txn.ops = { kind: 'ddl', plan };
+    return commandResult(ddlTag(plan));
+  }
+  switch (plan.kind) {
+    case 'createSchema': case 'createDatabase': case 'createTable': case 'createView': case 'createMaterializedView': case 'createIndex':
+    case 'dropObjects': case 'dropSchema': case 'dropDatabase':
+      return env.coord.withWriteLock(() => sequenceDdl(env, plan));
+    case 'noop':
+      if (plan.notice) session.notice(plan.notice);
+      return commandResult(plan.tag);
+    case 'insert': return sequenceInsert(env, plan);
+    case 'readThenWrite': return sequenceReadThenWrite(env, plan);
+    case 'select': return sequenceSelect(env, plan);
+    case 'setVariable': {
+      if (plan.local && session.txn?.kind !== 'explicit') session.notice('SET LOCAL can only be used in transaction blocks', 'WARNING', '25P01');
+      session.parameterChanged(session.vars.set(plan.name, plan.value));
+      return commandResult('SET');
+    }
+    case 'resetVariable': {
+      if (plan.name === 'all') for (const c of session.vars.resetAll()) session.parameterChanged(c);
+      else session.parameterChanged(session.vars.reset(plan.name));
+      return commandResult('RESET');
+    }
+    case 'showVariable': {
+      if (plan.name === 'all') {
+        return rowsResult([column('name', T.text), column('setting', T.text), column('description', T.text)], session.vars.all(), () => 'SHOW');
+      }
+      const name = session.vars.canonicalName(plan.name);
+      return rowsResult([column(name.toLowerCase(), T.text)], [[session.vars.get(plan.name)]], () => 'SHOW');
+    }
+    case 'startTransaction': {
+      if (session.txn?.kind === 'explicit') {
+        session.notice('there is already a transaction in progress', 'WARNING', '25001');
+      } else if (session.txn?.kind === 'implicit') {
+        session.txn.kind = 'explicit';
+      } else {
+        session.txn = { kind: 'explicit', statementCount: 1, failed: false, ops: { kind: 'none' } };
+      }
+      if (plan.isolation) session.parameterChanged(session.vars.set('transaction_isolation', plan.isolation));
+      return commandResult('BEGIN');
+    }
+    case 'commit': {
+      const txn = session.txn;
+      if (txn === undefined || txn.kind !== 'explicit') {
+        session.notice('there is no transaction in progress', 'WARNING', '25P01');
+        return commandResult('COMMIT');
+      }
+      session.txn = txn.statementCount > 1 ? { kind: 'implicit', statementCount: txn.statementCount, failed: false, ops: { kind: 'none' } } : undefined;
+      if (txn.failed) {
+        session.releaseOps(txn.ops);
+        return commandResult('ROLLBACK');
+      }
+      await session.commitOps(txn.ops);
+      return commandResult('COMMIT');
+    }
+    case 'rollback': {
+      const txn = session.txn;
+      if (txn === undefined || txn.kind !== 'explicit') {
+        session.notice('there is no transaction in progress', 'WARNING', '25P01');
+        return commandResult('ROLLBACK');
+      }
+      session.txn = txn.statementCount > 1 ? { kind: 'implicit', statementCount: txn.statementCount, failed: false, ops: { kind: 'none' } } : undefined;
+      session.releaseOps(txn.ops);
+      return commandResult('ROLLBACK');
+    }
+    case 'showObjects': return showObjects(env.coord, session, plan);
+    case 'showColumns': return showColumns(env.coord, plan);
+    case 'showCreate': return showCreate(env.coord, plan);
+    case 'constantRows': return rowsResult(plan.desc.columns, plan.rows, () => plan.tag);
+    case 'explainTimestamp': {
+      const decision = env.coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf);
+      if ('error' in decision) throw decision.error;
+      const lines = [`query timestamp: ${decision.ok}`, `oracle read timestamp: ${env.coord.oracle.readTs()}`, `can respond immediately: ${decision.respondImmediately}`, ...decision.reasons.map((r) => `reason: ${r}`)];
+      return rowsResult([column('Timestamp', T.text)], [[lines.join('\n')]]);
+    }
+    case 'emptyCommand': return commandResult(plan.tag);
+    default: return assertNever(plan, 'plan');
+  }
+}
+
+function ddlTag(plan: Plan): string {
+  switch (plan.kind) {
+    case 'createSchema': return 'CREATE SCHEMA';
+    case 'createDatabase': return 'CREATE DATABASE';
+    case 'createTable': return 'CREATE TABLE';
+    case 'createView': return 'CREATE VIEW';
+    case 'createMaterializedView': return 'CREATE MATERIALIZED VIEW';
+    case 'createIndex': return 'CREATE INDEX';
+    case 'dropObjects': return `DROP ${plan.objectType === 'materialized-view' ? 'MATERIALIZED VIEW' : plan.objectType.toUpperCase()}`;
+    case 'dropSchema': return 'DROP SCHEMA';
+    case 'dropDatabase': return 'DROP DATABASE';
+    default: return plan.kind.toUpperCase();
+  }
+}
+
+// --- DDL ----------------------------------------------------------------------------------------
+
+async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult> {
+  const { coord, session } = env;
+  const catalog = coord.catalog;
+  switch (plan.kind) {
+    case 'createDatabase': {
+      if (catalog.databaseExists(plan.name)) {
+        if (plan.ifNotExists) { session.notice(`database "${plan.name}" already exists, skipping`); return commandResult('CREATE DATABASE'); }
+        throw new SqlError(SqlState.duplicateObject, `database '${plan.name}' already exists`);
+      }
+      const db = { type: 'database' as const, id: `u${catalog.nextId++}`, oid: catalog.allocateOid(), name: plan.name };
+      const schema = { type: 'schema' as const, id: `u${catalog.nextId++}`, oid: catalog.allocateOid(), database: plan.name, name: 'public' };
+      await coord.persistCatalog([db, schema], []);
+      catalog.addDatabase(db);
+      catalog.addSchema(schema);
+      return commandResult('CREATE DATABASE');
+    }
+    case 'createSchema': {
+      if (catalog.schemaExists(plan.database, plan.schema)) {
+        if (plan.ifNotExists) { session.notice(`schema "${plan.schema}" already exists, skipping`); return commandResult('CREATE SCHEMA'); }
+        throw new SqlError(SqlState.duplicateSchema, `schema '${plan.schema}' already exists`);
+      }
+      if (!catalog.databaseExists(plan.database)) throw new SqlError(SqlState.undefinedObject, `unknown database '${plan.database}'`);
+      const schema = { type: 'schema' as const, id: `u${catalog.nextId++}`, oid: catalog.allocateOid(), database: plan.database, name: plan.schema };
+      await coord.persistCatalog([schema], []);
+      catalog.addSchema(schema);
+      return commandResult('CREATE SCHEMA');
+    }
+    case 'createTable': case 'createView': case 'createMaterializedView': case 'createIndex': {
+      const tag = ddlTag(plan);
+      if (!catalog.schemaExists(plan.name.database, plan.name.schema)) throw new SqlError(SqlState.undefinedSchema, `unknown schema '${plan.name.schema}'`);
+      const existing = catalog.nameTaken(plan.name);
+      if (existing !== undefined) {
+        const replace = (plan.kind === 'createView' || plan.kind === 'createMaterializedView') && plan.replace;
+        if (!replace) {
+          if (plan.ifNotExists) {
+            session.notice(`${itemKindLabel(existing.kind)} "${formatName(plan.name)}" already exists, skipping`);
+            return commandResult(tag);
+          }
+          throw new SqlError(SqlState.duplicateTable, `${itemKindLabel(existing.kind)} "${formatName(plan.name)}" already exists`);
+        }
+        if (existing.kind !== (plan.kind === 'createView' ? 'view' : 'materialized-view')) {
+          throw new SqlError(SqlState.wrongObjectType, `${formatName(plan.name)} is not a ${plan.kind === 'createView' ? 'view' : 'materialized view'}`);
+        }
+        if (plan.dependsOn.includes(existing.id)) {
+          throw new SqlError(SqlState.invalidParameterValue, `cannot replace view ${formatName(plan.name)}: depended upon by new ${formatName(plan.name)} definition`);
+        }
+        await dropItems(env, [existing.id], false);
+      }
+      const { id, oid } = catalog.allocateId();
+      const item = coord.itemFromPlan(plan, id, oid);
+      await coord.persistCatalog([durableItem(item)], []);
+      catalog.addItem(item);
+      if (item.kind === 'table') {
+        await coord.tables.openTable(item.id, item.shardId!);
+        await coord.tables.advanceAll((coord.oracle.readTs() + 1) as Timestamp);
+      } else if (item.kind === 'materialized-view' || item.kind === 'index') {
+        if (item.kind === 'materialized-view') await coord.openMvShard(item.id, item.shardId!);
+        const at = coord.oracle.readTs();
+        await coord.tables.advanceAll((at + 1) as Timestamp);
+        coord.compute.send({ kind: 'CreateDataflow', dataflow: coord.dataflowFor(item, at) });
+      }
+      return commandResult(tag);
+    }
+    case 'dropObjects': {
+      const dropped = await dropItems(env, plan.ids, plan.cascade);
+      void dropped;
+      return commandResult(ddlTag(plan));
+    }
+    case 'dropSchema': {
+      for (const name of plan.schemas) {
+        const key = `${plan.database}.${name}`;
+        const schema = catalog.schemas.get(key);
+        if (schema === undefined) throw new SqlError(SqlState.undefinedSchema, `unknown schema '${name}'`);
+        const items = catalog.itemsInSchema(plan.database, name);
+        if (items.length > 0 && !plan.cascade) {
+          throw new SqlError(SqlState.dependentObjectsStillExist, `schema '${plan.database}.${name}' cannot be dropped without CASCADE while it contains objects`);
+        }
+        await dropItems(env, items.map((i) => i.id), true);
+        await coord.persistCatalog([], [{ type: 'schema', ...schema }]);
+        catalog.removeSchema(plan.database, name);
+      }
+      return commandResult('DROP SCHEMA');
+    }
+    case 'dropDatabase': {
+      for (const name of plan.names) {
+        const db = catalog.databases.get(name);
+        if (db === undefined) throw new SqlError(SqlState.undefinedObject, `unknown database '${name}'`);
+        const schemas = [...catalog.schemas.values()].filter((s) => s.database === name);
+        const items = catalog.items().filter((i) => i.name.database === name);
+        if (items.length > 0 && !plan.cascade) {
+          throw new SqlError(SqlState.dependentObjectsStillExist, `database '${name}' cannot be dropped without CASCADE while it contains objects`);
+        }
+        await dropItems(env, items.map((i) => i.id), true);
+        await coord.persistCatalog([], [{ type: 'database', ...db }, ...schemas.map((s) => ({ type: 'schema' as const, ...s }))]);
+        for (const s of schemas) catalog.removeSchema(name, s.name);
+        catalog.removeDatabase(name);
+      }
+      return commandResult('DROP DATABASE');
+    }
+    default:
+      throw new SqlError(SqlState.internalError, `internal error: ${plan.kind} is not DDL`);
+  }
+}
+
+/** Drops items (and, with cascade, everything depending on them); without cascade, dependents are an error. */
+async function dropItems(env: SequenceEnv, ids: readonly GlobalId[], cascade: boolean): Promise<CatalogItem[]> {
+  const { coord } = env;
+  const catalog = coord.catalog;
+  const all = catalog.transitiveDependents(ids);
+  const requested = new Set(ids);
+  if (!cascade) {
+    for (const id of all) {
+      if (requested.has(id)) continue;
+      const dependent = catalog.getItem(id)!;
+      if (dependent.kind === 'index') continue; // indexes go with what they index, as in PostgreSQL and Materialize
+      const on = ids.map((i) => catalog.getItem(i)!).find((i) => catalog.transitiveDependents([i.id]).includes(id))!;
+      throw new SqlError(
+        SqlState.dependentObjectsStillExist,
+        `cannot drop ${itemKindLabel(on.kind)} "${formatName(on.name)}": still depended upon by ${itemKindLabel(dependent.kind)} "${formatName(dependent.name)}"`,
+        { hint: 'Use DROP ... CASCADE to drop the dependent objects too.' },
+      );
+    }
+  }
+  const items = all.map((id) => catalog.getItem(id)!).filter((i) => i !== undefined);
+  if (items.length === 0) return [];
+  await coord.persistCatalog([], items.map(durableItem));
+  for (const item of items) {
+    catalog.removeItem(item.id);
+    switch (item.kind) {
+      case 'table': await coord.tables.drop(item.id); break;
+      case 'materialized-view':
+        coord.compute.send({ kind: 'AllowCompaction', id: item.id, frontier: 'closed' });
+        await coord.dropMvShard(item.id);
+        break;
+      case 'index': coord.compute.send({ kind: 'AllowCompaction', id: item.id, frontier: 'closed' }); break;
+      default: break;
+    }
+  }
+  return items;
+}
+
+// --- reads ----------------------------------------------------------------------------------------
+
+async function sequenceSelect(env: SequenceEnv, plan: Extract<Plan, { kind: 'select' }>): Promise<ExecuteResult> {
+  const { coord, session } = env;
+  const constant = dependsOn(plan.plan).size === 0;
+  const txn = session.txn;
+  const inBlock = session.inTransactionBlock();
+  if (!constant && inBlock && txn?.ops.kind === 'write') {
+    throw new SqlError(SqlState.invalidTransactionState, 'transaction in write-only mode');
+  }
+  let at: Timestamp | undefined;
+  if (!constant) {
+    const pinned = inBlock && txn?.ops.kind === 'read' && plan.asOf === undefined ? txn.ops.ts : undefined;
+    const decision = coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf, pinned);
+    if ('error' in decision) throw decision.error;
+    at = decision.ok;
+    if (inBlock && txn !== undefined && txn.ops.kind === 'none' && plan.asOf === undefined) {
+      txn.ops = { kind: 'read', ts: at, hold: coord.holds.acquire(at) };
+    }
+  }
+  const rows = await coord.runQuery(plan.plan, plan.finishing, at, env.signal);
+  return rowsResult(plan.desc.columns, rows);
+}
+
+// --- writes ---------------------------------------------------------------------------------------
+
+function checkNotNull(item: CatalogItem, rows: readonly Row[]): void {
+  const cols = item.desc!.columns;
+  for (const row of rows) {
+    for (let i = 0; i < cols.length; i++) {
+      if (row[i] === null && !cols[i]!.nullable) {
+        throw new SqlError(SqlState.notNullViolation, `null value in column "${cols[i]!.name}" violates not-null constraint`);
+      }
+    }
+  }
+}
+
+function tableTarget(env: SequenceEnv, id: GlobalId): CatalogItem {
+  const item = env.coord.catalog.getItem(id);
+  if (item === undefined || item.kind !== 'table') throw new SqlError(SqlState.wrongObjectType, `cannot write to ${item ? formatName(item.name) : id}: not a table`);
+  return item;
+}
+
+function returning(plan: { returning?: { exprs: readonly MirScalarExpr[]; desc: { columns: readonly Column[] } } }, rows: readonly Row[], tag: (n: number) => string): ExecuteResult | undefined {
+  const r = plan.returning;
+  if (r === undefined) return undefined;
+  const out = rows.map((row) => r.exprs.map((e) => evalScalar(e, row)));
+  return rowsResult(r.desc.columns, out, () => tag(rows.length));
+}
+
+async function sequenceInsert(env: SequenceEnv, plan: Extract<Plan, { kind: 'insert' }>): Promise<ExecuteResult> {
+  const { coord, session } = env;
+  const item = tableTarget(env, plan.target);
+  const tag = (n: number): string => `INSERT 0 ${n}`;
+  const txn = session.txn;
+  if (session.inTransactionBlock() && txn !== undefined) {
+    if (txn.ops.kind === 'read') throw new SqlError(SqlState.invalidTransactionState, 'transaction in read-only mode');
+    if (txn.ops.kind === 'write' && txn.ops.table !== item.id) throw new SqlError(SqlState.invalidTransactionState, 'write transactions only support writes to a single table');
+    const rows = await evaluateRows(env, plan.values);
+    checkNotNull(item, rows);
+    if (txn.ops.kind !== 'write') txn.ops = { kind: 'write', table: item.id, updates: [] };
+    for (const r of rows) (txn.ops as { updates: [Row, Diff][] }).updates.push([r, 1]);
+    return returning(plan, rows, tag) ?? commandResult(tag(rows.length));
+  }
+  return coord.withWriteLock(async () => {
+    const rows = await evaluateRows(env, plan.values);
+    checkNotNull(item, rows);
+    if (rows.length > 0) await coord.writeTable(item.id, rows.map((r) => [r, 1] as const));
+    return returning(plan, rows, tag) ?? commandResult(tag(rows.length));
+  });
+}
+
+/** Rows of a plan evaluated at the latest completed write (writes are serialized by the caller). */
+async function evaluateRows(env: SequenceEnv, plan: MirRelationExpr): Promise<Row[]> {
+  const constant = dependsOn(plan).size === 0;
+  return env.coord.runQuery(plan, allColumns(plan), constant ? undefined : env.coord.oracle.readTs(), env.signal);
+}
+
+async function sequenceReadThenWrite(env: SequenceEnv, plan: Extract<Plan, { kind: 'readThenWrite' }>): Promise<ExecuteResult> {
+  const { coord, session } = env;
+  if (session.inTransactionBlock()) throw new SqlError(SqlState.activeSqlTransaction, `${plan.tag} cannot be run inside a transaction block`);
+  const item = tableTarget(env, plan.target);
+  const tag = (n: number): string => `${plan.tag} ${n}`;
+  return coord.withWriteLock(async () => {
+    const old = await env.coord.runQuery(plan.selection, allColumns(plan.selection), coord.oracle.readTs(), env.signal);
+    const updates: (readonly [Row, Diff])[] = [];
+    const changed: Row[] = [];
+    for (const row of old) {
+      updates.push([row, -1]);
+      if (plan.assignments !== undefined) {
+        const next = row.map((d, i) => {
+          const e = plan.assignments![i];
+          return e === undefined ? d : evalScalar(e, row);
+        });
+        changed.push(next);
+        updates.push([next, 1]);
+      } else {
+        changed.push(row);
+      }
+    }
+    if (plan.assignments !== undefined) checkNotNull(item, changed);
+    if (updates.length > 0) await coord.writeTable(item.id, updates);
+    return returning(plan, changed, tag) ?? commandResult(tag(old.length));
+  });
+}

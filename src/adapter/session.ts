@@ -1,0 +1,180 @@
+/**
+ * A client session: variables, the transaction state machine, and statement execution. Transactions
+ * follow Materialize's rules (reference/materialize-surface.md §3): a block is read-only (all reads at
+ * one timestamp) or insert-only into one table (committed atomically at one timestamp), or holds a
+ * single DDL statement applied at COMMIT; a multi-statement simple query is one implicit transaction.
+ */
+import type { GlobalId } from '../expr/index.ts';
+import type { Datum, Diff, Row, ScalarType, Timestamp } from '../repr/index.ts';
+import { type Plan, type PlanContext, type Statement, describeStatement, parseStatements, planStatement } from '../sql/index.ts';
+import { SqlError, SqlState, toSqlError } from '../util/index.ts';
+import type { Coordinator } from './coordinator.ts';
+import { commandResult } from './rows.ts';
+import { sequence, isDdl, type SequenceEnv } from './sequencer.ts';
+import type { ExecuteResult, Notice, ParsedStatement, Session, StartupParams, StatementDescription } from './session-api.ts';
+import { SessionVars } from './vars.ts';
+
+/** What the current transaction has done so far; decides what it may do next. */
+export type TxnOps =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'read'; readonly ts: Timestamp; readonly hold: number }
+  | { readonly kind: 'write'; readonly table: GlobalId; readonly updates: [Row, Diff][] }
+  | { readonly kind: 'ddl'; readonly plan: Plan };
+
+export interface Transaction {
+  /** implicit: one simple-query message (or extended batch) holding `statementCount` statements. */
+  kind: 'implicit' | 'explicit';
+  statementCount: number;
+  failed: boolean;
+  ops: TxnOps;
+}
+
+interface AdapterStatement extends ParsedStatement {
+  readonly stmt: Statement;
+}
+
+export class SessionImpl implements Session {
+  readonly connectionId: number;
+  readonly secretKey: number;
+  readonly vars: SessionVars;
+  onParameterStatus: ((name: string, value: string) => void) | undefined;
+  onNotice: ((notice: Notice) => void) | undefined;
+  txn: Transaction | undefined;
+  readonly #coord: Coordinator;
+  #running: AbortController | undefined;
+  #closed = false;
+
+  constructor(coord: Coordinator, connectionId: number, secretKey: number, params: StartupParams) {
+    this.#coord = coord;
+    this.connectionId = connectionId;
+    this.secretKey = secretKey;
+    this.vars = new SessionVars({ user: params.user, database: params.database, applicationName: params.applicationName ?? '' });
+    const options = params.other.get('options');
+    if (options) this.#applyStartupOptions(options);
+  }
+
+  /** libpq `options`: `--name=value` or `-c name=value` pairs. */
+  #applyStartupOptions(options: string): void {
+    const tokens = options.split(/\s+/).filter((t) => t.length > 0);
+    for (let i = 0; i < tokens.length; i++) {
+      let t = tokens[i]!;
+      if (t === '-c') t = tokens[++i] ?? '';
+      const m = /^(?:--|-c)?([A-Za-z_.]+)=(.*)$/.exec(t);
+      if (m) this.vars.set(m[1]!.replace(/-/g, '_'), m[2]!);
+    }
+  }
+
+  initialParameterStatus(): readonly (readonly [string, string])[] {
+    return this.vars.reported();
+  }
+
+  transactionStatus(): 'I' | 'T' | 'E' {
+    if (this.txn === undefined || this.txn.kind === 'implicit') return 'I';
+    return this.txn.failed ? 'E' : 'T';
+  }
+
+  planContext(paramTypes: readonly (ScalarType | undefined)[] = []): PlanContext {
+    return { catalog: this.#coord.catalog, database: this.vars.get('database'), searchPath: this.vars.searchPath(), paramTypes };
+  }
+
+  parse(sql: string): readonly ParsedStatement[] {
+    return parseStatements(sql).map((stmt): AdapterStatement => ({
+      sql: stmt.sql, paramCount: stmt.paramCount, tagHint: stmt.tag, empty: stmt.empty, stmt,
+    }));
+  }
+
+  describe(stmt: ParsedStatement, paramTypes: readonly (ScalarType | undefined)[]): StatementDescription {
+    return describeStatement((stmt as AdapterStatement).stmt, this.planContext(paramTypes));
+  }
+
+  async execute(parsed: ParsedStatement, params: readonly Datum[]): Promise<ExecuteResult> {
+    const { stmt } = parsed as AdapterStatement;
+    const txn = this.txn;
+    if (txn?.failed && stmt.tag !== 'COMMIT' && stmt.tag !== 'ROLLBACK') {
+      throw new SqlError(SqlState.inFailedSqlTransaction, 'current transaction is aborted, commands ignored until end of transaction block');
+    }
+    const controller = new AbortController();
+    this.#running = controller;
+    try {
+      const plan = planStatement(stmt, this.planContext(), params);
+      if (txn?.kind === 'explicit' && txn.ops.kind === 'ddl' && plan.kind !== 'commit' && plan.kind !== 'rollback') {
+        throw new SqlError(SqlState.invalidTransactionState, 'this transaction can only execute a single statement');
+      }
+      if (txn?.kind === 'implicit' && txn.statementCount > 1 && isDdl(plan)) {
+        throw new SqlError(SqlState.activeSqlTransaction, `${stmt.sql.trim()} cannot be run inside a transaction block`);
+      }
+      return await sequence(this.#env(controller.signal), plan);
+    } catch (err) {
+      if (this.txn?.kind === 'explicit') this.txn.failed = true;
+      throw toSqlError(err);
+    } finally {
+      if (this.#running === controller) this.#running = undefined;
+    }
+  }
+
+  #env(signal: AbortSignal): SequenceEnv {
+    return { coord: this.#coord, session: this, signal };
+  }
+
+  beginImplicit(statementCount: number): void {
+    if (this.txn === undefined) this.txn = { kind: 'implicit', statementCount, failed: false, ops: { kind: 'none' } };
+  }
+
+  async endImplicit(ok: boolean): Promise<void> {
+    const txn = this.txn;
+    if (txn === undefined || txn.kind !== 'implicit') return;
+    this.txn = undefined;
+    if (ok) await this.commitOps(txn.ops);
+    else this.releaseOps(txn.ops);
+  }
+
+  /** True when writes must be buffered until the transaction ends (explicit blocks, multi-statement queries). */
+  inTransactionBlock(): boolean {
+    return this.txn !== undefined && (this.txn.kind === 'explicit' || this.txn.statementCount > 1);
+  }
+
+  /** Applies what a transaction buffered. */
+  async commitOps(ops: TxnOps): Promise<void> {
+    switch (ops.kind) {
+      case 'none': return;
+      case 'read': this.#coord.holds.release(ops.hold); return;
+      case 'write': {
+        if (ops.updates.length === 0) return;
+        await this.#coord.withWriteLock(() => this.#coord.writeTable(ops.table, ops.updates));
+        return;
+      }
+      case 'ddl': {
+        const controller = new AbortController();
+        await sequence(this.#env(controller.signal), ops.plan, { atCommit: true });
+        return;
+      }
+    }
+  }
+
+  releaseOps(ops: TxnOps): void {
+    if (ops.kind === 'read') this.#coord.holds.release(ops.hold);
+  }
+
+  notice(message: string, severity: Notice['severity'] = 'NOTICE', code = '00000'): void {
+    this.onNotice?.({ severity, code, message });
+  }
+
+  parameterChanged(change: readonly [string, string] | undefined): void {
+    if (change) this.onParameterStatus?.(change[0], change[1]);
+  }
+
+  cancel(): void {
+    this.#running?.abort();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#running?.abort();
+    if (this.txn) this.releaseOps(this.txn.ops);
+    this.txn = undefined;
+    this.#coord.sessionClosed(this.connectionId);
+  }
+}
+
+export { commandResult };

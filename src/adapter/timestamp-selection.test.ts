@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ts } from '../repr/index.ts';
+import { TimestampOracle } from './oracle.ts';
+import { determineTimestamp } from './timestamp-selection.ts';
+
+describe('determineTimestamp', () => {
+  it('strict serializable reads at the oracle read timestamp even if inputs are not complete yet', () => {
+    const d = determineTimestamp({ since: ts(10), upper: ts(50), oracleReadTs: ts(100), isolation: 'strict serializable' });
+    expect(d).toMatchObject({ ok: 100, respondImmediately: false });
+  });
+
+  it('serializable reads at the largest complete time when that is later than since', () => {
+    const d = determineTimestamp({ since: ts(10), upper: ts(50), oracleReadTs: ts(100), isolation: 'serializable' });
+    expect(d).toMatchObject({ ok: 49, respondImmediately: true });
+  });
+
+  it('never reads before since', () => {
+    const d = determineTimestamp({ since: ts(200), upper: ts(300), oracleReadTs: ts(100), isolation: 'strict serializable' });
+    expect(d).toMatchObject({ ok: 200 });
+  });
+
+  it('AS OF a compacted time is an error naming the time', () => {
+    const d = determineTimestamp({ since: ts(200), upper: ts(300), isolation: 'strict serializable', asOf: { ts: 5, atLeast: false } });
+    expect('error' in d && d.error.message).toBe('Timestamp (5) is not valid for all inputs: [200]');
+  });
+
+  it('AS OF AT LEAST picks the later of the request and the oracle', () => {
+    const d = determineTimestamp({ since: ts(0), upper: ts(300), oracleReadTs: ts(100), isolation: 'strict serializable', asOf: { ts: 150, atLeast: true } });
+    expect(d).toMatchObject({ ok: 150 });
+  });
+
+  it('a pinned transaction timestamp wins and the reasons say so', () => {
+    const d = determineTimestamp({ since: ts(0), upper: ts(300), oracleReadTs: ts(250), isolation: 'strict serializable', pinned: ts(120) });
+    expect(d).toMatchObject({ ok: 120 });
+    expect('reasons' in d && d.reasons.join()).toContain('already reads at 120');
+  });
+});
+
+describe('TimestampOracle', () => {
+  it('hands out strictly increasing write timestamps even when the clock stands still or goes back', () => {
+    let now = 1000;
+    const oracle = new TimestampOracle(ts(5000), () => now);
+    const a = oracle.writeTs();
+    now = 10;
+    const b = oracle.writeTs();
+    expect(a).toBe(5001);
+    expect(b).toBe(5002);
+  });
+
+  it('follows the wall clock when it is ahead', () => {
+    const oracle = new TimestampOracle(ts(0), () => 123456);
+    expect(oracle.writeTs()).toBe(123456);
+  });
+
+  it('the read timestamp only advances when a write is applied', () => {
+    const oracle = new TimestampOracle(ts(0), () => 100);
+    const w = oracle.writeTs();
+    expect(oracle.readTs()).toBe(0);
+    oracle.applyWrite(w);
+    expect(oracle.readTs()).toBe(100);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * parseStatements: splits a query string on top-level `;` using PostgreSQL's lexer, routes each
+ * statement by its leading keywords to the Materialize-statement parser or to libpg-query, and
+ * reports syntax errors with PostgreSQL's messages and positions in the whole string.
+ */
+import { loadModule } from 'libpg-query';
+import { SqlError, SqlState } from '../../util/index.ts';
+import type { PgNode, Statement, StatementAst } from './ast.ts';
+import { Cursor } from './cursor.ts';
+import {
+  isMzExplain, isMzShow, parseCopySubscribe, parseCreateIndex, parseCreateMaterializedView, parseCreateOther,
+  parseDeclare, parseExplain, parseFetch, parseShow, parseSubscribe, splitAsOf,
+} from './mz.ts';
+import { pgParse, scan, type Tok } from './tokens.ts';
+
+let loaded: Promise<void> | undefined;
+
+/** Loads libpg-query's WASM module; call once (and await) before parsing. */
+export function initParser(): Promise<void> {
+  loaded ??= loadModule();
+  return loaded;
+}
+
+/** Parses every statement of `sql`. Empty statements (`;;`, comments only) are dropped. */
+export function parseStatements(sql: string): Statement[] {
+  const toks = scan(sql, 0);
+  const out: Statement[] = [];
+  let from = 0;
+  for (let j = 0; j <= toks.length; j++) {
+    const t = toks[j];
+    if (t !== undefined && !(t.text === ';' && t.name === 'ASCII_59')) continue;
+    if (j > from) {
+      const start = toks[from]!.start;
+      const end = t === undefined ? sql.length : t.start;
+      const text = sql.slice(start, end).trimEnd();
+      const local = toks.slice(from, j).map((x) => ({ ...x, start: x.start - start, end: x.end - start }));
+      out.push(buildStatement(text, start, local));
+    }
+    from = j + 1;
+  }
+  return out;
+}
+
+/** Parses exactly one statement (e.g. a prepared statement's text); empty text gives undefined. */
+export function parseOne(sql: string): Statement | undefined {
+  const stmts = parseStatements(sql);
+  if (stmts.length > 1) {
+    throw new SqlError(SqlState.syntaxError, 'cannot insert multiple commands into a prepared statement');
+  }
+  return stmts[0];
+}
+
+function buildStatement(text: string, base: number, toks: readonly Tok[]): Statement {
+  const ast = route(new Cursor(text, base, toks));
+  let paramCount = 0;
+  for (const t of toks) if (t.name === 'PARAM') paramCount = Math.max(paramCount, Number(t.text.slice(1)));
+  return { sql: text, offset: base, paramCount, tagHint: tagOf(ast), ast };
+}
+
+const sub = (c: Cursor, from: number): Statement => {
+  const first = c.toks[from]!;
+  const local = c.toks.slice(from).map((x) => ({ ...x, start: x.start - first.start, end: x.end - first.start }));
+  return buildStatement(c.sql.slice(first.start), c.base + first.start, local);
+};
+
+function route(c: Cursor): StatementAst {
+  if (c.isKw('SUBSCRIBE')) return parseSubscribe(c);
+  if (isMzShow(c)) return parseShow(c);
+  if (c.isKw('CREATE')) {
+    const k = c.isKws('CREATE', 'OR', 'REPLACE') ? 3 : 1;
+    if (c.isKw('MATERIALIZED', k) && c.isKw('VIEW', k + 1)) return parseCreateMaterializedView(c);
+    if (c.isKw('INDEX', 1) || c.isKws('CREATE', 'DEFAULT', 'INDEX')) return parseCreateIndex(c);
+    if (['SOURCE', 'SINK', 'CONNECTION', 'SECRET', 'CLUSTER'].some((w) => c.isKw(w, 1))) return parseCreateOther(c);
+  }
+  if (c.isKw('FETCH')) return parseFetch(c);
+  if (c.isKw('DECLARE')) return parseDeclare(c, sub);
+  if (isMzExplain(c)) return parseExplain(c, sub);
+  if (c.isKw('COPY') && c.isPunct('(', 1) && c.isKw('SUBSCRIBE', 2)) return parseCopySubscribe(c);
+  return pgStatement(c);
+}
+
+function pgStatement(c: Cursor): StatementAst {
+  let nodes: PgNode[];
+  try {
+    nodes = pgParse(c.sql, c.base);
+  } catch (err) {
+    const split = splitAsOf(c);
+    if (split !== undefined) return { kind: 'pg', node: split.query, asOf: split.asOf };
+    throw err;
+  }
+  const node = nodes[0];
+  if (node === undefined || nodes.length !== 1) throw c.error();
+  return { kind: 'pg', node };
+}
+
+const PG_TAGS: Record<string, string> = {
+  SelectStmt: 'SELECT', InsertStmt: 'INSERT', UpdateStmt: 'UPDATE', DeleteStmt: 'DELETE', CreateStmt: 'CREATE TABLE',
+  ViewStmt: 'CREATE VIEW', IndexStmt: 'CREATE INDEX', CreateSchemaStmt: 'CREATE SCHEMA', CreatedbStmt: 'CREATE DATABASE',
+  DropdbStmt: 'DROP DATABASE', VariableShowStmt: 'SHOW', DiscardStmt: 'DISCARD ALL', ExplainStmt: 'EXPLAIN', CopyStmt: 'COPY',
+  ClosePortalStmt: 'CLOSE CURSOR', FetchStmt: 'FETCH', PrepareStmt: 'PREPARE', ExecuteStmt: 'EXECUTE', DeallocateStmt: 'DEALLOCATE',
+  CreateTableAsStmt: 'SELECT', RenameStmt: 'ALTER', AlterTableStmt: 'ALTER TABLE', CommentStmt: 'COMMENT',
+};
+
+const DROP_TAGS: Record<string, string> = {
+  OBJECT_TABLE: 'DROP TABLE', OBJECT_VIEW: 'DROP VIEW', OBJECT_MATVIEW: 'DROP MATERIALIZED VIEW', OBJECT_INDEX: 'DROP INDEX',
+  OBJECT_SCHEMA: 'DROP SCHEMA', OBJECT_TYPE: 'DROP TYPE', OBJECT_ROLE: 'DROP ROLE',
+};
+
+/** The command tag class of a statement. */
+export function tagOf(ast: StatementAst): string {
+  switch (ast.kind) {
+    case 'pg': {
+      const n = ast.node;
+      if ('DropStmt' in n) return DROP_TAGS[n.DropStmt.removeType ?? ''] ?? 'DROP';
+      if ('VariableSetStmt' in n) return n.VariableSetStmt.kind === 'VAR_RESET' || n.VariableSetStmt.kind === 'VAR_RESET_ALL' ? 'RESET' : 'SET';
+      if ('TransactionStmt' in n) {
+        switch (n.TransactionStmt.kind) {
+          case 'TRANS_STMT_BEGIN': return 'BEGIN';
+          case 'TRANS_STMT_START': return 'START TRANSACTION';
+          case 'TRANS_STMT_COMMIT': return 'COMMIT';
+          case 'TRANS_STMT_ROLLBACK': return 'ROLLBACK';
+          default: return 'TRANSACTION';
+        }
+      }
+      return PG_TAGS[Object.keys(n)[0] ?? ''] ?? (Object.keys(n)[0] ?? 'UNKNOWN');
+    }
+    case 'subscribe': return 'SUBSCRIBE';
+    case 'show': case 'showColumns': case 'showCreate': return 'SHOW';
+    case 'createMaterializedView': return 'CREATE MATERIALIZED VIEW';
+    case 'createIndex': return 'CREATE INDEX';
+    case 'createOther': return `CREATE ${ast.objectType.toUpperCase()}`;
+    case 'fetch': return 'FETCH';
+    case 'declare': return 'DECLARE CURSOR';
+    case 'explainPlan': case 'explainTimestamp': return 'EXPLAIN';
+    case 'copySubscribe': return 'COPY';
+  }
+}

@@ -1,0 +1,2 @@
+/** storage: tables now; sources (postgres, kafka, load generators), sinks and reclocking later. */
+export { TableController } from './tables.ts';

@@ -1,0 +1,3 @@
+/** transform: the MIR optimizer (one rule per file, one ordered list). */
+export { optimize, RULES, type OptimizeOptions } from './optimizer.ts';
+export type { TransformRule } from './rule.ts';
