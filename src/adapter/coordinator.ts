@@ -4,7 +4,8 @@
  * out sessions, and offers the sequencer the operations plans are made of: durable catalog changes,
  * dataflow creation, reads at a chosen timestamp and table writes.
  */
-import { ComputeController, type DataflowDescription, evaluateConstant } from '../compute/index.ts';
+import { ComputeController, type DataflowDescription, applyFinishing, evaluateMir, expandCounts } from '../compute/index.ts';
+import { errorFromRow } from '../dataflow/index.ts';
 import { type GlobalId, type MirRelationExpr, type RowSetFinishing, dependsOn } from '../expr/index.ts';
 import type { PersistClient, Shard } from '../persist/index.ts';
 import { type Diff, type Frontier, type Row, type Timestamp, type Update, compareFrontier, maxFrontier, minFrontier, rowKey, ts } from '../repr/index.ts';
@@ -190,7 +191,6 @@ export class Coordinator implements AdapterClient {
     if (this.#compactionTimer) clearInterval(this.#compactionTimer);
     for (const s of this.#sessions.values()) s.close();
     await this.#writeLock;
-    await this.compute.shutdown?.();
   }
 
   // --- durable catalog -------------------------------------------------------------------------
@@ -390,6 +390,14 @@ export class Coordinator implements AdapterClient {
       if (current !== 'closed' && since > current && compareFrontier(shard.upper(), ts(since)) > 0) await shard.downgradeSince(ts(since));
     }
   }
+}
+
+/** Evaluates a plan that reads no collections; an evaluation error is raised as the statement's error. */
+function evaluateConstant(plan: MirRelationExpr, finishing: RowSetFinishing): Row[] {
+  const { oks, errs } = evaluateMir(plan, { collections: new Map() });
+  const first = errs[0];
+  if (first !== undefined) throw errorFromRow(first[0]);
+  return applyFinishing(expandCounts(oks), finishing);
 }
 
 function numericFrontier(f: Frontier): number {

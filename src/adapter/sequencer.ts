@@ -4,7 +4,7 @@
  * session variables. One function per plan kind, dispatched exhaustively.
  */
 import { type GlobalId, type MirRelationExpr, type MirScalarExpr, type RowSetFinishing, arity, evalScalar, dependsOn } from '../expr/index.ts';
-import { type Column, type Diff, type Row, type Timestamp, T } from '../repr/index.ts';
+import { type Column, type Diff, type Row, type Timestamp, T, parseText } from '../repr/index.ts';
 import type { Plan } from '../sql/index.ts';
 import { SqlError, SqlState, assertNever } from '../util/index.ts';
 import { type CatalogItem, durableItem, formatName, itemKindLabel } from './catalog.ts';
@@ -112,6 +112,21 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       return rowsResult([column('Timestamp', T.text)], [[lines.join('\n')]]);
     }
     case 'emptyCommand': return commandResult(plan.tag);
+    case 'subscribe': throw new SqlError(SqlState.featureNotSupported, 'SUBSCRIBE not yet supported');
+    case 'declareCursor': return declareCursor(env, plan);
+    case 'fetch': return fetchCursor(env, plan);
+    case 'closeCursor': {
+      if (plan.name === 'all') session.cursors.clear();
+      else if (!session.cursors.delete(plan.name)) throw new SqlError(SqlState.invalidCursorName, `cursor "${plan.name}" does not exist`);
+      return commandResult(plan.name === 'all' ? 'CLOSE CURSOR ALL' : 'CLOSE CURSOR');
+    }
+    case 'copyTo': {
+      if (plan.plan.kind !== 'select') throw new SqlError(SqlState.featureNotSupported, `COPY (${plan.plan.kind.toUpperCase()}) TO STDOUT not yet supported`);
+      const result = await sequenceSelect(env, plan.plan);
+      if (result.kind !== 'rows') throw new SqlError(SqlState.internalError, 'internal error: SELECT returned no rows');
+      return { kind: 'copyOut', columns: result.columns, rows: result.rows, tag: (n) => `COPY ${n}` };
+    }
+    case 'copyFrom': return copyFrom(env, plan);
     default: return assertNever(plan, 'plan');
   }
 }
@@ -296,6 +311,94 @@ async function sequenceSelect(env: SequenceEnv, plan: Extract<Plan, { kind: 'sel
   }
   const rows = await coord.runQuery(plan.plan, plan.finishing, at, env.signal);
   return rowsResult(plan.desc.columns, rows);
+}
+
+// --- cursors --------------------------------------------------------------------------------------
+
+async function declareCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'declareCursor' }>): Promise<ExecuteResult> {
+  const { session } = env;
+  if (session.txn?.kind !== 'explicit') throw new SqlError(SqlState.noActiveSqlTransaction, 'DECLARE CURSOR can only be used in transaction blocks');
+  if (session.cursors.has(plan.name)) throw new SqlError(SqlState.duplicateCursor, `cursor "${plan.name}" already exists`);
+  if (plan.plan.kind !== 'select') throw new SqlError(SqlState.featureNotSupported, `DECLARE CURSOR FOR ${plan.plan.kind.toUpperCase()} not yet supported`);
+  const result = await sequenceSelect(env, plan.plan);
+  if (result.kind !== 'rows') throw new SqlError(SqlState.internalError, 'internal error: SELECT returned no rows');
+  session.cursors.set(plan.name, { columns: result.columns, rows: result.rows });
+  return commandResult('DECLARE CURSOR');
+}
+
+async function fetchCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'fetch' }>): Promise<ExecuteResult> {
+  const cursor = env.session.cursors.get(plan.cursor);
+  if (cursor === undefined) throw new SqlError(SqlState.invalidCursorName, `cursor "${plan.cursor}" does not exist`);
+  const { rows } = await cursor.rows.next(plan.count === 'all' ? 0 : plan.count);
+  return rowsResult(cursor.columns, rows, (n) => `FETCH ${n}`);
+}
+
+// --- COPY FROM STDIN ---------------------------------------------------------------------------------
+
+function copyFrom(env: SequenceEnv, plan: Extract<Plan, { kind: 'copyFrom' }>): ExecuteResult {
+  const item = tableTarget(env, plan.target);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const chunks: Uint8Array[] = [];
+  let aborted = false;
+  const columns = plan.desc.columns;
+  return {
+    kind: 'copyIn',
+    columns: plan.columns.map((i) => columns[i]!),
+    write(chunk) {
+      if (!aborted) chunks.push(chunk);
+    },
+    abort() {
+      aborted = true;
+      chunks.length = 0;
+    },
+    async finish() {
+      let text: string;
+      try {
+        text = decoder.decode(Buffer.concat(chunks));
+      } catch {
+        throw new SqlError(SqlState.invalidTextRepresentation, 'invalid byte sequence for encoding "UTF8"');
+      }
+      const lines = text.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      const rows: Row[] = [];
+      lines.forEach((line, lineNo) => {
+        if (line === '\\.') return;
+        const fields = line.split('\t');
+        if (fields.length !== plan.columns.length) {
+          throw new SqlError(SqlState.invalidTextRepresentation, fields.length < plan.columns.length ? 'missing data for column' : 'extra data after last expected column', { detail: `COPY line ${lineNo + 1}` });
+        }
+        const row = columns.map((_, i) => {
+          const d = plan.defaults[i];
+          return d ? evalScalar(d, []) : null;
+        });
+        plan.columns.forEach((target, j) => {
+          const raw = fields[j]!;
+          row[target] = raw === '\\N' ? null : parseText(unescapeCopy(raw), columns[target]!.type);
+        });
+        rows.push(row);
+      });
+      checkNotNull(item, rows);
+      await env.coord.withWriteLock(() => env.coord.writeTable(item.id, rows.map((r) => [r, 1] as const)));
+      return `COPY ${rows.length}`;
+    },
+  };
+}
+
+/** Undoes COPY text-format escapes (\t, \n, \\, octal and hex). */
+function unescapeCopy(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_, e: string) => {
+    switch (e[0]) {
+      case 'b': return '\b';
+      case 'f': return '\f';
+      case 'n': return '\n';
+      case 'r': return '\r';
+      case 't': return '\t';
+      case 'v': return '\v';
+      case 'x': return String.fromCharCode(parseInt(e.slice(1), 16));
+      default: return /[0-7]/.test(e[0]!) ? String.fromCharCode(parseInt(e, 8)) : e;
+    }
+  });
 }
 
 // --- writes ---------------------------------------------------------------------------------------

@@ -5,13 +5,13 @@
  * single DDL statement applied at COMMIT; a multi-statement simple query is one implicit transaction.
  */
 import type { GlobalId } from '../expr/index.ts';
-import type { Datum, Diff, Row, ScalarType, Timestamp } from '../repr/index.ts';
+import type { Column, Datum, Diff, Row, ScalarType, Timestamp } from '../repr/index.ts';
 import { type Plan, type PlanContext, type Statement, describeStatement, parseStatements, planStatement } from '../sql/index.ts';
 import { SqlError, SqlState, toSqlError } from '../util/index.ts';
 import type { Coordinator } from './coordinator.ts';
 import { commandResult } from './rows.ts';
 import { sequence, isDdl, type SequenceEnv } from './sequencer.ts';
-import type { ExecuteResult, Notice, ParsedStatement, Session, StartupParams, StatementDescription } from './session-api.ts';
+import type { ExecuteResult, Notice, ParsedStatement, RowStream, Session, StartupParams, StatementDescription } from './session-api.ts';
 import { SessionVars } from './vars.ts';
 
 /** What the current transaction has done so far; decides what it may do next. */
@@ -30,8 +30,11 @@ export interface Transaction {
 }
 
 interface AdapterStatement extends ParsedStatement {
-  readonly stmt: Statement;
+  /** Undefined for an empty query string (pgwire answers EmptyQueryResponse without executing). */
+  readonly stmt: Statement | undefined;
 }
+
+const EMPTY_STATEMENT: AdapterStatement = { sql: '', paramCount: 0, tagHint: '', empty: true, stmt: undefined };
 
 export class SessionImpl implements Session {
   readonly connectionId: number;
@@ -40,6 +43,8 @@ export class SessionImpl implements Session {
   onParameterStatus: ((name: string, value: string) => void) | undefined;
   onNotice: ((notice: Notice) => void) | undefined;
   txn: Transaction | undefined;
+  /** Open cursors (DECLARE ... CURSOR): closed when the transaction block ends. */
+  readonly cursors = new Map<string, { readonly columns: readonly Column[]; readonly rows: RowStream }>();
   readonly #coord: Coordinator;
   #running: AbortController | undefined;
   #closed = false;
@@ -74,23 +79,30 @@ export class SessionImpl implements Session {
   }
 
   planContext(paramTypes: readonly (ScalarType | undefined)[] = []): PlanContext {
-    return { catalog: this.#coord.catalog, database: this.vars.get('database'), searchPath: this.vars.searchPath(), paramTypes };
+    return {
+      catalog: this.#coord.catalog, database: this.vars.get('database'), searchPath: this.vars.searchPath(), paramTypes,
+      now: BigInt(Date.now()) * 1000n, user: this.vars.get('session_authorization'),
+    };
   }
 
   parse(sql: string): readonly ParsedStatement[] {
-    return parseStatements(sql).map((stmt): AdapterStatement => ({
-      sql: stmt.sql, paramCount: stmt.paramCount, tagHint: stmt.tag, empty: stmt.empty, stmt,
+    const statements = parseStatements(sql).map((stmt): AdapterStatement => ({
+      sql: stmt.sql, paramCount: stmt.paramCount, tagHint: stmt.tagHint, empty: false, stmt,
     }));
+    return statements.length === 0 ? [EMPTY_STATEMENT] : statements;
   }
 
-  describe(stmt: ParsedStatement, paramTypes: readonly (ScalarType | undefined)[]): StatementDescription {
-    return describeStatement((stmt as AdapterStatement).stmt, this.planContext(paramTypes));
+  describe(parsed: ParsedStatement, paramTypes: readonly (ScalarType | undefined)[]): StatementDescription {
+    const { stmt } = parsed as AdapterStatement;
+    if (stmt === undefined) return { columns: undefined, paramTypes: [] };
+    return describeStatement(stmt, this.planContext(paramTypes));
   }
 
   async execute(parsed: ParsedStatement, params: readonly Datum[]): Promise<ExecuteResult> {
     const { stmt } = parsed as AdapterStatement;
+    if (stmt === undefined) return { kind: 'command', tag: '' };
     const txn = this.txn;
-    if (txn?.failed && stmt.tag !== 'COMMIT' && stmt.tag !== 'ROLLBACK') {
+    if (txn?.failed && !/^(COMMIT|ROLLBACK)/.test(stmt.tagHint)) {
       throw new SqlError(SqlState.inFailedSqlTransaction, 'current transaction is aborted, commands ignored until end of transaction block');
     }
     const controller = new AbortController();
@@ -135,6 +147,8 @@ export class SessionImpl implements Session {
 
   /** Applies what a transaction buffered. */
   async commitOps(ops: TxnOps): Promise<void> {
+    for (const c of this.cursors.values()) c.rows.close();
+    this.cursors.clear();
     switch (ops.kind) {
       case 'none': return;
       case 'read': this.#coord.holds.release(ops.hold); return;
@@ -153,6 +167,8 @@ export class SessionImpl implements Session {
 
   releaseOps(ops: TxnOps): void {
     if (ops.kind === 'read') this.#coord.holds.release(ops.hold);
+    for (const c of this.cursors.values()) c.rows.close();
+    this.cursors.clear();
   }
 
   notice(message: string, severity: Notice['severity'] = 'NOTICE', code = '00000'): void {

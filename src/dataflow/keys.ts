@@ -87,3 +87,52 @@ export class KeyedMap<V> {
     this.enc.clear();
   }
 }
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+function mix(h: number, x: number): number {
+  h = Math.imul(h ^ x, 0x9e3779b1);
+  return (h << 13) | (h >>> 19);
+}
+
+function hashString(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * A 32-bit hash of a row, consistent with rowsIdentical (identical rows hash equal). Only for
+ * bucketing: callers must confirm equality with rowsIdentical.
+ */
+export function hashRow(row: Row): number {
+  let h = 0x811c9dc5 ^ row.length;
+  for (let i = 0; i < row.length; i++) {
+    const d = row[i]!;
+    switch (typeof d) {
+      case 'number':
+        if ((d | 0) === d) h = mix(h, d);
+        else if (d === 0 || Number.isNaN(d)) h = mix(h, 0x7ff8);
+        else {
+          f64[0] = d;
+          h = mix(mix(h, u32[0]!), u32[1]!);
+        }
+        break;
+      case 'string': h = mix(hashString(h, d), 0x5bd1e995); break;
+      case 'boolean': h = mix(h, d ? 0x1234567 : 0x7654321); break;
+      case 'bigint': h = mix(h, Number(BigInt.asIntN(32, d)) ^ 0x3c6ef372); break;
+      default: h = d === null ? mix(h, 0x6a09e667) : mix(hashString(h, datumKey(d)), 0x510e527f);
+    }
+  }
+  return h >>> 0;
+}
+
+/** a ++ b as a new row (Array.prototype.concat is an order of magnitude slower in V8). */
+export function concatRows(a: Row, b: Row): Row {
+  const n = a.length;
+  const m = b.length;
+  const out: Datum[] = new Array(n + m);
+  for (let i = 0; i < n; i++) out[i] = a[i]!;
+  for (let i = 0; i < m; i++) out[n + i] = b[i]!;
+  return out;
+}

@@ -141,6 +141,8 @@ export interface WorkerOptions {
   readonly budget?: number;
   /** Milliseconds of work before yielding to the event loop. */
   readonly sliceMs?: number;
+  /** Accumulate run time per operator name (see `profile`). */
+  readonly profile?: boolean;
 }
 
 export class Worker {
@@ -152,10 +154,13 @@ export class Worker {
   private readonly afterSliceHooks = new Set<() => void>();
   readonly budget: number;
   readonly sliceMs: number;
+  /** Milliseconds spent per operator name, when profiling is on. */
+  readonly profile: Map<string, number> | undefined;
 
   constructor(opts: WorkerOptions = {}) {
     this.budget = opts.budget ?? DEFAULT_BUDGET;
     this.sliceMs = opts.sliceMs ?? 8;
+    this.profile = opts.profile ? new Map() : undefined;
   }
 
   nextOperatorId(): number {
@@ -210,7 +215,14 @@ export class Worker {
         if (op === undefined) break;
         op.scheduled = false;
         if (op.dropped) continue;
-        if (op.run(this.budget)) this.activate(op);
+        let more: boolean;
+        if (this.profile === undefined) more = op.run(this.budget);
+        else {
+          const t0 = performance.now();
+          more = op.run(this.budget);
+          this.profile.set(op.name, (this.profile.get(op.name) ?? 0) + performance.now() - t0);
+        }
+        if (more) this.activate(op);
         if ((++n & 7) === 0 && performance.now() - start > sliceMs) break;
       }
     } finally {

@@ -3,3 +3,4 @@ export * from './relation.ts';
 export * from './scalar.ts';
 export { evalScalar, evalPredicate, EvalError, divisionByZero, type EvalContext } from './eval.ts';
 export { registerFunc, lookupFunc, hasFunc, eager, type ScalarFunc } from './func.ts';
+import './func/index.ts';

@@ -3,7 +3,7 @@
  * Datum representations are those of repr/datum.ts; times shift between the Unix epoch (repr) and
  * PostgreSQL's 2000-01-01 epoch (wire). Numeric uses PostgreSQL's base-10000 digit format, exactly.
  */
-import { type Datum, Interval, Numeric, type ScalarType, typeName } from '../repr/index.ts';
+import { type Datum, Interval, Numeric, PgArray, type ScalarType, typeName, typeOid } from '../repr/index.ts';
 import { SqlError, SqlState } from '../util/index.ts';
 import type { MessageWriter } from './writer.ts';
 
@@ -25,6 +25,8 @@ export function binarySupported(type: ScalarType): boolean {
     case 'date': case 'time': case 'timestamp': case 'timestamptz': case 'interval':
     case 'bytea': case 'uuid': case 'oid':
       return true;
+    case 'array':
+      return type.elem !== undefined && type.elem.name !== 'array' && binarySupported(type.elem);
     default:
       return false;
   }
@@ -34,37 +36,123 @@ export function binaryUnsupported(type: ScalarType): SqlError {
   return new SqlError(SqlState.featureNotSupported, `binary format for type ${typeName(type)} not yet supported`);
 }
 
-/** Writes the binary form of a non-null datum (no length prefix). */
-export function encodeBinary(w: MessageWriter, d: Datum, type: ScalarType): void {
+/** Writes one non-null datum's binary form (no length prefix). */
+export type BinaryEncoder = (w: MessageWriter, d: Datum) => void;
+
+const encInt2: BinaryEncoder = (w, d) => w.int16(d as number);
+const encInt4: BinaryEncoder = (w, d) => w.int32(d as number);
+const encOid: BinaryEncoder = (w, d) => w.uint32(d as number);
+const encInt8: BinaryEncoder = (w, d) => w.int64(d as bigint);
+const encFloat4: BinaryEncoder = (w, d) => w.float32(d as number);
+const encFloat8: BinaryEncoder = (w, d) => w.float64(d as number);
+const encBool: BinaryEncoder = (w, d) => w.int8(d ? 1 : 0);
+const encString: BinaryEncoder = (w, d) => w.string(d as string);
+const encJsonb: BinaryEncoder = (w, d) => {
+  w.int8(1); // jsonb binary format version
+  w.string(d as string);
+};
+const encNumeric: BinaryEncoder = (w, d) => encodeNumeric(w, d as Numeric);
+const encDate: BinaryEncoder = (w, d) => w.int32((d as number) - PG_EPOCH_DAYS);
+const encTime: BinaryEncoder = (w, d) => w.int64(BigInt(d as number));
+const encTimestamp: BinaryEncoder = (w, d) => w.int64((d as bigint) - PG_EPOCH_MICROS);
+const encInterval: BinaryEncoder = (w, d) => {
+  const iv = d as Interval;
+  w.int64(iv.micros);
+  w.int32(iv.days);
+  w.int32(iv.months);
+};
+const encBytes: BinaryEncoder = (w, d) => w.bytes(d as Uint8Array);
+const encUuid: BinaryEncoder = (w, d) => w.bytes(Buffer.from((d as string).replace(/-/g, ''), 'hex'));
+
+/** The binary encoder for `type`, chosen once per result column. Throws 0A000 for unsupported types. */
+export function binaryEncoder(type: ScalarType): BinaryEncoder {
   switch (type.name) {
-    case 'bool': w.int8(d ? 1 : 0); return;
-    case 'int2': w.int16(d as number); return;
-    case 'int4': w.int32(d as number); return;
-    case 'oid': w.uint32(d as number); return;
-    case 'int8': w.int64(d as bigint); return;
-    case 'float4': w.float32(d as number); return;
-    case 'float8': w.float64(d as number); return;
-    case 'numeric': encodeNumeric(w, d as Numeric); return;
-    case 'text': case 'varchar': case 'bpchar': case 'name': case 'char': case 'unknown': case 'json':
-      w.string(d as string); return;
-    case 'jsonb':
-      w.int8(1); // jsonb binary format version
-      w.string(d as string);
-      return;
-    case 'date': w.int32((d as number) - PG_EPOCH_DAYS); return;
-    case 'time': w.int64(BigInt(d as number)); return;
-    case 'timestamp': case 'timestamptz': w.int64((d as bigint) - PG_EPOCH_MICROS); return;
-    case 'interval': {
-      const iv = d as Interval;
-      w.int64(iv.micros);
-      w.int32(iv.days);
-      w.int32(iv.months);
-      return;
+    case 'bool': return encBool;
+    case 'int2': return encInt2;
+    case 'int4': return encInt4;
+    case 'oid': return encOid;
+    case 'int8': return encInt8;
+    case 'float4': return encFloat4;
+    case 'float8': return encFloat8;
+    case 'numeric': return encNumeric;
+    case 'text': case 'varchar': case 'bpchar': case 'name': case 'char': case 'unknown': case 'json': return encString;
+    case 'jsonb': return encJsonb;
+    case 'date': return encDate;
+    case 'time': return encTime;
+    case 'timestamp': case 'timestamptz': return encTimestamp;
+    case 'interval': return encInterval;
+    case 'bytea': return encBytes;
+    case 'uuid': return encUuid;
+    case 'array': {
+      const elem = type.elem;
+      if (elem === undefined || elem.name === 'array') throw binaryUnsupported(type);
+      const encElem = binaryEncoder(elem);
+      const elemOid = typeOid(elem);
+      return (w, d) => encodeArray(w, d as PgArray, elemOid, encElem);
     }
-    case 'bytea': w.bytes(d as Uint8Array); return;
-    case 'uuid': w.bytes(Buffer.from((d as string).replace(/-/g, ''), 'hex')); return;
     default: throw binaryUnsupported(type);
   }
+}
+
+/** array_send: int32 ndim, int32 has-nulls, uint32 element OID, (int32 length, int32 lower bound) per dimension, then length-prefixed elements. */
+function encodeArray(w: MessageWriter, a: PgArray, elemOid: number, encElem: BinaryEncoder): void {
+  w.int32(a.dims.length);
+  w.int32(a.elems.some((e) => e === null) ? 1 : 0);
+  w.uint32(elemOid);
+  for (const dim of a.dims) {
+    w.int32(dim.length);
+    w.int32(dim.lower);
+  }
+  for (const e of a.elems) {
+    if (e === null) {
+      w.int32(-1);
+      continue;
+    }
+    const at = w.reserveLength();
+    encElem(w, e);
+    w.patchLength(at);
+  }
+}
+
+function decodeArray(b: Buffer, type: ScalarType): PgArray {
+  const elem = type.elem;
+  if (elem === undefined || elem.name === 'array') throw binaryUnsupported(type);
+  if (b.length < 12) throw badBinary(type);
+  const ndim = b.readInt32BE(0);
+  const oid = b.readUInt32BE(8);
+  if (ndim < 0 || ndim > 6 || b.length < 12 + 8 * ndim) throw badBinary(type);
+  if (oid !== typeOid(elem)) throw new SqlError(SqlState.datatypeMismatch, 'wrong element type');
+  const elemType = elem;
+  const dims: { length: number; lower: number }[] = [];
+  let count = ndim === 0 ? 0 : 1;
+  for (let i = 0; i < ndim; i++) {
+    const length = b.readInt32BE(12 + 8 * i);
+    const lower = b.readInt32BE(16 + 8 * i);
+    if (length < 0) throw badBinary(type);
+    dims.push({ length, lower });
+    count *= length;
+  }
+  let pos = 12 + 8 * ndim;
+  const elems: Datum[] = [];
+  for (let i = 0; i < count; i++) {
+    if (pos + 4 > b.length) throw badBinary(type);
+    const len = b.readInt32BE(pos);
+    pos += 4;
+    if (len === -1) {
+      elems.push(null);
+      continue;
+    }
+    if (len < 0 || pos + len > b.length) throw badBinary(type);
+    elems.push(decodeBinary(b.subarray(pos, pos + len), elemType));
+    pos += len;
+  }
+  if (pos !== b.length) throw badBinary(type);
+  return new PgArray(elems, dims);
+}
+
+/** Writes the binary form of a non-null datum (no length prefix). */
+export function encodeBinary(w: MessageWriter, d: Datum, type: ScalarType): void {
+  binaryEncoder(type)(w, d);
 }
 
 function badBinary(type: ScalarType): SqlError {
@@ -101,6 +189,7 @@ export function decodeBinary(b: Buffer, type: ScalarType): Datum {
       const h = b.toString('hex');
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     }
+    case 'array': return decodeArray(b, type);
     default: throw binaryUnsupported(type);
   }
 }

@@ -207,3 +207,23 @@ describe('binary formats', () => {
     expect(() => decodeBinary(Buffer.from([0, 1]), scalar('record'))).toThrow(expect.objectContaining({ code: '0A000' }));
   });
 });
+
+describe('binary arrays', () => {
+  it('round-trips one- and two-dimensional arrays with NULLs in PostgreSQL layout', async () => {
+    const { PgArray, arrayOf } = await import('../repr/index.ts');
+    const type = arrayOf(T.int4);
+    const a = new PgArray([1, null, 3, 4], [{ length: 2, lower: 1 }, { length: 2, lower: 0 }]);
+    const w = new MessageWriter();
+    encodeBinary(w, a, type);
+    const bytes = w.take();
+    expect(bytes.readInt32BE(0)).toBe(2); // ndim
+    expect(bytes.readInt32BE(4)).toBe(1); // has nulls
+    expect(bytes.readUInt32BE(8)).toBe(23); // element OID
+    expect(decodeBinary(bytes, type)).toEqual(a);
+    const empty = new PgArray([]);
+    const w2 = new MessageWriter();
+    encodeBinary(w2, empty, type);
+    expect([...w2.take()]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 23]);
+    expect(() => decodeBinary(bytes, arrayOf(T.int8))).toThrow(expect.objectContaining({ code: '42804' }));
+  });
+});

@@ -4,17 +4,17 @@
  * flushing with backpressure. Messages are handled strictly one at a time, in arrival order.
  */
 import type { Socket } from 'node:net';
-import type { AdapterClient, Notice, ParsedStatement, Session, StartupParams } from '../adapter/index.ts';
-import { assertNever, Deferred, type Logger, SqlError, SqlState, toSqlError } from '../util/index.ts';
+import type { AdapterClient, Notice, ParsedStatement, Session } from '../adapter/index.ts';
+import { assertNever, Deferred, type Logger, SqlError, toSqlError } from '../util/index.ts';
 import {
-  authenticationOk, backendKeyData, commandComplete, emptyQueryResponse, errorResponse, negotiateProtocolVersion,
-  noticeResponse, parameterStatus, readyForQuery, rowDescription,
+  authenticationOk, backendKeyData, emptyQueryResponse, errorResponse, negotiateProtocolVersion,
+  noticeResponse, parameterStatus, readyForQuery,
 } from './backend.ts';
 import { ExtendedProtocol } from './extended.ts';
 import { FrameReader, protocolViolation } from './frames.ts';
 import { decodeMessage, decodeStartupPacket, type FrontendMessage, type Inbound } from './frontend.ts';
-import { drainRows, receiveCopyIn, sendCopyOut } from './results.ts';
-import { DataRowEncoder } from './rows.ts';
+import { sendResult } from './results.ts';
+import { readStartup, type StartupRequest } from './startup.ts';
 import { ConnectionClosed, type Wire } from './wire.ts';
 import { MessageWriter } from './writer.ts';
 
@@ -38,7 +38,7 @@ export class Connection implements Wire {
   private readonly adapter: AdapterClient;
   private readonly log: Logger;
   private readonly reader: FrameReader;
-  private readonly inbound: Inbound[] = [];
+  private readonly inbound: (Inbound | undefined)[] = [];
   private inboundHead = 0;
   private inputStopped = false;
   private paused = false;
@@ -96,6 +96,7 @@ export class Connection implements Wire {
   terminate(error: SqlError): void {
     if (this.closed) return;
     this.fatal(error);
+    this.cancelRunning();
   }
 
   // ---- Wire -------------------------------------------------------------------------------------
@@ -121,9 +122,13 @@ export class Connection implements Wire {
       this.idle = false;
     }
     const msg = this.inbound[this.inboundHead]!;
-    this.inbound[this.inboundHead++] = undefined as unknown as Inbound;
+    this.inbound[this.inboundHead++] = undefined;
     if (this.inboundHead === this.inbound.length) {
       this.inbound.length = 0;
+      this.inboundHead = 0;
+    } else if (this.inboundHead >= 1024 && this.inboundHead * 2 >= this.inbound.length) {
+      // A queue that never empties (long pipelines) is compacted instead of growing forever.
+      this.inbound.splice(0, this.inboundHead);
       this.inboundHead = 0;
     }
     if (this.paused && this.inbound.length - this.inboundHead < INBOUND_LOW) {
@@ -172,6 +177,10 @@ export class Connection implements Wire {
 
   private flush(): void {
     if (this.out.length === 0 || this.closed) return;
+    if (!this.socket.writable) {
+      this.out.take(); // the client is gone; drop the output
+      return;
+    }
     this.socket.write(this.out.take());
   }
 
@@ -185,17 +194,18 @@ export class Connection implements Wire {
   /** Sends a FATAL error (unless already sent) and ends the connection. */
   private fatal(err: SqlError, send = true): void {
     if (this.closed) return;
-    if (send) errorResponse(this.out, err.severity === 'FATAL' ? err : withSeverityFatal(err));
+    if (send) errorResponse(this.out, withSeverityFatal(err));
     this.flush();
     this.closed = true;
     this.endSocket();
     this.interrupt();
   }
 
+  /** Notices are flushed at once, as PostgreSQL does, so a client sees them while a statement runs. */
   private onNotice(notice: Notice): void {
     if (this.closed) return;
     noticeResponse(this.out, notice);
-    if (this.idle) this.flush();
+    this.flush();
   }
 
   private onParameterStatus(name: string, value: string): void {
@@ -219,12 +229,17 @@ export class Connection implements Wire {
   private onSocketClosed(): void {
     this.closed = true;
     this.interrupt();
+    this.cancelRunning();
   }
 
-  /** Wakes the run loop; a statement still running is cancelled so the loop can finish. */
+  /** Wakes the run loop wherever it waits (input or drain) so it notices the connection closed. */
   private interrupt(): void {
     this.wake();
     this.wakeDrain();
+  }
+
+  /** Cancels a statement still running when the connection ends from outside, so the loop can finish. */
+  private cancelRunning(): void {
     if (!this.idle && this.session !== undefined && !this.tornDown) {
       try {
         this.session.cancel();
@@ -296,31 +311,11 @@ export class Connection implements Wire {
   }
 
   private startSession(msg: Extract<FrontendMessage, { kind: 'Startup' }>): boolean {
-    if (msg.majorVersion !== 3) {
-      this.fatal(new SqlError(SqlState.featureNotSupported, `unsupported frontend protocol ${msg.majorVersion}.${msg.minorVersion}: server supports 3.0 to 3.0`, { severity: 'FATAL' }));
-      return false;
-    }
-    const user = msg.params.get('user');
-    if (user === undefined || user === '') {
-      this.fatal(new SqlError('28000', 'no PostgreSQL user name specified in startup packet', { severity: 'FATAL' }));
-      return false;
-    }
-    const other = new Map<string, string>();
-    const protocolOptions: string[] = [];
-    for (const [k, v] of msg.params) {
-      if (k.startsWith('_pq_.')) protocolOptions.push(k);
-      else if (k !== 'user' && k !== 'database' && k !== 'application_name') other.set(k, v);
-    }
-    const appName = msg.params.get('application_name');
-    const params: StartupParams = {
-      user,
-      database: msg.params.get('database') || user,
-      ...(appName === undefined ? {} : { applicationName: appName }),
-      other,
-    };
     let session: Session;
+    let request: StartupRequest;
     try {
-      session = this.adapter.startSession(params);
+      request = readStartup(msg);
+      session = this.adapter.startSession(request.params);
     } catch (err) {
       this.fatal(withSeverityFatal(toSqlError(err)));
       return false;
@@ -330,7 +325,7 @@ export class Connection implements Wire {
     session.onNotice = (n) => this.onNotice(n);
     session.onParameterStatus = (name, value) => this.onParameterStatus(name, value);
     const out = this.out;
-    if (msg.minorVersion > 0 || protocolOptions.length > 0) negotiateProtocolVersion(out, 0, protocolOptions);
+    if (request.negotiate) negotiateProtocolVersion(out, 0, request.unrecognizedOptions);
     authenticationOk(out);
     for (const [name, value] of session.initialParameterStatus()) parameterStatus(out, name, value);
     backendKeyData(out, session.connectionId, session.secretKey);
@@ -464,7 +459,7 @@ export class Connection implements Wire {
     session.beginImplicit(stmts.length);
     for (const stmt of stmts) {
       try {
-        await this.executeSimple(session, stmt);
+        await sendResult(this, await session.execute(stmt, []));
       } catch (err) {
         if (err instanceof ConnectionClosed) throw err;
         this.sendError(err);
@@ -484,36 +479,9 @@ export class Connection implements Wire {
       this.sendError(err);
     }
   }
-
-  private async executeSimple(session: Session, stmt: ParsedStatement): Promise<void> {
-    const result = await session.execute(stmt, []);
-    switch (result.kind) {
-      case 'command':
-        commandComplete(this.out, result.tag);
-        return;
-      case 'rows': {
-        try {
-          const formats = new Array<number>(result.columns.length).fill(0);
-          rowDescription(this.out, result.columns, formats);
-          const { count } = await drainRows(this, result.rows, new DataRowEncoder(result.columns, formats), 0);
-          commandComplete(this.out, result.tag(count));
-        } finally {
-          result.rows.close();
-        }
-        return;
-      }
-      case 'copyOut':
-        await sendCopyOut(this, result);
-        return;
-      case 'copyIn':
-        await receiveCopyIn(this, result);
-        return;
-      default:
-        assertNever(result, 'execute result');
-    }
-  }
 }
 
 function withSeverityFatal(err: SqlError): SqlError {
+  if (err.severity === 'FATAL') return err;
   return new SqlError(err.code, err.message, { detail: err.detail, hint: err.hint, position: err.position, severity: 'FATAL' });
 }

@@ -4,9 +4,9 @@
  */
 import type { ExecuteResult, RowStream } from '../adapter/index.ts';
 import type { Row } from '../repr/index.ts';
-import { SqlError, SqlState } from '../util/index.ts';
-import { commandComplete, copyDone, copyInResponse, copyOutResponse } from './backend.ts';
-import { CopyTextEncoder } from './rows.ts';
+import { assertNever, SqlError, SqlState } from '../util/index.ts';
+import { commandComplete, copyDone, copyInResponse, copyOutResponse, rowDescription } from './backend.ts';
+import { CopyTextEncoder, DataRowEncoder } from './rows.ts';
 import { ConnectionClosed, FLUSH_THRESHOLD, type Wire } from './wire.ts';
 import type { MessageWriter } from './writer.ts';
 
@@ -91,5 +91,32 @@ export async function receiveCopyIn(wire: Wire, result: Extract<ExecuteResult, {
       }
     }
     throw err;
+  }
+}
+
+/** A simple-query statement's whole result: RowDescription and all rows in text, a command tag, or COPY. */
+export async function sendResult(wire: Wire, result: ExecuteResult): Promise<void> {
+  switch (result.kind) {
+    case 'command':
+      commandComplete(wire.out, result.tag);
+      return;
+    case 'rows':
+      try {
+        const formats = new Array<number>(result.columns.length).fill(0);
+        rowDescription(wire.out, result.columns, formats);
+        const { count } = await drainRows(wire, result.rows, new DataRowEncoder(result.columns, formats), 0);
+        commandComplete(wire.out, result.tag(count));
+      } finally {
+        result.rows.close();
+      }
+      return;
+    case 'copyOut':
+      await sendCopyOut(wire, result);
+      return;
+    case 'copyIn':
+      await receiveCopyIn(wire, result);
+      return;
+    default:
+      assertNever(result, 'execute result');
   }
 }

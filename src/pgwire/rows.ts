@@ -5,7 +5,7 @@
  */
 import { type Column, type Datum, formatText, parseText, type Row, type ScalarType } from '../repr/index.ts';
 import { SqlError, SqlState } from '../util/index.ts';
-import { binarySupported, binaryUnsupported, decodeBinary, encodeBinary } from './binary.ts';
+import { binaryEncoder, binarySupported, binaryUnsupported, decodeBinary } from './binary.ts';
 import type { MessageWriter } from './writer.ts';
 
 /** Writes one non-null column value (without its length prefix). */
@@ -49,11 +49,7 @@ export class DataRowEncoder {
 
   constructor(columns: readonly Column[], formats: readonly number[]) {
     this.encoders = columns.map((c, i) => {
-      if (formats[i] === 1) {
-        const type = c.type;
-        return (w: MessageWriter, d: Datum) => encodeBinary(w, d, type);
-      }
-      return textEncoder(c.type);
+      return formats[i] === 1 ? binaryEncoder(c.type) : textEncoder(c.type);
     });
   }
 

@@ -104,7 +104,8 @@ export class MessageWriter {
   /** UTF-8 bytes of `s`, no terminator. Short ASCII strings skip the encoder call. */
   string(s: string): void {
     const n = s.length;
-    this.ensure(n * 3);
+    // Worst case is 3 bytes per UTF-16 unit; measure exactly only when that bound would be costly.
+    this.ensure(n < 65536 ? n * 3 : Buffer.byteLength(s));
     const buf = this.buf;
     let p = this.pos;
     if (n < 48) {

@@ -102,3 +102,12 @@ describe('update codec', () => {
     expect(t2 - t1).toBeLessThan(500);
   });
 });
+
+describe('update codec input checks', () => {
+  it('rejects values it cannot represent exactly instead of writing garbage', () => {
+    expect(() => encodeUpdates([[[new Interval(1.5, 0, 0n)], 0 as Timestamp, 1]])).toThrow(/integer field/);
+    expect(() => encodeUpdates([[['x'], 0 as Timestamp, 0.5]])).toThrow(/integer field/);
+    expect(() => encodeUpdates([[['x'], 1.5 as Timestamp, 1]])).toThrow(/invalid timestamp/);
+    expect(decodeUpdates(encodeUpdates([]))).toEqual([]);
+  });
+});

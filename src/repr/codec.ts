@@ -80,6 +80,9 @@ class Writer {
 
   /** A safe integer with |n| <= 2^52 as a zigzag varint. */
   varint(n: number): void {
+    if (!Number.isInteger(n) || Math.abs(n) > ZIGZAG_LIMIT) {
+      throw new SqlError(SqlState.internalError, `internal error: cannot encode ${n} as an integer field (interval, array bound or diff)`);
+    }
     this.varuint(n >= 0 ? n * 2 : -n * 2 - 1);
   }
 
@@ -145,7 +148,7 @@ class Writer {
       case 'number':
         if (Number.isInteger(d) && Math.abs(d) <= ZIGZAG_LIMIT && !Object.is(d, -0)) {
           this.u8(Tag.int);
-          return this.varint(d);
+          return this.varuint(d >= 0 ? d * 2 : -d * 2 - 1);
         }
         this.u8(Tag.float);
         return this.f64(d);
@@ -217,9 +220,7 @@ export function encodeUpdates(updates: readonly Update[]): Uint8Array {
   w.pos = HEADER_BYTES;
   for (let i = 0; i < updates.length; i++) {
     const [row, time, diff] = updates[i]!;
-    if (!Number.isSafeInteger(diff) || Math.abs(diff) > ZIGZAG_LIMIT) {
-      throw new SqlError(SqlState.internalError, `internal error: diff ${diff} is not an integer within ±2^52`);
-    }
+    if (!Number.isSafeInteger(time) || time < 0) throw new SqlError(SqlState.internalError, `internal error: invalid timestamp ${time}`);
     w.varuint(time - base);
     w.varint(diff);
     w.datums(row);

@@ -122,11 +122,19 @@ export class Numeric {
   div(o: Numeric): Numeric {
     if (this.special || o.special) return specialArith(this, o, '/');
     if (o.coef === 0n) throw new RangeError('division by zero');
-    const weight = (n: Numeric): number => {
-      const digits = (n.coef < 0n ? -n.coef : n.coef).toString().length;
-      return n.coef === 0n ? 0 : Math.floor((digits - n.scale - 1) / 4);
+    // PostgreSQL's select_div_scale works on base-10000 digits: weight and value of the first digit.
+    const nbase = (n: Numeric): [number, bigint] => {
+      const abs = n.coef < 0n ? -n.coef : n.coef;
+      if (abs === 0n) return [0, 0n];
+      const e10 = abs.toString().length - n.scale - 1;
+      const w = Math.floor(e10 / 4);
+      const shift = n.scale + 4 * w;
+      return [w, shift >= 0 ? abs / 10n ** BigInt(shift) : abs * 10n ** BigInt(-shift)];
     };
-    const qweight = weight(this) - weight(o);
+    const [w1, d1] = nbase(this);
+    const [w2, d2] = nbase(o);
+    let qweight = w1 - w2;
+    if (d1 <= d2) qweight--;
     let rscale = 16 - qweight * 4;
     rscale = Math.max(rscale, this.scale, o.scale, 0);
     rscale = Math.min(rscale, 1000);

@@ -13,7 +13,8 @@ export function formatText(d: Datum, type: ScalarType): string | null {
   if (d === null) return null;
   switch (type.name) {
     case 'bool': return d ? 't' : 'f';
-    case 'float4': case 'float8': return formatFloat(d as number);
+    case 'float4': return formatFloat(d as number, true);
+    case 'float8': return formatFloat(d as number);
     case 'date': return formatDate(d as number);
     case 'time': return formatTime(BigInt(d as number));
     case 'timestamp': return formatTimestamp(d as bigint);
@@ -28,14 +29,45 @@ export function formatText(d: Datum, type: ScalarType): string | null {
   }
 }
 
-export function formatFloat(x: number): string {
+/**
+ * Shortest round-trip float output as PostgreSQL 12+ prints it: fixed notation for decimal exponents in
+ * [-4, 15) (float8) or [-4, 6) (float4), otherwise scientific with a signed two-digit exponent.
+ */
+export function formatFloat(x: number, float4 = false): string {
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';
-  if (Object.is(x, -0)) return '-0';
-  const s = String(x);
-  // PostgreSQL writes exponents with at least two digits: 1e-07, 1e+21.
-  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  let digits: string;
+  let exp: number;
+  if (float4) {
+    let p = 1;
+    while (p < 9 && Math.fround(Number(x.toPrecision(p))) !== x) p++;
+    const e = x.toExponential(p - 1);
+    [digits, exp] = splitExp(e);
+  } else {
+    [digits, exp] = splitExp(x.toExponential());
+  }
+  const neg = digits.startsWith('-');
+  if (neg) digits = digits.slice(1);
+  digits = digits.replace('.', '').replace(/0+$/, '') || '0';
+  let out: string;
+  if (exp < -4 || exp >= (float4 ? 6 : 15)) {
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    out = `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  } else if (exp < 0) {
+    out = `0.${'0'.repeat(-exp - 1)}${digits}`;
+  } else if (digits.length <= exp + 1) {
+    out = digits + '0'.repeat(exp + 1 - digits.length);
+  } else {
+    out = `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+  }
+  return neg ? '-' + out : out;
+}
+
+function splitExp(e: string): [string, number] {
+  const i = e.indexOf('e');
+  return [e.slice(0, i), Number(e.slice(i + 1))];
 }
 
 export function civilFromDays(days: number): [number, number, number] {
@@ -94,20 +126,26 @@ export function formatTimestamp(micros: bigint): string {
   return `${formatYear(y)}-${pad(m, 2)}-${pad(d, 2)} ${formatTime(rem)}${y <= 0 ? ' BC' : ''}`;
 }
 
+/** IntervalStyle postgres: `1 year 2 mons -3 days +04:05:06.7`. */
 export function formatInterval(iv: Interval): string {
   const parts: string[] = [];
-  const years = Math.trunc(iv.months / 12);
-  const months = iv.months % 12;
-  const plural = (n: number, unit: string): string => `${n} ${unit}${Math.abs(n) === 1 ? '' : 's'}`;
-  if (years !== 0) parts.push(plural(years, 'year'));
-  if (months !== 0) parts.push(plural(months, 'mon'));
-  if (iv.days !== 0) parts.push(plural(iv.days, 'day'));
-  if (iv.micros !== 0n || parts.length === 0) {
+  let isBefore = false;
+  let isZero = true;
+  const add = (v: number, unit: string): void => {
+    if (v === 0) return;
+    parts.push(`${isBefore && v > 0 ? '+' : ''}${v} ${unit}${v !== 1 ? 's' : ''}`);
+    isBefore = v < 0;
+    isZero = false;
+  };
+  add(Math.trunc(iv.months / 12), 'year');
+  add(iv.months % 12, 'mon');
+  add(iv.days, 'day');
+  if (isZero || iv.micros !== 0n) {
     const neg = iv.micros < 0n;
     const abs = neg ? -iv.micros : iv.micros;
-    const anyNegBefore = iv.months < 0 || iv.days < 0;
-    const sign = neg ? '-' : anyNegBefore && parts.length > 0 ? '+' : '';
-    parts.push(sign + formatTime(abs));
+    const secs = abs / 1_000_000n;
+    const time = `${pad(secs / 3600n, 2)}:${pad((secs / 60n) % 60n, 2)}:${pad(secs % 60n, 2)}${fraction(abs % 1_000_000n)}`;
+    parts.push(`${neg ? '-' : isBefore ? '+' : ''}${time}`);
   }
   return parts.join(' ');
 }
@@ -194,6 +232,8 @@ export function parseText(text: string, type: ScalarType): Datum {
       return n;
     }
     case 'date': return parseDate(text, type);
+    case 'time': return parseTime(text, type);
+    case 'interval': return parseInterval(text, type);
     case 'timestamp': case 'timestamptz': return parseTimestamp(text, type);
     case 'bytea': {
       if (text.startsWith('\\x')) {
@@ -246,4 +286,106 @@ function parseTimestamp(text: string, type: ScalarType): bigint {
     micros -= BigInt(offset) * 60_000_000n;
   }
   return micros;
+}
+
+function parseTime(text: string, type: ScalarType): number {
+  const m = /^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*$/.exec(text);
+  if (!m) throw invalid(type, text);
+  const h = Number(m[1]);
+  const mi = Number(m[2]);
+  const s = Number(m[3] ?? 0);
+  const frac = m[4] === undefined ? 0 : Math.round(Number('0.' + m[4]) * 1e6);
+  const total = ((h * 60 + mi) * 60 + s) * 1e6 + frac;
+  if (mi > 59 || s > 60 || total > 86_400_000_000) throw new SqlError(SqlState.datetimeFieldOverflow, `date/time field value out of range: "${text}"`);
+  return total;
+}
+
+const INTERVAL_UNITS: Record<string, [number, number, number]> = {
+  // [months, days, micros] per unit
+  microsecond: [0, 0, 1], millisecond: [0, 0, 1000], second: [0, 0, 1e6], minute: [0, 0, 6e7], hour: [0, 0, 3.6e9],
+  day: [0, 1, 0], week: [0, 7, 0], month: [1, 0, 0], year: [12, 0, 0], decade: [120, 0, 0], century: [1200, 0, 0],
+  millennium: [12000, 0, 0],
+};
+const UNIT_ALIASES: Record<string, string> = {
+  us: 'microsecond', usec: 'microsecond', usecs: 'microsecond', microseconds: 'microsecond', microsecon: 'microsecond',
+  ms: 'millisecond', msec: 'millisecond', msecs: 'millisecond', milliseconds: 'millisecond',
+  s: 'second', sec: 'second', secs: 'second', seconds: 'second',
+  m: 'minute', min: 'minute', mins: 'minute', minutes: 'minute',
+  h: 'hour', hr: 'hour', hrs: 'hour', hours: 'hour',
+  d: 'day', days: 'day', w: 'week', weeks: 'week',
+  mon: 'month', mons: 'month', months: 'month', y: 'year', yr: 'year', yrs: 'year', years: 'year',
+  decades: 'decade', centuries: 'century', millennia: 'millennium', millenniums: 'millennium',
+};
+
+/** PostgreSQL interval input: `1 year 2 mons 3 days 04:05:06.7`, `1.5 hours`, `-1 day +02:00`, `P1DT2H`, `@ 1 day ago`. */
+export function parseInterval(text: string, type: ScalarType): Interval {
+  let s = text.trim().toLowerCase();
+  if (s === '') throw invalid(type, text);
+  let ago = false;
+  if (s.startsWith('@')) s = s.slice(1).trim();
+  if (/\sago$/.test(s)) {
+    ago = true;
+    s = s.replace(/\s*ago$/, '');
+  }
+  if (s.startsWith('p')) return parseIsoInterval(s, type, text);
+  let months = 0;
+  let days = 0;
+  let micros = 0;
+  const spill = (m: number, d: number): void => {
+    // Fractional months spill into days (30 per month) and fractional days into time, as PostgreSQL does.
+    const wm = Math.trunc(m);
+    months += wm;
+    const dd = d + (m - wm) * 30;
+    const wd = Math.trunc(dd);
+    days += wd;
+    micros += (dd - wd) * 86_400_000_000;
+  };
+  const tokens = s.match(/[+-]?\d+(?::\d+)+(?:\.\d*)?|[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|[a-z]+/g);
+  if (tokens === null || tokens.join('').replace(/\s/g, '') !== s.replace(/\s/g, '')) throw invalid(type, text);
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    if (tok.includes(':')) {
+      const neg = tok.startsWith('-');
+      const parts = tok.replace(/^[+-]/, '').split(':');
+      const h = Number(parts[0]);
+      const mi = Number(parts[1] ?? 0);
+      const sec = Number(parts[2] ?? 0);
+      if (parts.length > 3 || mi > 59 || sec >= 60) throw new SqlError(SqlState.datetimeFieldOverflow, `interval field value out of range: "${text}"`);
+      micros += (neg ? -1 : 1) * ((h * 3600 + mi * 60) * 1e6 + sec * 1e6);
+      continue;
+    }
+    if (/^[a-z]+$/.test(tok)) throw invalid(type, text);
+    const n = Number(tok);
+    const unitTok = tokens[i + 1];
+    if (unitTok === undefined || !/^[a-z]+$/.test(unitTok)) {
+      // A bare number is seconds.
+      micros += n * 1e6;
+      continue;
+    }
+    i++;
+    const unit = INTERVAL_UNITS[unitTok] !== undefined ? unitTok : UNIT_ALIASES[unitTok];
+    const f = unit === undefined ? undefined : INTERVAL_UNITS[unit];
+    if (f === undefined) throw invalid(type, text);
+    if (f[0] !== 0) spill(n * f[0], 0);
+    else if (f[1] !== 0) spill(0, n * f[1]);
+    else micros += n * f[2];
+  }
+  const sign = ago ? -1 : 1;
+  if (Math.abs(months) > 2147483647 || Math.abs(days) > 2147483647 || !Number.isFinite(micros)) {
+    throw new SqlError(SqlState.datetimeFieldOverflow, `interval field value out of range: "${text}"`);
+  }
+  return new Interval(sign * months || 0, sign * days || 0, BigInt(Math.round(sign * micros)));
+}
+
+function parseIsoInterval(s: string, type: ScalarType, text: string): Interval {
+  const m = /^p(?:([\d.]+)y)?(?:([\d.]+)m)?(?:([\d.]+)w)?(?:([\d.]+)d)?(?:t(?:([\d.]+)h)?(?:([\d.]+)m)?(?:([\d.]+)s)?)?$/.exec(s);
+  if (!m || s === 'p' || s.endsWith('t')) throw invalid(type, text);
+  const n = (i: number): number => Number(m[i] ?? 0);
+  const months = n(1) * 12 + n(2);
+  const days = n(3) * 7 + n(4);
+  const wm = Math.trunc(months);
+  const dd = days + (months - wm) * 30;
+  const wd = Math.trunc(dd);
+  const micros = (dd - wd) * 86_400_000_000 + (n(5) * 3600 + n(6) * 60 + n(7)) * 1e6;
+  return new Interval(wm, wd, BigInt(Math.round(micros)));
 }

@@ -238,6 +238,22 @@ function signal(pid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
+/** Data directories of servers still running, stopped if the test process exits without stop(). */
+const liveServers = new Set<string>();
+let exitHookInstalled = false;
+
+function trackServer(dataDir: string): void {
+  liveServers.add(dataDir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const dir of liveServers) {
+      signal(postmasterPid(dir), 'SIGQUIT'); // immediate shutdown; the postmaster takes its children along
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
 /** Starts a fresh PostgreSQL server; see the file header. */
 export async function startPostgres(opts: StartPostgresOptions = {}): Promise<PostgresServer> {
   const binDir = ensurePostgresInstalled();
@@ -296,6 +312,7 @@ async function launch(binDir: string, dataDir: string, port: number, opts: Start
     await stopProcess();
     throw e;
   }
+  trackServer(dataDir);
   let stopped: Promise<void> | undefined;
   return {
     host: HOST,
@@ -305,7 +322,10 @@ async function launch(binDir: string, dataDir: string, port: number, opts: Start
     connectionString,
     dataDir,
     stop: () => {
-      stopped ??= stopProcess().finally(() => rmSync(dataDir, { recursive: true, force: true }));
+      stopped ??= stopProcess().finally(() => {
+        liveServers.delete(dataDir);
+        rmSync(dataDir, { recursive: true, force: true });
+      });
       return stopped;
     },
   };

@@ -53,6 +53,9 @@ export interface QueryOutput {
   readonly types: readonly ColumnType[];
   readonly sort: Sort;
   readonly label: string | undefined;
+  /** The `colnames` option: the first expected line holds the column names. */
+  readonly colnames: boolean;
+  /** The expected column names (undefined when `colnames` is off or the block is empty). */
   readonly columnNames: readonly string[] | undefined;
   readonly multiline: boolean;
   readonly mode: Mode;

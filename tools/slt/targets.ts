@@ -76,6 +76,19 @@ export function tributaryTarget(opts: TributaryOptions = {}): Target {
   };
 }
 
+/** Process groups of servers still running, killed if the runner itself exits early (Ctrl-C). */
+const liveServers = new Set<number>();
+let exitHookInstalled = false;
+
+function trackServer(pid: number): void {
+  liveServers.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const p of liveServers) signalGroup(p, 'SIGKILL');
+  });
+}
+
 async function startTributary(opts: TributaryOptions): Promise<Endpoint> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'tributary-slt-'));
@@ -87,6 +100,7 @@ async function startTributary(opts: TributaryOptions): Promise<Endpoint> {
     const cmd = opts.command.replaceAll('{port}', String(port)).replaceAll('{data_dir}', dataDir);
     child = spawn(cmd, { cwd: REPO_ROOT, shell: true, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   }
+  if (child.pid !== undefined) trackServer(child.pid);
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-8192);
@@ -111,6 +125,7 @@ async function startTributary(opts: TributaryOptions): Promise<Endpoint> {
         await Promise.race([done, sleep(2000)]);
       }
     }
+    if (child.pid !== undefined) liveServers.delete(child.pid);
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -165,7 +180,8 @@ export function postgresTarget(): Target {
     description: 'postgresql (test/harness/postgres.ts)',
     isTributary: false,
     open: async () => {
-      server ??= startPostgres();
+      // Tributary only supports UTC; the files' timestamptz results assume it.
+      server ??= startPostgres({ settings: { TimeZone: 'UTC' } });
       const pgServer = await server;
       const database = `slt_${process.pid}_${++counter}`;
       const admin = await SltClient.connect({ connectionString: pgServer.connectionString });

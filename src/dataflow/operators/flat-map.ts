@@ -6,6 +6,7 @@ import type { MirScalarExpr } from '../../expr/index.ts';
 import type { Row } from '../../repr/index.ts';
 import { UpdateBatch } from '../batch.ts';
 import { errorRow } from '../errors.ts';
+import { concatRows } from '../keys.ts';
 import { type CompiledScalar, compileScalar } from '../scalar.ts';
 import { type InputPort, Operator, Stream, type Worker } from '../worker.ts';
 import { type TableFunction, lookupTableFunc } from './table-funcs.ts';
@@ -40,7 +41,7 @@ export class FlatMapOp extends Operator {
         try {
           f ??= lookupTableFunc(this.func);
           const produced = f(this.args.map((a) => a(row)));
-          for (const p of produced) out.push((row as Row).concat(p), b.times[i]!, b.diffs[i]!);
+          for (const p of produced) out.push(concatRows(row, p), b.times[i]!, b.diffs[i]!);
         } catch (e) {
           errs.push(errorRow(e), b.times[i]!, b.diffs[i]!);
         }

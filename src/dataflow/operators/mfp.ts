@@ -7,6 +7,7 @@ import type { Datum, Row } from '../../repr/index.ts';
 import { assertNever } from '../../util/index.ts';
 import { UpdateBatch } from '../batch.ts';
 import { errorRow } from '../errors.ts';
+import { datumsIdentical } from '../keys.ts';
 import { type CompiledScalar, compileScalar } from '../scalar.ts';
 import { type InputPort, Operator, Stream, type Worker } from '../worker.ts';
 
@@ -16,12 +17,15 @@ export type MfpStep =
   /** Keeps rows for which every predicate is true. */
   | { readonly kind: 'filter'; readonly predicates: readonly MirScalarExpr[] }
   /** Keeps the listed columns in order. */
-  | { readonly kind: 'project'; readonly outputs: readonly number[] };
+  | { readonly kind: 'project'; readonly outputs: readonly number[] }
+  /** Keeps rows where all expressions are non-NULL and equal (join equivalences not enforced by keys). */
+  | { readonly kind: 'equal'; readonly exprs: readonly MirScalarExpr[] };
 
 type CompiledStep =
   | { readonly kind: 'map'; readonly fns: readonly CompiledScalar[] }
   | { readonly kind: 'filter'; readonly predicates: readonly MirScalarExpr[] }
-  | { readonly kind: 'project'; readonly outputs: readonly number[] };
+  | { readonly kind: 'project'; readonly outputs: readonly number[] }
+  | { readonly kind: 'equal'; readonly fns: readonly CompiledScalar[] };
 
 /** A compiled MFP: apply(row) returns the output row or null when filtered out; may throw. */
 export class Mfp {
@@ -32,6 +36,7 @@ export class Mfp {
         case 'map': return { kind: 'map', fns: s.exprs.map(compileScalar) };
         case 'filter': return s;
         case 'project': return s;
+        case 'equal': return { kind: 'equal', fns: s.exprs.map(compileScalar) };
         default: return assertNever(s, 'mfp step');
       }
     });
@@ -59,6 +64,12 @@ export class Mfp {
           const out: Datum[] = new Array(o.length);
           for (let i = 0; i < o.length; i++) out[i] = row[o[i]!] ?? null;
           row = out;
+          break;
+        }
+        case 'equal': {
+          const first = s.fns[0]!(row);
+          if (first === null) return null;
+          for (let i = 1; i < s.fns.length; i++) if (!datumsIdentical(first, s.fns[i]!(row))) return null;
           break;
         }
         default: assertNever(s, 'mfp step');

@@ -6,6 +6,7 @@
  * - `select $1::type, $2, ...`           echoes its parameters (declared types, casts, else text)
  * - `generate <n>`                       n rows (i int4, label text), streamed in pieces
  * - `types`                              one row holding a value of every binary-capable type
+ * - `record`                             one record column (a type without a binary format)
  * - `fail` / `crash` / `fatal`           SqlError 22012 / a plain Error / a FATAL SqlError
  * - `notice`                             a NoticeResponse, then command tag DO
  * - `set application_name = <v>`         ParameterStatus application_name
@@ -108,7 +109,7 @@ class FakeSession implements Session {
       const text = part.trim();
       if (text === '') return { sql: text, paramCount: 0, tagHint: '', empty: true };
       const word = text.split(/\s+/)[0]!.toLowerCase();
-      if (!['select', 'generate', 'types', 'fail', 'crash', 'fatal', 'notice', 'set', 'begin', 'commit', 'rollback', 'insert', 'copy', 'sleep'].includes(word)) {
+      if (!['select', 'generate', 'types', 'fail', 'crash', 'fatal', 'notice', 'set', 'begin', 'commit', 'rollback', 'insert', 'copy', 'sleep', 'record'].includes(word)) {
         throw new SqlError(SqlState.syntaxError, `syntax error at or near "${word}"`, { position: sql.indexOf(text) + 1 });
       }
       let paramCount = 0;
@@ -119,6 +120,10 @@ class FakeSession implements Session {
 
   describe(stmt: ParsedStatement, declared: readonly (ScalarType | undefined)[]): StatementDescription {
     this.events.log.push(`describe ${stmt.sql}`);
+    return this.describeQuietly(stmt, declared);
+  }
+
+  private describeQuietly(stmt: ParsedStatement, declared: readonly (ScalarType | undefined)[]): StatementDescription {
     const paramTypes: ScalarType[] = [];
     for (let i = 0; i < Math.max(stmt.paramCount, declared.length); i++) {
       const cast = new RegExp(`\\$${i + 1}::(\\w+)`).exec(stmt.sql)?.[1];
@@ -133,6 +138,7 @@ class FakeSession implements Session {
     if (text.startsWith('select')) return [col('?column?', T.int4)];
     if (text.startsWith('generate')) return [col('i', T.int4), col('label', T.text)];
     if (text === 'types') return TYPE_SAMPLES.map(([name]) => col(name, scalar(name)));
+    if (text === 'record') return [col('r', { name: 'record' })];
     return undefined;
   }
 
@@ -145,7 +151,7 @@ class FakeSession implements Session {
     const text = stmt.sql.toLowerCase();
     const words = text.split(/\s+/);
     if (text.startsWith('select $')) {
-      const desc = this.describe(stmt, []);
+      const desc = this.describeQuietly(stmt, []);
       const columns = desc.columns!;
       return { kind: 'rows', columns, rows: stream([params.slice()]), tag: (n) => `SELECT ${n}` };
     }
@@ -161,6 +167,8 @@ class FakeSession implements Session {
         for (let i = 1; i <= n; i++) rows.push([i, i % 10 === 0 ? null : `row ${i}`]);
         return { kind: 'rows', columns: [col('i', T.int4), col('label', T.text)], rows: stream(rows), tag: (c) => `SELECT ${c}` };
       }
+      case 'record':
+        return { kind: 'rows', columns: [col('r', { name: 'record' })], rows: stream([[[1, 'a']]]), tag: (c) => `SELECT ${c}` };
       case 'types':
         return {
           kind: 'rows', columns: this.columns(stmt, [])!, rows: stream([TYPE_SAMPLES.map(([, v]) => v)]), tag: (c) => `SELECT ${c}`,

@@ -56,6 +56,15 @@ export class RawClient {
     this.socket.end();
   }
 
+  /** Stops reading, so the server's socket fills up (backpressure tests). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   destroy(): void {
     this.socket.destroy();
   }

@@ -146,9 +146,9 @@ export function parseShow(c: Cursor): MzStatement {
   let inCluster: string | undefined;
   let filter: ShowFilter | undefined;
   while (!c.atEnd()) {
-    if (c.eatKw('FROM') || c.eatKw('IN') && !c.isKw('CLUSTER')) from = c.objectName();
+    if (c.eatKws('IN', 'CLUSTER')) inCluster = c.ident();
+    else if (c.eatKw('FROM') || c.eatKw('IN')) from = c.objectName();
     else if (c.eatKw('ON')) on = c.objectName();
-    else if (c.eatKws('IN', 'CLUSTER')) inCluster = c.ident();
     else if ((filter = showFilter(c)) !== undefined) break;
     else throw c.error();
   }

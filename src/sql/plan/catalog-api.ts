@@ -49,4 +49,8 @@ export interface PlanContext {
   readonly searchPath: readonly string[];
   /** Declared parameter types ($1..$n); 'unknown' where the client sent OID 0 and inference must decide. */
   readonly paramTypes: readonly (import('../../repr/index.ts').ScalarType | undefined)[];
+  /** Wall-clock time of the statement/transaction start in microseconds since the epoch (now(), current_timestamp); defaults to the clock at planning. */
+  readonly now?: bigint;
+  /** The session user (current_user); defaults to 'materialize'. */
+  readonly user?: string;
 }

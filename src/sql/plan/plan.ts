@@ -39,12 +39,26 @@ export type Plan =
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }
   /** SHOW TABLES / VIEWS / ... : answered from the catalog with fixed columns; rows computed by the adapter. */
-  | { readonly kind: 'showObjects'; readonly what: 'tables' | 'views' | 'materialized views' | 'indexes' | 'schemas' | 'databases' | 'sources' | 'sinks' | 'objects' | 'clusters' | 'secrets' | 'connections'; readonly schema?: { database: string; schema: string }; readonly on?: GlobalId; readonly like?: string; readonly columns: readonly Column[] }
+  | { readonly kind: 'showObjects'; readonly what: 'tables' | 'views' | 'materialized views' | 'indexes' | 'schemas' | 'databases' | 'sources' | 'subsources' | 'sinks' | 'objects' | 'clusters' | 'cluster replicas' | 'secrets' | 'connections' | 'types'; readonly schema?: { database: string; schema: string }; readonly on?: GlobalId; readonly like?: string; readonly inCluster?: string; /** SHOW SCHEMAS FROM db */ readonly database?: string; readonly columns: readonly Column[] }
   | { readonly kind: 'showColumns'; readonly id: GlobalId; readonly columns: readonly Column[] }
   | { readonly kind: 'showCreate'; readonly id: GlobalId; readonly columns: readonly Column[] }
   /** A statement answered by constant rows computed at plan time (EXPLAIN, SHOW of fixed facts). */
   | { readonly kind: 'constantRows'; readonly desc: RelationDesc; readonly rows: readonly Row[]; readonly tag: string }
   | { readonly kind: 'explainTimestamp'; readonly plan: MirRelationExpr; readonly asOf?: AsOfSpec }
+  /**
+   * SUBSCRIBE: stream the changes of `plan` (reading `dependsOn`) from `asOf` on. Output columns (`desc`):
+   * mz_timestamp numeric, [mz_progressed bool,] mz_diff int8, then the relation's columns.
+   */
+  | { readonly kind: 'subscribe'; readonly plan: MirRelationExpr; readonly relationDesc: RelationDesc; readonly desc: RelationDesc; readonly snapshot: boolean; readonly progress: boolean; readonly asOf?: AsOfSpec; readonly upTo?: number; readonly dependsOn: readonly GlobalId[] }
+  /** DECLARE name CURSOR FOR <select | subscribe>: `plan` is the planned inner statement. */
+  | { readonly kind: 'declareCursor'; readonly name: string; readonly plan: Plan }
+  /** FETCH: up to `count` rows from a cursor; `timeoutMs` waits at most that long for rows (SUBSCRIBE cursors). */
+  | { readonly kind: 'fetch'; readonly cursor: string; readonly count: number | 'all'; readonly timeoutMs?: number }
+  | { readonly kind: 'closeCursor'; readonly name: string | 'all' }
+  /** COPY (<select | subscribe>) TO STDOUT / COPY t TO STDOUT (text format). */
+  | { readonly kind: 'copyTo'; readonly plan: Plan }
+  /** COPY t [(cols)] FROM STDIN (text format): rows arrive as text; `columns` are the target column indexes. */
+  | { readonly kind: 'copyFrom'; readonly target: GlobalId; readonly columns: readonly number[]; readonly desc: RelationDesc; readonly defaults: readonly (MirScalarExpr | null)[] }
   /** Statements accepted and ignored (e.g. DISCARD ALL, SET with no effect) with their command tag. */
   | { readonly kind: 'emptyCommand'; readonly tag: string };
 

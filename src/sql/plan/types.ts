@@ -46,7 +46,6 @@ export function resolveTypeName(t: TypeName): ScalarType {
   const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
   const last = parts[parts.length - 1] ?? '';
   const mods = typmodInts(t);
-  if (last === 'float8' && schema === 'pg_catalog' && mods.length === 1 && mods[0]! <= 24) last = 'float4';
   let base = schema !== undefined && schema !== 'pg_catalog' && schema !== 'mz_catalog' ? undefined : typeByName(last);
   if (base === undefined) throw new SqlError(SqlState.undefinedObject, `type "${parts.join('.')}" does not exist`);
   if (base.name === 'numeric' && mods.length > 0) {

@@ -1,0 +1,191 @@
+/**
+ * Rendering: MIR relation expressions → dataflow operators on a Worker. Every rendered collection
+ * is a pair (oks, errs): the rows, and the evaluation errors that produced no row (a list of
+ * streams, concatenated only where someone consumes them). Consecutive map/filter/project nodes
+ * fuse into one MFP operator; joins become chains of binary joins over arrangements, reusing an
+ * imported index's arrangement when a join input is a `get` of its collection with the same key.
+ */
+import {
+  ArrangeOp, type Arrangement, ConcatOp, FlatMapOp, InputOp, JoinOp, type MfpStep, MfpOp, NegateOp, type Operator,
+  ReadArrangementOp, ReduceOp, type Stream, ThresholdOp, TopKOp, UpdateBatch, type Worker,
+} from '../dataflow/index.ts';
+import type { GlobalId, MirRelationExpr, MirScalarExpr } from '../expr/index.ts';
+import { assertNever, unsupported } from '../util/index.ts';
+import { planJoin } from './join-plan.ts';
+
+export interface RenderedCollection {
+  readonly oks: Stream;
+  readonly errs: readonly Stream[];
+}
+
+/** An index available to the dataflow: its arrangements (rows by key, and errors). */
+export interface ImportedIndex {
+  readonly indexId: GlobalId;
+  readonly keys: readonly MirScalarExpr[];
+  readonly oks: Arrangement;
+  readonly errs: Arrangement;
+}
+
+export class RenderContext {
+  readonly worker: Worker;
+  readonly asOf: number;
+  /** Collections by global id: source imports and objects built so far. */
+  readonly collections = new Map<GlobalId, RenderedCollection>();
+  /** Imported indexes by the id of the collection they index. */
+  readonly indexes = new Map<GlobalId, ImportedIndex[]>();
+  /** Every operator created, so the dataflow can be dropped. */
+  readonly operators: Operator[] = [];
+  private readonly locals = new Map<number, RenderedCollection>();
+
+  constructor(worker: Worker, asOf: number) {
+    this.worker = worker;
+    this.asOf = asOf;
+  }
+
+  track<T extends Operator>(op: T): T {
+    this.operators.push(op);
+    return op;
+  }
+
+  /** The collection for `id`: built or imported, else read back from an imported index. */
+  collection(id: GlobalId): RenderedCollection {
+    const c = this.collections.get(id);
+    if (c !== undefined) return c;
+    const idx = this.indexes.get(id)?.[0];
+    if (idx === undefined) throw new Error(`internal error: dataflow reads ${id}, which is neither imported nor built`);
+    const oks = this.track(new ReadArrangementOp(this.worker, idx.oks, this.asOf, `read ${idx.indexId}`)).output;
+    const errs = this.track(new ReadArrangementOp(this.worker, idx.errs, this.asOf, `read ${idx.indexId}.errors`)).output;
+    const rendered = { oks, errs: [errs] };
+    this.collections.set(id, rendered);
+    return rendered;
+  }
+
+  render(e: MirRelationExpr): RenderedCollection {
+    switch (e.kind) {
+      case 'constant': {
+        const input = this.track(new InputOp(this.worker, 'constant'));
+        const b = new UpdateBatch();
+        for (const [row, diff] of e.rows) b.push(row, this.asOf, diff);
+        input.send(b);
+        input.close();
+        return { oks: input.output, errs: [] };
+      }
+      case 'get':
+        if (typeof e.id === 'string') return this.collection(e.id);
+        {
+          const local = this.locals.get(e.id.local);
+          if (local === undefined) throw new Error(`internal error: unbound local ${e.id.local}`);
+          return local;
+        }
+      case 'let': {
+        this.locals.set(e.id, this.render(e.value));
+        return this.render(e.body);
+      }
+      case 'letRec':
+        throw unsupported('WITH MUTUALLY RECURSIVE');
+      case 'project': case 'map': case 'filter':
+        return this.renderMfp(e);
+      case 'flatMap': {
+        const input = this.render(e.input);
+        const op = this.track(new FlatMapOp(this.worker, input.oks, e.func, e.exprs, `flatMap ${e.func}`));
+        return { oks: op.output, errs: [...input.errs, op.errors] };
+      }
+      case 'join':
+        return this.renderJoin(e.inputs, e.equivalences);
+      case 'reduce': {
+        const input = this.render(e.input);
+        const op = this.track(new ReduceOp(this.worker, input.oks, e.groupKey, e.aggregates));
+        return { oks: op.output, errs: [...input.errs, op.errors] };
+      }
+      case 'topK': {
+        const input = this.render(e.input);
+        const op = this.track(new TopKOp(this.worker, input.oks, { groupKey: e.groupKey, order: e.order, limit: e.limit, offset: e.offset }));
+        return { oks: op.output, errs: [...input.errs, op.errors] };
+      }
+      case 'negate': {
+        const input = this.render(e.input);
+        return { oks: this.track(new NegateOp(this.worker, input.oks)).output, errs: input.errs };
+      }
+      case 'threshold': {
+        const input = this.render(e.input);
+        const op = this.track(new ThresholdOp(this.worker, input.oks));
+        return { oks: op.output, errs: [...input.errs, op.errors] };
+      }
+      case 'union': {
+        const parts = [e.base, ...e.inputs].map((i) => this.render(i));
+        const op = this.track(new ConcatOp(this.worker, parts.map((p) => p.oks), 'union'));
+        return { oks: op.output, errs: parts.flatMap((p) => p.errs) };
+      }
+      case 'arrangeBy':
+        // Arrangements are built where they are used (joins, index exports).
+        return this.render(e.input);
+      default:
+        return assertNever(e, 'relation expression');
+    }
+  }
+
+  /** Fuses a run of map/filter/project nodes into one operator. */
+  private renderMfp(top: MirRelationExpr): RenderedCollection {
+    const steps: MfpStep[] = [];
+    let e = top;
+    for (;;) {
+      if (e.kind === 'map') steps.push({ kind: 'map', exprs: e.scalars });
+      else if (e.kind === 'filter') steps.push({ kind: 'filter', predicates: e.predicates });
+      else if (e.kind === 'project') steps.push({ kind: 'project', outputs: e.outputs });
+      else break;
+      e = e.input;
+    }
+    steps.reverse();
+    const input = this.render(e);
+    return this.applyMfp(input, steps, 'mfp');
+  }
+
+  applyMfp(input: RenderedCollection, steps: readonly MfpStep[], name: string): RenderedCollection {
+    if (steps.length === 0) return input;
+    const op = this.track(new MfpOp(this.worker, input.oks, steps, name));
+    return { oks: op.output, errs: [...input.errs, op.errors] };
+  }
+
+  /** Arranges a collection by `keys` for a join (NULL keys dropped), or reuses a matching imported index. */
+  private arrangeForJoin(input: MirRelationExpr, keys: readonly MirScalarExpr[], errs: Stream[]): Arrangement {
+    if (input.kind === 'get' && typeof input.id === 'string' && !this.collections.has(input.id)) {
+      const want = JSON.stringify(keys, bigintSafe);
+      const idx = this.indexes.get(input.id)?.find((i) => JSON.stringify(i.keys, bigintSafe) === want);
+      if (idx !== undefined) {
+        errs.push(this.track(new ReadArrangementOp(this.worker, idx.errs, this.asOf, `read ${idx.indexId}.errors`)).output);
+        return idx.oks;
+      }
+    }
+    const c = this.render(input);
+    errs.push(...c.errs);
+    return this.arrange(c.oks, keys, errs);
+  }
+
+  private arrange(oks: Stream, keys: readonly MirScalarExpr[], errs: Stream[]): Arrangement {
+    const op = this.track(new ArrangeOp(this.worker, oks, keys, { dropNullKeys: true, name: 'arrange' }));
+    errs.push(op.errors);
+    return op.arrangement;
+  }
+
+  private renderJoin(inputs: readonly MirRelationExpr[], equivalences: readonly (readonly MirScalarExpr[])[]): RenderedCollection {
+    if (inputs.length === 0) return this.render({ kind: 'constant', rows: [[[], 1]], types: [] });
+    const plan = planJoin(inputs, equivalences);
+    const errs: Stream[] = [];
+    let acc: RenderedCollection | undefined;
+    if (inputs.length === 1) acc = this.render(inputs[0]!);
+    for (let i = 1; i < inputs.length; i++) {
+      const step = plan.steps[i - 1]!;
+      const left = acc === undefined ? this.arrangeForJoin(inputs[0]!, step.leftKey, errs) : this.arrange(acc.oks, step.leftKey, errs);
+      const right = this.arrangeForJoin(inputs[i]!, step.rightKey, errs);
+      const join = this.track(new JoinOp(this.worker, left, right, this.asOf, `join ${i}`));
+      acc = { oks: join.output, errs: acc === undefined ? [] : acc.errs };
+    }
+    const joined: RenderedCollection = { oks: acc!.oks, errs: [...acc!.errs, ...errs] };
+    return this.applyMfp(joined, plan.residual.map((exprs) => ({ kind: 'equal', exprs })), 'join residual');
+  }
+}
+
+/** JSON.stringify replacer that tolerates bigint literals in key expressions. */
+function bigintSafe(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? `${v}n` : v;
+}

@@ -1,0 +1,23 @@
+/** dataflow: the differential dataflow engine (totally ordered times): streams, arrangements, operators. */
+export { UpdateBatch, BatchQueue } from './batch.ts';
+export { Worker, Operator, Stream, InputPort, CLOSED, DEFAULT_BUDGET, type WorkerOptions } from './worker.ts';
+export { KeyedMap, isPrimitive, hasNull, rowsIdentical, datumsIdentical, hashRow, concatRows } from './keys.ts';
+export { compileScalar, KeyFn, type CompiledScalar } from './scalar.ts';
+export { compareByOrder, compareOrdered, rowComparator } from './order.ts';
+export { errorRow, errorFromRow } from './errors.ts';
+export { Trace, TraceEntry } from './trace.ts';
+export { Arrangement, type ArrangementListener } from './arrangement.ts';
+export { InputOp } from './operators/input.ts';
+export { MfpOp, Mfp, type MfpStep } from './operators/mfp.ts';
+export { FlatMapOp } from './operators/flat-map.ts';
+export { registerTableFunc, lookupTableFunc, hasTableFunc, type TableFunction } from './operators/table-funcs.ts';
+export { ConcatOp, NegateOp } from './operators/concat.ts';
+export { CaptureOp, type CaptureHandlers } from './operators/capture.ts';
+export { ArrangeOp } from './operators/arrange.ts';
+export { JoinOp } from './operators/join.ts';
+export { ReadArrangementOp } from './operators/read-arrangement.ts';
+export { TimeOrderedOp } from './operators/time-ordered.ts';
+export { ReduceOp } from './operators/reduce.ts';
+export { planAggregate, type Agg, type AggPlan } from './operators/aggregates.ts';
+export { TopKOp } from './operators/top-k.ts';
+export { ThresholdOp, ConsolidateOp } from './operators/threshold.ts';

@@ -1,0 +1,162 @@
+/**
+ * Base for operators whose output at time t depends on the whole input at t (reduce, top-k,
+ * threshold, consolidate). Updates are buffered until the input frontier passes their time, then
+ * applied in time order; `finish(t)` is called after the updates of time t (or after a budget-sized
+ * slice of them: emitting a change and later correcting it at the same time is still correct,
+ * since the output at t is the sum of everything emitted at t).
+ * Output frontier = the least time not yet finished.
+ */
+import type { Row } from '../../repr/index.ts';
+import { UpdateBatch } from '../batch.ts';
+import { type InputPort, Operator, Stream, type Worker } from '../worker.ts';
+
+export abstract class TimeOrderedOp extends Operator {
+  readonly output: Stream;
+  readonly errors: Stream;
+  protected readonly input: InputPort;
+  private pending: UpdateBatch[] = [];
+  /** Updates ready to apply, in time order: batches[readyBatch] from readyPos on. */
+  private ready: UpdateBatch[] = [];
+  private readyBatch = 0;
+  private readyPos = 0;
+  /** Output updates of the slice being processed, sent after each finish. */
+  protected out = new UpdateBatch();
+  protected errs = new UpdateBatch();
+
+  constructor(worker: Worker, input: Stream, name: string) {
+    super(worker, name);
+    this.input = input.connect(this);
+    this.output = new Stream(worker, name);
+    this.errors = new Stream(worker, `${name}.errors`);
+  }
+
+  /** Applies one input update at `time` (all earlier times are finished). */
+  protected abstract apply(row: Row, time: number, diff: number): void;
+  /** Emits the output changes at `time` of everything touched since the last finish. */
+  protected abstract finish(time: number): void;
+
+  run(budget: number): boolean {
+    for (;;) {
+      const b = this.input.queue.pop();
+      if (b === undefined) break;
+      this.pending.push(b);
+    }
+    let work = 0;
+    while (work < budget) {
+      if (this.ready.length === 0 && !this.extractReady()) break;
+      const r = this.ready[this.readyBatch]!;
+      let pos = this.readyPos;
+      let cur = r.times[pos]!;
+      const end = Math.min(r.length, pos + (budget - work));
+      for (; pos < end; pos++) {
+        const t = r.times[pos]!;
+        if (t !== cur) {
+          this.finish(cur);
+          cur = t;
+        }
+        this.apply(r.rows[pos]!, t, r.diffs[pos]!);
+      }
+      work += pos - this.readyPos;
+      this.readyPos = pos;
+      if (pos >= r.length) {
+        this.readyBatch++;
+        this.readyPos = 0;
+        if (this.readyBatch >= this.ready.length) {
+          this.ready = [];
+          this.readyBatch = 0;
+        }
+      }
+      // Finish at batch boundaries only when the next update has another time (or none is left).
+      const next = this.ready[this.readyBatch];
+      if (next === undefined || next.times[this.readyPos] !== cur || work >= budget) {
+        this.finish(cur);
+        this.flush();
+      }
+    }
+    this.flush();
+    const head = this.ready[this.readyBatch];
+    const frontier = head !== undefined ? head.times[this.readyPos]! : Math.min(this.input.frontier, this.minPending());
+    this.output.advance(Math.max(frontier, this.output.frontier));
+    this.errors.advance(Math.max(frontier, this.errors.frontier));
+    return head !== undefined || !this.input.queue.isEmpty || this.hasReadyPending();
+  }
+
+  private flush(): void {
+    if (this.out.length > 0) {
+      this.output.send(this.out);
+      this.out = new UpdateBatch();
+    }
+    if (this.errs.length > 0) {
+      this.errors.send(this.errs);
+      this.errs = new UpdateBatch();
+    }
+  }
+
+  private minPending(): number {
+    let m = Infinity;
+    for (const b of this.pending) for (let i = 0; i < b.length; i++) if (b.times[i]! < m) m = b.times[i]!;
+    return m;
+  }
+
+  private hasReadyPending(): boolean {
+    return this.minPending() < this.input.frontier;
+  }
+
+  /**
+   * Moves updates at times < the input frontier from `pending` into `ready`, in time order. Whole
+   * batches move without copying; a merge sort is only needed when ready updates span several times.
+   */
+  private extractReady(): boolean {
+    const f = this.input.frontier;
+    if (this.pending.length === 0) return false;
+    const ready: UpdateBatch[] = [];
+    const keep: UpdateBatch[] = [];
+    let rest: UpdateBatch | undefined;
+    let minT = Infinity;
+    let maxT = -Infinity;
+    for (const b of this.pending) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      const times = b.times;
+      for (let i = 0; i < times.length; i++) {
+        const t = times[i]!;
+        if (t < lo) lo = t;
+        if (t > hi) hi = t;
+      }
+      if (hi < f) {
+        ready.push(b);
+      } else if (lo >= f) {
+        keep.push(b);
+        continue;
+      } else {
+        const part = new UpdateBatch();
+        rest ??= new UpdateBatch();
+        for (let i = 0; i < b.length; i++) (times[i]! < f ? part : rest).push(b.rows[i]!, times[i]!, b.diffs[i]!);
+        ready.push(part);
+        hi = Math.min(hi, f - 1);
+      }
+      if (lo < minT) minT = lo;
+      if (hi > maxT) maxT = hi;
+    }
+    if (rest !== undefined) keep.push(rest);
+    this.pending = keep;
+    if (ready.length === 0) return false;
+    if (minT === maxT) this.ready = ready;
+    else {
+      const merged = new UpdateBatch();
+      for (const b of ready) for (let i = 0; i < b.length; i++) merged.push(b.rows[i]!, b.times[i]!, b.diffs[i]!);
+      this.ready = [sortByTime(merged)];
+    }
+    this.readyBatch = 0;
+    this.readyPos = 0;
+    return true;
+  }
+}
+
+function sortByTime(b: UpdateBatch): UpdateBatch {
+  const idx = Array.from({ length: b.length }, (_, i) => i);
+  idx.sort((x, y) => b.times[x]! - b.times[y]! || x - y);
+  const out = new UpdateBatch();
+  for (const i of idx) out.push(b.rows[i]!, b.times[i]!, b.diffs[i]!);
+  return out;
+}

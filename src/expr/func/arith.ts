@@ -1,0 +1,190 @@
+/**
+ * Numeric arithmetic with PostgreSQL's semantics: integer overflow (22003), division by zero (22012),
+ * float overflow/underflow, exact numeric; plus abs/round/trunc/ceil/floor/sqrt/... and bitwise ops.
+ */
+import { type Datum, Numeric } from '../../repr/index.ts';
+import { divisionByZero } from '../eval.ts';
+import { eager } from '../func.ts';
+import { EvalError, SqlState, checkI2, checkI4, checkI8, outOfRange } from './util.ts';
+
+type IntKind = 'int2' | 'int4';
+const checkSmall = (k: IntKind): ((v: number) => number) => (k === 'int2' ? checkI2 : checkI4);
+
+for (const k of ['int2', 'int4'] as const) {
+  const chk = checkSmall(k);
+  eager(`add_${k}`, ([a, b]) => chk((a as number) + (b as number)));
+  eager(`sub_${k}`, ([a, b]) => chk((a as number) - (b as number)));
+  eager(`mul_${k}`, ([a, b]) => chk((a as number) * (b as number)));
+  eager(`div_${k}`, ([a, b]) => {
+    if (b === 0) throw divisionByZero();
+    return chk(Math.trunc((a as number) / (b as number)));
+  });
+  eager(`mod_${k}`, ([a, b]) => {
+    if (b === 0) throw divisionByZero();
+    const r = (a as number) % (b as number);
+    return r === 0 ? 0 : r;
+  });
+  eager(`neg_${k}`, ([a]) => chk(-(a as number)));
+  eager(`abs_${k}`, ([a]) => chk(Math.abs(a as number)));
+  eager(`bitand_${k}`, ([a, b]) => (a as number) & (b as number));
+  eager(`bitor_${k}`, ([a, b]) => (a as number) | (b as number));
+  eager(`bitxor_${k}`, ([a, b]) => (a as number) ^ (b as number));
+  eager(`bitnot_${k}`, ([a]) => ~(a as number));
+  eager(`shl_${k}`, ([a, b]) => (k === 'int2' ? ((((a as number) << (b as number)) << 16) >> 16) : (a as number) << (b as number)));
+  eager(`shr_${k}`, ([a, b]) => (a as number) >> (b as number));
+}
+
+eager('add_int8', ([a, b]) => checkI8((a as bigint) + (b as bigint)));
+eager('sub_int8', ([a, b]) => checkI8((a as bigint) - (b as bigint)));
+eager('mul_int8', ([a, b]) => checkI8((a as bigint) * (b as bigint)));
+eager('div_int8', ([a, b]) => {
+  if (b === 0n) throw divisionByZero();
+  return checkI8((a as bigint) / (b as bigint));
+});
+eager('mod_int8', ([a, b]) => {
+  if (b === 0n) throw divisionByZero();
+  return (a as bigint) % (b as bigint);
+});
+eager('neg_int8', ([a]) => checkI8(-(a as bigint)));
+eager('abs_int8', ([a]) => checkI8((a as bigint) < 0n ? -(a as bigint) : (a as bigint)));
+eager('bitand_int8', ([a, b]) => (a as bigint) & (b as bigint));
+eager('bitor_int8', ([a, b]) => (a as bigint) | (b as bigint));
+eager('bitxor_int8', ([a, b]) => (a as bigint) ^ (b as bigint));
+eager('bitnot_int8', ([a]) => ~(a as bigint));
+eager('shl_int8', ([a, b]) => BigInt.asIntN(64, (a as bigint) << BigInt(b as number)));
+eager('shr_int8', ([a, b]) => (a as bigint) >> BigInt(b as number));
+
+/** PostgreSQL's float overflow/underflow checks. */
+function checkFloat(r: number, a: number, b: number, zeroOk: boolean, f4: boolean): number {
+  const v = f4 ? Math.fround(r) : r;
+  if (!Number.isFinite(v) && Number.isFinite(a) && Number.isFinite(b)) throw new EvalError(SqlState.numericValueOutOfRange, 'value out of range: overflow');
+  if (v === 0 && !zeroOk) throw new EvalError(SqlState.numericValueOutOfRange, 'value out of range: underflow');
+  return v;
+}
+
+for (const k of ['float4', 'float8'] as const) {
+  const f4 = k === 'float4';
+  eager(`add_${k}`, ([a, b]) => checkFloat((a as number) + (b as number), a as number, b as number, true, f4));
+  eager(`sub_${k}`, ([a, b]) => checkFloat((a as number) - (b as number), a as number, b as number, true, f4));
+  eager(`mul_${k}`, ([a, b]) => checkFloat((a as number) * (b as number), a as number, b as number, a === 0 || b === 0, f4));
+  eager(`div_${k}`, ([a, b]) => {
+    if (b === 0) throw divisionByZero();
+    return checkFloat((a as number) / (b as number), a as number, b as number, a === 0 || !Number.isFinite(b as number), f4);
+  });
+  eager(`neg_${k}`, ([a]) => -(a as number));
+  eager(`abs_${k}`, ([a]) => Math.abs(a as number));
+}
+
+const num = (d: Datum | undefined): Numeric => d as Numeric;
+const NAN = new Numeric(0n, 0, 'nan');
+
+eager('add_numeric', ([a, b]) => num(a).add(num(b)));
+eager('sub_numeric', ([a, b]) => num(a).sub(num(b)));
+eager('mul_numeric', ([a, b]) => num(a).mul(num(b)));
+eager('div_numeric', ([a, b]) => {
+  if (!num(b).isSpecial() && num(b).coef === 0n && num(a).special !== 'nan') throw divisionByZero();
+  return num(a).div(num(b));
+});
+eager('mod_numeric', ([a, b]) => {
+  const x = num(a);
+  const y = num(b);
+  if (x.special === 'nan' || y.special === 'nan') return NAN;
+  if (!y.isSpecial() && y.coef === 0n) throw divisionByZero();
+  if (x.isSpecial()) return NAN;
+  if (y.isSpecial()) return x;
+  const s = Math.max(x.scale, y.scale);
+  return new Numeric(x.withScale(s).coef % y.withScale(s).coef, s);
+});
+eager('neg_numeric', ([a]) => num(a).negate());
+eager('abs_numeric', ([a]) => {
+  const x = num(a);
+  if (x.special === '-inf') return new Numeric(0n, 0, 'inf');
+  return x.coef < 0n ? x.negate() : x;
+});
+
+function truncScale(x: Numeric, s: number, mode: 'trunc' | 'ceil' | 'floor'): Numeric {
+  if (x.isSpecial()) return x;
+  if (s >= x.scale) return x.withScale(Math.max(s, 0));
+  const div = 10n ** BigInt(x.scale - s);
+  let q = x.coef / div;
+  const r = x.coef % div;
+  if (r !== 0n) {
+    if (mode === 'ceil' && x.coef > 0n) q += 1n;
+    if (mode === 'floor' && x.coef < 0n) q -= 1n;
+  }
+  if (s >= 0) return new Numeric(q, s);
+  return new Numeric(q * 10n ** BigInt(-s), 0);
+}
+
+eager('round_numeric', ([a]) => num(a).withScale(0));
+eager('round_numeric_int4', ([a, s]) => {
+  const x = num(a);
+  const sc = s as number;
+  if (sc >= 0) return x.withScale(sc);
+  const shifted = new Numeric(x.coef, x.scale - sc).withScale(0);
+  return new Numeric(shifted.coef * 10n ** BigInt(-sc), 0);
+});
+eager('trunc_numeric', ([a]) => truncScale(num(a), 0, 'trunc'));
+eager('trunc_numeric_int4', ([a, s]) => truncScale(num(a), s as number, 'trunc'));
+eager('ceil_numeric', ([a]) => truncScale(num(a), 0, 'ceil'));
+eager('floor_numeric', ([a]) => truncScale(num(a), 0, 'floor'));
+eager('round_float8', ([a]) => {
+  const x = a as number;
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
+});
+eager('trunc_float8', ([a]) => Math.trunc(a as number));
+eager('ceil_float8', ([a]) => Math.ceil(a as number));
+eager('floor_float8', ([a]) => Math.floor(a as number));
+eager('sign_float8', ([a]) => Math.sign(a as number));
+eager('sign_numeric', ([a]) => {
+  const x = num(a);
+  if (x.special === 'nan') return x;
+  const s = x.special === 'inf' ? 1n : x.special === '-inf' ? -1n : x.coef > 0n ? 1n : x.coef < 0n ? -1n : 0n;
+  return new Numeric(s, 0);
+});
+
+function sqrtCheck(x: number): number {
+  if (x < 0) throw new EvalError('2201F', 'cannot take square root of a negative number');
+  return Math.sqrt(x);
+}
+function lnCheck(x: number): number {
+  if (x === 0) throw new EvalError('2201E', 'cannot take logarithm of zero');
+  if (x < 0) throw new EvalError('2201E', 'cannot take logarithm of a negative number');
+  return Math.log(x);
+}
+function powCheck(a: number, b: number): number {
+  if (a === 0 && b < 0) throw new EvalError('2201F', 'zero raised to a negative power is undefined');
+  if (a < 0 && !Number.isInteger(b)) throw new EvalError('2201F', 'a negative number raised to a non-integer power yields a complex result');
+  const r = a ** b;
+  if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) throw new EvalError(SqlState.numericValueOutOfRange, 'value out of range: overflow');
+  return r;
+}
+const viaFloat = (f: (x: number) => number) => ([a]: Datum[]): Datum => Numeric.fromNumber(f(num(a).toNumber()));
+eager('sqrt_float8', ([a]) => sqrtCheck(a as number));
+eager('sqrt_numeric', viaFloat(sqrtCheck));
+eager('cbrt_float8', ([a]) => Math.cbrt(a as number));
+eager('exp_float8', ([a]) => {
+  const r = Math.exp(a as number);
+  if (!Number.isFinite(r) && Number.isFinite(a as number)) throw new EvalError(SqlState.numericValueOutOfRange, 'value out of range: overflow');
+  return r;
+});
+eager('exp_numeric', viaFloat(Math.exp));
+eager('ln_float8', ([a]) => lnCheck(a as number));
+eager('ln_numeric', viaFloat(lnCheck));
+eager('log10_float8', ([a]) => lnCheck(a as number) / Math.LN10);
+eager('log10_numeric', viaFloat((x) => lnCheck(x) / Math.LN10));
+eager('power_float8', ([a, b]) => powCheck(a as number, b as number));
+eager('power_numeric', ([a, b]) => {
+  const x = num(a);
+  const y = num(b);
+  if (!x.isSpecial() && !y.isSpecial() && y.scale === 0 && y.coef >= 0n && y.coef < 1000n) {
+    let r = new Numeric(1n, 0);
+    for (let i = 0n; i < y.coef; i++) r = r.mul(x);
+    return r;
+  }
+  return Numeric.fromNumber(powCheck(x.toNumber(), y.toNumber()));
+});
+eager('pi', () => Math.PI);
+eager('random', () => Math.random());
+export { outOfRange };

@@ -1,0 +1,171 @@
+/** Text functions and operators: ||, LIKE/ILIKE, regular expressions, length, substr, trim, pad, ... */
+import { createHash } from 'node:crypto';
+import type { Datum } from '../../repr/index.ts';
+import { eager } from '../func.ts';
+import { EvalError, checkI4 } from './util.ts';
+
+const str = (d: Datum | undefined): string => d as string;
+const cps = (s: string): string[] => Array.from(s);
+
+eager('concat_text', ([a, b]) => str(a) + str(b));
+eager('concat_bytea', ([a, b]) => {
+  const x = a as Uint8Array;
+  const y = b as Uint8Array;
+  const out = new Uint8Array(x.length + y.length);
+  out.set(x);
+  out.set(y, x.length);
+  return out;
+});
+eager('concat', (args) => args.filter((a) => a !== null).map(str).join(''), false);
+eager('concat_ws', ([sep, ...rest]) => (sep === null || sep === undefined ? null : rest.filter((a) => a !== null).map(str).join(str(sep))), false);
+
+const likeCache = new Map<string, RegExp>();
+function likeRegex(pattern: string, insensitive: boolean): RegExp {
+  const key = (insensitive ? 'i' : 'c') + pattern;
+  let re = likeCache.get(key);
+  if (re !== undefined) return re;
+  let src = '^';
+  const chars = cps(pattern);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === '\\') {
+      const next = chars[++i];
+      if (next === undefined) throw new EvalError('22025', 'LIKE pattern must not end with escape character');
+      src += next.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    } else if (c === '%') src += '.*';
+    else if (c === '_') src += '.';
+    else src += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  re = new RegExp(src + '$', insensitive ? 'isu' : 'su');
+  if (likeCache.size > 1000) likeCache.clear();
+  likeCache.set(key, re);
+  return re;
+}
+eager('like', ([s, p]) => likeRegex(str(p), false).test(str(s)));
+eager('not_like', ([s, p]) => !likeRegex(str(p), false).test(str(s)));
+eager('ilike', ([s, p]) => likeRegex(str(p), true).test(str(s)));
+eager('not_ilike', ([s, p]) => !likeRegex(str(p), true).test(str(s)));
+eager('like_escape', ([p, e]) => {
+  const esc = str(e);
+  const pat = str(p);
+  if (esc === '\\') return pat;
+  if (cps(esc).length > 1) throw new EvalError('22019', 'invalid escape string', 'Escape string must be empty or one character.');
+  let out = '';
+  const chars = cps(pat);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (esc !== '' && c === esc) {
+      const next = chars[++i];
+      out += next === undefined ? '\\' : '\\' + next;
+    } else if (c === '\\') out += '\\\\';
+    else out += c;
+  }
+  return out;
+});
+
+const reCache = new Map<string, RegExp>();
+function regex(p: string, flags: string): RegExp {
+  const key = flags + p;
+  let re = reCache.get(key);
+  if (re === undefined) {
+    try {
+      re = new RegExp(p, flags + 'u');
+    } catch (err) {
+      throw new EvalError('2201B', `invalid regular expression: ${(err as Error).message}`);
+    }
+    if (reCache.size > 1000) reCache.clear();
+    reCache.set(key, re);
+  }
+  return re;
+}
+eager('regex_match', ([s, p]) => regex(str(p), '').test(str(s)));
+eager('regex_imatch', ([s, p]) => regex(str(p), 'i').test(str(s)));
+eager('not_regex_match', ([s, p]) => !regex(str(p), '').test(str(s)));
+eager('not_regex_imatch', ([s, p]) => !regex(str(p), 'i').test(str(s)));
+
+eager('length_text', ([s]) => cps(str(s)).length);
+eager('length_bytea', ([b]) => (b as Uint8Array).length);
+eager('octet_length_text', ([s]) => Buffer.byteLength(str(s), 'utf8'));
+eager('bit_length_text', ([s]) => Buffer.byteLength(str(s), 'utf8') * 8);
+eager('lower', ([s]) => str(s).toLowerCase());
+eager('upper', ([s]) => str(s).toUpperCase());
+eager('initcap', ([s]) => str(s).toLowerCase().replace(/(^|[^\p{L}\p{N}])(\p{L})/gu, (_m, pre: string, c: string) => pre + c.toUpperCase()));
+
+function substr(s: string, start: number, len: number | undefined): string {
+  const chars = cps(s);
+  if (len !== undefined && len < 0) throw new EvalError('22011', 'negative substring length not allowed');
+  const from = start - 1;
+  const to = len === undefined ? chars.length : from + len;
+  return chars.slice(Math.max(from, 0), Math.max(to, 0)).join('');
+}
+eager('substr_2', ([s, a]) => substr(str(s), a as number, undefined));
+eager('substr_3', ([s, a, l]) => substr(str(s), a as number, l as number));
+
+function trimSet(s: string, chars: string, left: boolean, right: boolean): string {
+  const set = new Set(cps(chars));
+  const arr = cps(s);
+  let i = 0;
+  let j = arr.length;
+  if (left) while (i < j && set.has(arr[i]!)) i++;
+  if (right) while (j > i && set.has(arr[j - 1]!)) j--;
+  return arr.slice(i, j).join('');
+}
+eager('btrim_1', ([s]) => trimSet(str(s), ' ', true, true));
+eager('btrim_2', ([s, c]) => trimSet(str(s), str(c), true, true));
+eager('ltrim_1', ([s]) => trimSet(str(s), ' ', true, false));
+eager('ltrim_2', ([s, c]) => trimSet(str(s), str(c), true, false));
+eager('rtrim_1', ([s]) => trimSet(str(s), ' ', false, true));
+eager('rtrim_2', ([s, c]) => trimSet(str(s), str(c), false, true));
+eager('replace', ([s, f, t]) => (str(f) === '' ? str(s) : str(s).split(str(f)).join(str(t))));
+eager('strpos', ([s, sub]) => {
+  const i = str(s).indexOf(str(sub));
+  return i < 0 ? 0 : cps(str(s).slice(0, i)).length + 1;
+});
+eager('left', ([s, n]) => {
+  const c = cps(str(s));
+  const k = n as number;
+  return (k >= 0 ? c.slice(0, k) : c.slice(0, Math.max(c.length + k, 0))).join('');
+});
+eager('right', ([s, n]) => {
+  const c = cps(str(s));
+  const k = n as number;
+  return (k >= 0 ? c.slice(Math.max(c.length - k, 0)) : c.slice(Math.min(-k, c.length))).join('');
+});
+eager('repeat', ([s, n]) => {
+  const k = n as number;
+  if (k <= 0) return '';
+  if (str(s).length * k > 1 << 28) throw new EvalError('54000', 'requested length too large');
+  return str(s).repeat(k);
+});
+eager('reverse', ([s]) => cps(str(s)).reverse().join(''));
+eager('split_part', ([s, d, n]) => {
+  const k = n as number;
+  if (k === 0) throw new EvalError('22023', 'field position must not be zero');
+  const parts = str(d) === '' ? [str(s)] : str(s).split(str(d));
+  const idx = k > 0 ? k - 1 : parts.length + k;
+  return parts[idx] ?? '';
+});
+function pad(s: string, len: number, fill: string, left: boolean): string {
+  const c = cps(s);
+  if (len <= c.length) return c.slice(0, Math.max(len, 0)).join('');
+  const f = cps(fill);
+  if (f.length === 0) return s;
+  const need = len - c.length;
+  let p = '';
+  for (let i = 0; i < need; i++) p += f[i % f.length]!;
+  return left ? p + s : s + p;
+}
+eager('lpad_2', ([s, n]) => pad(str(s), n as number, ' ', true));
+eager('lpad_3', ([s, n, f]) => pad(str(s), n as number, str(f), true));
+eager('rpad_2', ([s, n]) => pad(str(s), n as number, ' ', false));
+eager('rpad_3', ([s, n, f]) => pad(str(s), n as number, str(f), false));
+eager('starts_with', ([s, p]) => str(s).startsWith(str(p)));
+eager('ascii', ([s]) => str(s).codePointAt(0) ?? 0);
+eager('chr', ([n]) => {
+  const k = n as number;
+  if (k === 0) throw new EvalError('54000', 'null character not permitted');
+  if (k < 0 || k > 0x10ffff) throw new EvalError('54000', 'requested character too large for encoding: ' + k);
+  return String.fromCodePoint(k);
+});
+eager('md5', ([s]) => createHash('md5').update(str(s), 'utf8').digest('hex'));
+export { checkI4 };

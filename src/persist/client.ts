@@ -1,0 +1,132 @@
+/**
+ * The persist client: opens shards over one Blob + Consensus pair and fences older processes.
+ * Each client start bumps the 'epoch' key in Consensus (its seqNo is the epoch); before every state
+ * write a client checks that no newer epoch exists, and a shard state written by a newer epoch
+ * fences any older client that reads it. No PID files: a lingering zombie process is simply fenced.
+ */
+import { silentLogger, type Logger } from '../util/index.ts';
+import type { PersistClient, Shard } from './api.ts';
+import type { Blob } from './blob.ts';
+import { type CompactionConfig, defaultCompactionConfig } from './compaction.ts';
+import type { Consensus } from './consensus.ts';
+import { type PersistError, closedError, fencedError } from './errors.ts';
+import { SHARD_KEY_PREFIX, type ShardHost, ShardImpl } from './shard.ts';
+import { decodeState } from './state.ts';
+
+export const EPOCH_KEY = 'epoch';
+
+export interface PersistBackends {
+  readonly blob: Blob;
+  readonly consensus: Consensus;
+}
+
+export interface PersistConfig {
+  readonly compaction?: Partial<CompactionConfig>;
+  readonly logger?: Logger;
+}
+
+export class PersistClientImpl implements PersistClient, ShardHost {
+  readonly epoch: number;
+  readonly blob: Blob;
+  readonly consensus: Consensus;
+  readonly logger: Logger;
+  readonly compaction: CompactionConfig;
+  private readonly shards = new Map<string, Promise<ShardImpl>>();
+  private readonly background = new Set<Promise<unknown>>();
+  private closed = false;
+  private fencedBy: number | undefined;
+
+  private constructor(backends: PersistBackends, epoch: number, config: PersistConfig) {
+    this.blob = backends.blob;
+    this.consensus = backends.consensus;
+    this.epoch = epoch;
+    this.logger = config.logger ?? silentLogger;
+    this.compaction = { ...defaultCompactionConfig, ...config.compaction };
+  }
+
+  /** Starts a client: takes the next epoch, fencing every earlier client of the same store. */
+  static async start(backends: PersistBackends, config: PersistConfig = {}): Promise<PersistClientImpl> {
+    for (;;) {
+      const head = await backends.consensus.head(EPOCH_KEY);
+      const epoch = (head?.seqNo ?? 0) + 1;
+      const info = Buffer.from(JSON.stringify({ epoch, pid: process.pid, startedAt: new Date().toISOString() }));
+      const res = await backends.consensus.compareAndSet(EPOCH_KEY, head?.seqNo, { seqNo: epoch, data: info });
+      if (res.ok) {
+        const client = new PersistClientImpl(backends, epoch, config);
+        client.logger.info({ epoch, blob: backends.blob.name, consensus: backends.consensus.name }, 'persist: opened');
+        if (epoch % 16 === 0) client.track(backends.consensus.truncate(EPOCH_KEY, epoch).catch(() => undefined));
+        return client;
+      }
+    }
+  }
+
+  open(shardId: string): Promise<Shard> {
+    if (this.closed) return Promise.reject(closedError('client'));
+    let p = this.shards.get(shardId);
+    if (p === undefined) {
+      p = ShardImpl.open(this, shardId);
+      this.shards.set(shardId, p);
+      p.catch(() => {
+        if (this.shards.get(shardId) === p) this.shards.delete(shardId);
+      });
+    }
+    return p;
+  }
+
+  async list(): Promise<string[]> {
+    if (this.closed) throw closedError('client');
+    const out: string[] = [];
+    for (const key of await this.consensus.list()) {
+      if (!key.startsWith(SHARD_KEY_PREFIX)) continue;
+      const head = await this.consensus.head(key);
+      if (head === undefined) continue;
+      const state = decodeState(head.data, `consensus ${this.consensus.name} key ${key}`);
+      if (!state.dropped) out.push(state.shardId);
+    }
+    return out.sort();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.shards.values()) {
+      const shard = await p.catch(() => undefined);
+      await shard?.close();
+    }
+    while (this.background.size > 0) await Promise.all([...this.background]);
+    await this.blob.close();
+    await this.consensus.close();
+  }
+
+  // --- ShardHost -------------------------------------------------------------------------------
+
+  async checkFence(): Promise<void> {
+    if (this.fencedBy !== undefined) throw fencedError(this.epoch, this.fencedBy, this.where());
+    const head = await this.consensus.head(EPOCH_KEY);
+    if (head !== undefined && head.seqNo > this.epoch) throw this.markFenced(head.seqNo);
+  }
+
+  markFenced(newerEpoch: number): PersistError {
+    if (this.fencedBy === undefined || newerEpoch > this.fencedBy) this.fencedBy = newerEpoch;
+    this.logger.error({ epoch: this.epoch, newerEpoch }, 'persist: fenced by a newer process');
+    return fencedError(this.epoch, newerEpoch, this.where());
+  }
+
+  track(work: Promise<unknown>): void {
+    this.background.add(work);
+    void work.finally(() => this.background.delete(work));
+  }
+
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  forget(shard: ShardImpl): void {
+    const p = this.shards.get(shard.id);
+    if (p !== undefined) void p.then((s) => s === shard && this.shards.get(shard.id) === p && this.shards.delete(shard.id), () => undefined);
+  }
+
+  private where(): string {
+    return `the same store (${this.consensus.name})`;
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * DDL planning: CREATE/DROP of schemas, databases, tables, views, materialized views and indexes.
+ * Names are resolved and qualified here; existence of dependents and duplicates is the adapter's check.
+ */
+import type { CreateStmt, DropStmt, Node, ViewStmt } from 'libpg-query';
+import { type MirRelationExpr, type MirScalarExpr, col, dependsOn, lit } from '../../expr/index.ts';
+import { type Column, relationDesc } from '../../repr/index.ts';
+import { SqlError, SqlState, unsupported } from '../../util/index.ts';
+import type { MzStatement, Statement } from '../parser/index.ts';
+import type { CatalogItemInfo, CatalogItemKind, PlanContext, QualifiedName } from './catalog-api.ts';
+import { coerceAssignment } from './coerce.ts';
+import type { QueryContext } from './context.ts';
+import { bindExpr, nameParts } from './expr.ts';
+import { someScalar } from './mir-util.ts';
+import type { ObjectType, Plan } from './plan.ts';
+import { planSubquery } from './query.ts';
+import { Scope } from './scope.ts';
+import { resolveTypeName } from './types.ts';
+
+/** The schema new objects go into: the first schema of the search path that exists. */
+export function defaultSchema(pc: PlanContext): string {
+  const s = pc.searchPath.find((x) => pc.catalog.schemaExists(pc.database, x));
+  if (s === undefined) throw new SqlError(SqlState.invalidSchemaName, 'no schema has been selected to create in');
+  return s;
+}
+
+/** Qualifies a name for a new object (1–3 parts). */
+export function qualifyNew(parts: readonly string[], pc: PlanContext): QualifiedName {
+  const item = parts[parts.length - 1]!;
+  const schema = parts.length >= 2 ? parts[parts.length - 2]! : defaultSchema(pc);
+  const database = parts.length >= 3 ? parts[0]! : pc.database;
+  if (parts.length > 3) throw new SqlError(SqlState.syntaxError, `improper qualified name (too many dotted names): ${parts.join('.')}`);
+  if (!pc.catalog.databaseExists(database)) throw new SqlError('3D000', `unknown database '${database}'`);
+  if (!pc.catalog.schemaExists(database, schema)) throw new SqlError(SqlState.invalidSchemaName, `unknown schema '${schema}'`);
+  return { database, schema, item };
+}
+
+export const fullName = (n: QualifiedName): string => `${n.database}.${n.schema}.${n.item}`;
+
+function rangeVarParts(rv: { catalogname?: string; schemaname?: string; relname?: string }): string[] {
+  return [rv.catalogname, rv.schemaname, rv.relname].filter((p): p is string => p !== undefined);
+}
+
+export function planCreateTable(c: CreateStmt, stmt: Statement, qc: QueryContext): Plan {
+  const rv = c.relation!;
+  if (rv.relpersistence === 't') throw unsupported('CREATE TEMPORARY TABLE');
+  if (c.inhRelations !== undefined) throw unsupported('INHERITS');
+  if (c.partspec !== undefined) throw unsupported('PARTITION BY');
+  const name = qualifyNew(rangeVarParts(rv), qc.pc);
+  const columns: Column[] = [];
+  const defaults: (MirScalarExpr | null)[] = [];
+  for (const el of c.tableElts ?? []) {
+    if ('Constraint' in el) throw unsupported(`${constraintName(el.Constraint.contype)} constraints`);
+    if (!('ColumnDef' in el)) throw unsupported(`table element ${Object.keys(el)[0] ?? ''}`);
+    const cd = el.ColumnDef;
+    const colName = cd.colname ?? '';
+    if (columns.some((x) => x.name === colName)) throw new SqlError(SqlState.duplicateColumn, `column "${colName}" specified more than once`);
+    const type = resolveTypeName(cd.typeName!);
+    let nullable = true;
+    let dflt: MirScalarExpr | null = null;
+    for (const k of cd.constraints ?? []) {
+      if (!('Constraint' in k)) continue;
+      switch (k.Constraint.contype) {
+        case 'CONSTR_NOTNULL': nullable = false; break;
+        case 'CONSTR_NULL': nullable = true; break;
+        case 'CONSTR_DEFAULT': {
+          const e = bindExpr(k.Constraint.raw_expr!, { qc, scope: Scope.empty(), clause: 'DEFAULT expressions' });
+          dflt = coerceAssignment(e, type, colName, qc.st);
+          break;
+        }
+        default: throw unsupported(`${constraintName(k.Constraint.contype)} constraints`);
+      }
+    }
+    if (cd.collClause !== undefined) throw unsupported('COLLATE');
+    columns.push({ name: colName, type, nullable });
+    defaults.push(dflt);
+  }
+  return { kind: 'createTable', name, desc: relationDesc(columns), defaults, ifNotExists: c.if_not_exists === true, createSql: stmt.sql };
+}
+
+function constraintName(t: string | undefined): string {
+  return ({ CONSTR_PRIMARY: 'PRIMARY KEY', CONSTR_UNIQUE: 'UNIQUE', CONSTR_CHECK: 'CHECK', CONSTR_FOREIGN: 'FOREIGN KEY', CONSTR_EXCLUSION: 'EXCLUDE', CONSTR_IDENTITY: 'IDENTITY', CONSTR_GENERATED: 'GENERATED' } as Record<string, string>)[t ?? ''] ?? (t ?? 'table');
+}
+
+function viewColumns(scopeCols: readonly { name: string; type: Column['type']; nullable: boolean }[], aliases: readonly string[] | undefined): Column[] {
+  if (aliases !== undefined && aliases.length > scopeCols.length) throw new SqlError(SqlState.syntaxError, 'CREATE VIEW specifies more column names than columns');
+  const cols = scopeCols.map((c, i) => ({ name: aliases?.[i] ?? c.name, type: c.type, nullable: c.nullable }));
+  const seen = new Set<string>();
+  for (const c of cols) {
+    if (seen.has(c.name)) throw new SqlError(SqlState.duplicateColumn, `column "${c.name}" specified more than once`);
+    seen.add(c.name);
+  }
+  return cols;
+}
+
+export function planCreateView(v: ViewStmt, stmt: Statement, qc0: QueryContext): Plan {
+  if (v.withCheckOption !== undefined && v.withCheckOption !== 'NO_CHECK_OPTION') throw unsupported('WITH CHECK OPTION');
+  if (v.view?.relpersistence === 't') throw unsupported('CREATE TEMPORARY VIEW');
+  const qc: QueryContext = { ...qc0, nowMode: 'call' };
+  const name = qualifyNew(rangeVarParts(v.view!), qc.pc);
+  const q = planSubquery(v.query!, qc);
+  const columns = viewColumns(q.scope.items, v.aliases === undefined ? undefined : nameParts(v.aliases));
+  return {
+    kind: 'createView', name, plan: q.expr, desc: relationDesc(columns), replace: v.replace === true, ifNotExists: false,
+    createSql: stmt.sql, dependsOn: [...qc.dependsOn],
+  };
+}
+
+export function planCreateMaterializedView(m: Extract<MzStatement, { kind: 'createMaterializedView' }>, stmt: Statement, qc0: QueryContext): Plan {
+  const qc: QueryContext = { ...qc0, nowMode: 'call' };
+  const name = qualifyNew(m.name, qc.pc);
+  const q = planSubquery(m.query, qc);
+  if (someScalar(q.expr, (e) => e.kind === 'call' && e.func === 'now')) {
+    throw new SqlError(SqlState.featureNotSupported, 'cannot materialize call to current_timestamp');
+  }
+  const columns = viewColumns(q.scope.items, m.columns);
+  return {
+    kind: 'createMaterializedView', name, plan: q.expr, desc: relationDesc(columns), replace: m.replace, ifNotExists: m.ifNotExists,
+    createSql: stmt.sql, dependsOn: [...qc.dependsOn],
+  };
+}
+
+const RELATION_KINDS: readonly CatalogItemKind[] = ['table', 'view', 'materialized-view', 'source'];
+
+export function resolveExisting(parts: readonly string[], pc: PlanContext): CatalogItemInfo {
+  const item = pc.catalog.resolveItem(parts, pc.searchPath, pc.database);
+  if (item === undefined) throw new SqlError(SqlState.undefinedTable, `unknown catalog item '${parts.join('.')}'`);
+  return item;
+}
+
+export function planCreateIndex(ix: Extract<MzStatement, { kind: 'createIndex' }>, stmt: Statement, qc: QueryContext): Plan {
+  const on = resolveExisting(ix.on, qc.pc);
+  if (!RELATION_KINDS.includes(on.kind) || on.desc === undefined) {
+    throw new SqlError(SqlState.wrongObjectType, `index cannot be created on ${fullName(on.name)} because it is a ${on.kind.replace('-', ' ')}`);
+  }
+  if (ix.using !== undefined && ix.using !== 'arrangement') throw unsupported(`index method ${ix.using}`);
+  const desc = on.desc;
+  const scope = new Scope(desc.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, table: on.name.item })));
+  let keys: MirScalarExpr[];
+  let keyNames: string[];
+  if (ix.keys === undefined) {
+    const k = desc.keys?.[0] ?? desc.columns.map((_c, i) => i);
+    keys = k.map((i) => col(i, desc.columns[i]!.type));
+    keyNames = ['primary'];
+  } else {
+    keys = ix.keys.map((n) => bindExpr(n, { qc, scope, clause: 'index key' }));
+    keyNames = ix.keys.map((n, i) => {
+      const k = keys[i]!;
+      return k.kind === 'column' && 'ColumnRef' in n ? desc.columns[k.index]!.name : 'expr';
+    });
+  }
+  if (keys.some((k) => k.kind === 'call' && k.func === 'now')) throw new SqlError(SqlState.featureNotSupported, 'cannot materialize call to current_timestamp');
+  let item = ix.name;
+  if (item === undefined) {
+    const base = `${on.name.item}_${keyNames.join('_')}_idx`;
+    item = base;
+    for (let i = 1; qc.pc.catalog.resolveItem([on.name.database, on.name.schema, item], qc.pc.searchPath, qc.pc.database) !== undefined; i++) item = `${base}${i}`;
+  }
+  return {
+    kind: 'createIndex', name: { database: on.name.database, schema: on.name.schema, item }, on: on.id, keys,
+    ifNotExists: ix.ifNotExists, createSql: stmt.sql,
+  };
+}
+
+const DROP_KINDS: Record<string, { kind: CatalogItemKind; word: string }> = {
+  OBJECT_TABLE: { kind: 'table', word: 'TABLE' },
+  OBJECT_VIEW: { kind: 'view', word: 'VIEW' },
+  OBJECT_MATVIEW: { kind: 'materialized-view', word: 'MATERIALIZED VIEW' },
+  OBJECT_INDEX: { kind: 'index', word: 'INDEX' },
+};
+
+const KIND_WORDS: Record<CatalogItemKind, string> = {
+  table: 'table', view: 'view', 'materialized-view': 'materialized view', index: 'index', source: 'source', sink: 'sink',
+  connection: 'connection', secret: 'secret',
+};
+
+function objectParts(n: Node): string[] {
+  if ('List' in n) return nameParts(n.List.items);
+  if ('String' in n) return [n.String.sval ?? ''];
+  throw unsupported('this DROP form');
+}
+
+export function planDrop(d: DropStmt, pc: PlanContext): Plan {
+  const cascade = d.behavior === 'DROP_CASCADE';
+  const missingOk = d.missing_ok === true;
+  if (d.removeType === 'OBJECT_SCHEMA') {
+    const schemas: string[] = [];
+    let database = pc.database;
+    const missing: string[] = [];
+    for (const o of d.objects ?? []) {
+      const parts = objectParts(o);
+      const schema = parts[parts.length - 1]!;
+      if (parts.length === 2) database = parts[0]!;
+      if (!pc.catalog.schemaExists(database, schema)) {
+        if (!missingOk) throw new SqlError(SqlState.invalidSchemaName, `unknown schema '${parts.join('.')}'`);
+        missing.push(parts.join('.'));
+      } else schemas.push(schema);
+    }
+    if (schemas.length === 0) return { kind: 'noop', tag: 'DROP SCHEMA', notice: `schema "${missing[0] ?? ''}" does not exist, skipping` };
+    return { kind: 'dropSchema', database, schemas, cascade };
+  }
+  const spec = DROP_KINDS[d.removeType ?? ''];
+  if (spec === undefined) throw unsupported(`DROP ${(d.removeType ?? '').replace('OBJECT_', '')}`);
+  const ids: string[] = [];
+  const missing: string[] = [];
+  for (const o of d.objects ?? []) {
+    const parts = objectParts(o);
+    const item = pc.catalog.resolveItem(parts, pc.searchPath, pc.database);
+    if (item === undefined) {
+      if (!missingOk) throw new SqlError(SqlState.undefinedTable, `unknown catalog item '${parts.join('.')}'`);
+      missing.push(parts.join('.'));
+      continue;
+    }
+    if (item.kind !== spec.kind) {
+      const word = KIND_WORDS[spec.kind];
+      const actual = KIND_WORDS[item.kind];
+      throw new SqlError(SqlState.wrongObjectType, `${fullName(item.name)} is not ${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`, {
+        hint: `Use DROP ${actual.toUpperCase()} to remove ${/^[aeiou]/.test(actual) ? 'an' : 'a'} ${actual}.`,
+      });
+    }
+    if (!ids.includes(item.id)) ids.push(item.id);
+  }
+  if (ids.length === 0) {
+    return { kind: 'noop', tag: `DROP ${spec.word}`, notice: `${KIND_WORDS[spec.kind]} "${missing[0] ?? ''}" does not exist, skipping` };
+  }
+  return { kind: 'dropObjects', objectType: spec.kind as ObjectType, ids, cascade };
+}
+
+/** Ids read by a relation expression (dependencies of a view). */
+export function readsOf(e: MirRelationExpr): string[] {
+  return [...dependsOn(e)];
+}
+
+export { lit };

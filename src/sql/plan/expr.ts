@@ -1,0 +1,371 @@
+/**
+ * The scalar binder: PostgreSQL expression ASTs → typed MIR scalar expressions. Resolves column names
+ * through the scope, operators and functions through the overload tables, and infers unknown literals
+ * and `$n` parameters from context. Aggregates are looked up in the grouping (query.ts plans them).
+ */
+import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
+import { type MirScalarExpr, call, col, ifThen, lit } from '../../expr/index.ts';
+import { exprKey, mkCall } from './fold.ts';
+import { Numeric, type ScalarType, T, arrayOf, scalar, typeName } from '../../repr/index.ts';
+import { SqlError, SqlState, unsupported } from '../../util/index.ts';
+import { coerceBool, coerceExplicit, isUnknown, paramMarker, resolveOverload, tryCoerce, unify } from './coerce.ts';
+import type { ExprContext } from './context.ts';
+import { binaryOverloads, functionOverloads, unaryOverloads, type Overload } from './overloads.ts';
+import { isStringType, resolveTypeName } from './types.ts';
+
+export const AGGREGATES = new Set([
+  'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'jsonb_agg',
+  'jsonb_object_agg', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp',
+]);
+
+export function nameParts(fields: readonly Node[] | undefined): string[] {
+  return (fields ?? []).map((f) => ('String' in f ? f.String.sval ?? '' : '*'));
+}
+
+/** A normalized key for an AST node (locations removed), to match aggregates and GROUP BY expressions. */
+export function astKey(n: unknown): string {
+  return JSON.stringify(n, (k, v: unknown) => (k === 'location' ? undefined : v));
+}
+
+export function bindExpr(node: Node, cx: ExprContext): MirScalarExpr {
+  const g = cx.grouping;
+  if (g !== undefined && !('FuncCall' in node && isAggregateCall(node.FuncCall))) {
+    if (!containsAggregate(node) && !isConstantNode(node)) {
+      const inner = bindExpr(node, { qc: cx.qc, scope: g.inputScope, clause: cx.clause });
+      const k = g.keys.indexOf(exprKey(inner));
+      if (k >= 0) return col(k, g.keyTypes[k]!);
+      if ('ColumnRef' in node) {
+        const parts = nameParts(node.ColumnRef.fields);
+        const idx = g.inputScope.resolve(parts)!;
+        const it = g.inputScope.items[idx]!;
+        const shown = it.table !== undefined ? `${it.table}.${it.name}` : it.name;
+        throw new SqlError(SqlState.groupingError, `column "${shown}" must appear in the GROUP BY clause or be used in an aggregate function`);
+      }
+    }
+  }
+  if ('ColumnRef' in node) return bindColumnRef(nameParts(node.ColumnRef.fields), cx);
+  if ('A_Const' in node) return bindConst(node.A_Const);
+  if ('ParamRef' in node) return bindParam(node.ParamRef.number ?? 0, cx);
+  if ('TypeCast' in node) {
+    const to = resolveTypeName(node.TypeCast.typeName ?? {});
+    return coerceExplicit(bindExpr(node.TypeCast.arg!, cx), to, cx.qc.st);
+  }
+  if ('A_Expr' in node) return bindAExpr(node.A_Expr, cx);
+  if ('BoolExpr' in node) {
+    const args = (node.BoolExpr.args ?? []).map((a) => coerceBool(bindExpr(a, cx), node.BoolExpr.boolop === 'NOT_EXPR' ? 'NOT' : node.BoolExpr.boolop === 'AND_EXPR' ? 'AND' : 'OR', cx.qc.st));
+    switch (node.BoolExpr.boolop) {
+      case 'AND_EXPR': return mkCall('and', args, T.bool);
+      case 'OR_EXPR': return mkCall('or', args, T.bool);
+      default: return mkCall('not', args, T.bool);
+    }
+  }
+  if ('NullTest' in node) {
+    const arg = bindExpr(node.NullTest.arg!, cx);
+    return mkCall(node.NullTest.nulltesttype === 'IS_NOT_NULL' ? 'is_not_null' : 'is_null', [arg], T.bool);
+  }
+  if ('BooleanTest' in node) {
+    const arg = coerceBool(bindExpr(node.BooleanTest.arg!, cx), 'IS TRUE', cx.qc.st);
+    const f = { IS_TRUE: 'is_true', IS_NOT_TRUE: 'is_not_true', IS_FALSE: 'is_false', IS_NOT_FALSE: 'is_not_false', IS_UNKNOWN: 'is_null', IS_NOT_UNKNOWN: 'is_not_null' }[node.BooleanTest.booltesttype ?? 'IS_TRUE'];
+    return mkCall(f, [arg], T.bool);
+  }
+  if ('CaseExpr' in node) return bindCase(node.CaseExpr, cx);
+  if ('CoalesceExpr' in node) {
+    const { exprs, type } = unify((node.CoalesceExpr.args ?? []).map((a) => bindExpr(a, cx)), 'COALESCE', cx.qc.st);
+    return call('coalesce', exprs, type);
+  }
+  if ('MinMaxExpr' in node) {
+    const greatest = node.MinMaxExpr.op === 'IS_GREATEST';
+    const { exprs, type } = unify((node.MinMaxExpr.args ?? []).map((a) => bindExpr(a, cx)), greatest ? 'GREATEST' : 'LEAST', cx.qc.st);
+    return mkCall(greatest ? 'greatest' : 'least', exprs, type);
+  }
+  if ('FuncCall' in node) return bindFuncCall(node.FuncCall, cx);
+  if ('SQLValueFunction' in node) return bindSqlValueFunction(node.SQLValueFunction.op ?? 'SVFOP_CURRENT_TIMESTAMP', cx);
+  if ('A_ArrayExpr' in node) {
+    const elems = (node.A_ArrayExpr.elements ?? []).map((a) => bindExpr(a, cx));
+    if (elems.length === 0) throw new SqlError('42P18', 'cannot determine type of empty array', { hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].' });
+    const { exprs, type } = unify(elems, 'ARRAY', cx.qc.st);
+    return mkCall('array_create', exprs, arrayOf(type));
+  }
+  if ('SubLink' in node) throw unsupported('subqueries in expressions');
+  if ('CollateClause' in node) throw unsupported('COLLATE');
+  if ('RowExpr' in node) throw unsupported('row constructors');
+  if ('A_Indirection' in node) throw unsupported('array subscripts and field selection');
+  if ('A_Star' in node) throw new SqlError(SqlState.syntaxError, 'syntax error at or near "*"');
+  throw unsupported(`expression ${Object.keys(node)[0] ?? ''}`);
+}
+
+function isConstantNode(node: Node): boolean {
+  return 'A_Const' in node || 'ParamRef' in node || ('TypeCast' in node && node.TypeCast.arg !== undefined && isConstantNode(node.TypeCast.arg));
+}
+
+export function isAggregateCall(f: FuncCall): boolean {
+  const parts = nameParts(f.funcname);
+  const name = parts[parts.length - 1]!;
+  return f.over === undefined && AGGREGATES.has(name) && (parts.length === 1 || parts[0] === 'pg_catalog');
+}
+
+/** True iff an aggregate call occurs in `n` (not looking into subqueries). */
+export function containsAggregate(n: unknown): boolean {
+  if (n === null || typeof n !== 'object') return false;
+  if (Array.isArray(n)) return n.some(containsAggregate);
+  const o = n as Record<string, unknown>;
+  if ('SubLink' in o) return false;
+  if ('FuncCall' in o && isAggregateCall(o.FuncCall as FuncCall)) return true;
+  return Object.values(o).some(containsAggregate);
+}
+
+function bindColumnRef(parts: string[], cx: ExprContext): MirScalarExpr {
+  if (parts[parts.length - 1] === '*') throw unsupported('* in this position');
+  const g = cx.grouping;
+  const scope = cx.scope;
+  const idx = scope.resolve(parts);
+  if (idx === undefined) {
+    if (parts.length > 1 && !scope.hasTable(parts[parts.length - 2]!)) {
+      throw new SqlError(SqlState.undefinedTable, `missing FROM-clause entry for table "${parts[parts.length - 2]}"`);
+    }
+    const shown = parts.length > 1 ? parts.join('.') : `"${parts[0]}"`;
+    throw new SqlError(SqlState.undefinedColumn, parts.length > 1 ? `column ${shown} does not exist` : `column ${shown} does not exist`);
+  }
+  void g;
+  return col(idx, scope.items[idx]!.type);
+}
+
+function bindConst(c: A_Const): MirScalarExpr {
+  if (c.isnull === true) return lit(null, T.unknown);
+  if (c.ival !== undefined) return lit(c.ival.ival ?? 0, T.int4);
+  if (c.boolval !== undefined) return lit(c.boolval.boolval === true, T.bool);
+  if (c.sval !== undefined) return lit(c.sval.sval ?? '', T.unknown);
+  if (c.fval !== undefined) {
+    const text = c.fval.fval ?? '0';
+    if (/^-?\d+$/.test(text)) {
+      const v = BigInt(text);
+      if (v >= -(2n ** 63n) && v < 2n ** 63n) return lit(v, T.int8);
+    }
+    return lit(Numeric.fromString(text)!, T.numeric);
+  }
+  throw unsupported('bit string literals');
+}
+
+function bindParam(n: number, cx: ExprContext): MirScalarExpr {
+  const st = cx.qc.st;
+  if (n < 1) throw new SqlError(SqlState.undefinedParameter, `there is no parameter $${n}`);
+  const type = st.paramTypes[n - 1];
+  if (st.params !== undefined) {
+    if (n > st.params.length) throw new SqlError(SqlState.undefinedParameter, `there is no parameter $${n}`);
+    return lit(st.params[n - 1] ?? null, type ?? T.text);
+  }
+  return paramMarker(n, type ?? T.unknown);
+}
+
+function opName(a: A_Expr): string {
+  const parts = nameParts(a.name);
+  return parts[parts.length - 1]!;
+}
+
+function bindAExpr(a: A_Expr, cx: ExprContext): MirScalarExpr {
+  const op = opName(a);
+  switch (a.kind) {
+    case 'AEXPR_OP': {
+      if (a.lexpr === undefined) return bindOperator(op, [bindExpr(a.rexpr!, cx)], cx);
+      return bindOperator(op, [bindExpr(a.lexpr, cx), bindExpr(a.rexpr!, cx)], cx);
+    }
+    case 'AEXPR_DISTINCT': case 'AEXPR_NOT_DISTINCT': {
+      const args = operatorArgs('=', [bindExpr(a.lexpr!, cx), bindExpr(a.rexpr!, cx)], cx);
+      return mkCall(a.kind === 'AEXPR_DISTINCT' ? 'is_distinct' : 'is_not_distinct', args, T.bool);
+    }
+    case 'AEXPR_NULLIF': {
+      const args = operatorArgs('=', [bindExpr(a.lexpr!, cx), bindExpr(a.rexpr!, cx)], cx);
+      return mkCall('nullif', args, args[0]!.type);
+    }
+    case 'AEXPR_IN': {
+      const lhs = bindExpr(a.lexpr!, cx);
+      const items = rexprList(a).map((n) => bindExpr(n, cx));
+      const negate = op === '<>';
+      const cmps = items.map((it) => bindOperator(negate ? '<>' : '=', [lhs, it], cx));
+      return cmps.length === 1 ? cmps[0]! : mkCall(negate ? 'and' : 'or', cmps, T.bool);
+    }
+    case 'AEXPR_OP_ANY': case 'AEXPR_OP_ALL': {
+      const r = a.rexpr;
+      if (r === undefined || !('A_ArrayExpr' in r)) throw unsupported(`${a.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} over a non-literal array`);
+      const lhs = bindExpr(a.lexpr!, cx);
+      const cmps = (r.A_ArrayExpr.elements ?? []).map((n) => bindOperator(op, [lhs, bindExpr(n, cx)], cx));
+      if (cmps.length === 0) return lit(a.kind === 'AEXPR_OP_ALL', T.bool);
+      return cmps.length === 1 ? cmps[0]! : mkCall(a.kind === 'AEXPR_OP_ANY' ? 'or' : 'and', cmps, T.bool);
+    }
+    case 'AEXPR_LIKE': case 'AEXPR_ILIKE':
+      return bindOperator(op, [bindExpr(a.lexpr!, cx), bindExpr(a.rexpr!, cx)], cx);
+    case 'AEXPR_BETWEEN': case 'AEXPR_NOT_BETWEEN': case 'AEXPR_BETWEEN_SYM': case 'AEXPR_NOT_BETWEEN_SYM': {
+      const [loN, hiN] = rexprList(a);
+      const x = bindExpr(a.lexpr!, cx);
+      const lo = bindExpr(loN!, cx);
+      const hi = bindExpr(hiN!, cx);
+      const between = (l: MirScalarExpr, h: MirScalarExpr): MirScalarExpr =>
+        mkCall('and', [bindOperator('>=', [x, l], cx), bindOperator('<=', [x, h], cx)], T.bool);
+      const sym = a.kind === 'AEXPR_BETWEEN_SYM' || a.kind === 'AEXPR_NOT_BETWEEN_SYM';
+      const pos = sym ? mkCall('or', [between(lo, hi), between(hi, lo)], T.bool) : between(lo, hi);
+      return a.kind === 'AEXPR_NOT_BETWEEN' || a.kind === 'AEXPR_NOT_BETWEEN_SYM' ? mkCall('not', [pos], T.bool) : pos;
+    }
+    case 'AEXPR_SIMILAR': throw unsupported('SIMILAR TO');
+    default: throw unsupported(`operator kind ${a.kind ?? ''}`);
+  }
+}
+
+function rexprList(a: A_Expr): Node[] {
+  const r = a.rexpr;
+  if (r !== undefined && 'List' in r) return r.List.items ?? [];
+  return r === undefined ? [] : [r];
+}
+
+function applyOverload(o: Overload, args: readonly MirScalarExpr[], cx: ExprContext): MirScalarExpr {
+  const coerced = args.map((a, i) => tryCoerce(a, o.args[Math.min(i, o.args.length - 1)]!, 'implicit', cx.qc.st)!);
+  return mkCall(o.func, o.swap === true ? coerced.reverse() : coerced, o.ret);
+}
+
+/** The arguments of `op` coerced to the chosen overload's parameter types (IS DISTINCT FROM, NULLIF). */
+function operatorArgs(op: string, args: MirScalarExpr[], cx: ExprContext): MirScalarExpr[] {
+  const o = resolveOperator(op, args);
+  return args.map((a, i) => tryCoerce(a, o.args[Math.min(i, o.args.length - 1)]!, 'implicit', cx.qc.st)!);
+}
+
+function resolveOperator(op: string, args: MirScalarExpr[]): Overload {
+  const cands = args.length === 1 ? unaryOverloads(op) : binaryOverloads(op);
+  const o = resolveOverload(cands ?? [], args.map((a) => a.type));
+  const shown = args.length === 1 ? `${op} ${typeName(args[0]!.type)}` : `${typeName(args[0]!.type)} ${op} ${typeName(args[1]!.type)}`;
+  if (o === 'ambiguous') {
+    throw new SqlError('42725', `operator is not unique: ${shown}`, { hint: 'Could not choose a best candidate operator. You might need to add explicit type casts.' });
+  }
+  if (o === undefined) {
+    throw new SqlError(SqlState.undefinedFunction, `operator does not exist: ${shown}`, { hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.' });
+  }
+  return o;
+}
+
+export function bindOperator(op: string, args: MirScalarExpr[], cx: ExprContext): MirScalarExpr {
+  if (op === '||' && args.length === 2) {
+    const [l, r] = args as [MirScalarExpr, MirScalarExpr];
+    const textish = (e: MirScalarExpr): boolean => isStringType(e.type) || isUnknown(e);
+    if ((textish(l) || textish(r)) && l.type.name !== 'array' && r.type.name !== 'array' && !(l.type.name === 'bytea' && isUnknown(r)) && !(r.type.name === 'bytea' && isUnknown(l))) {
+      const toText = (e: MirScalarExpr): MirScalarExpr => (textish(e) ? tryCoerce(e, T.text, 'implicit', cx.qc.st)! : coerceExplicit(e, T.text, cx.qc.st));
+      return mkCall('concat_text', [toText(l), toText(r)], T.text);
+    }
+  }
+  return applyOverload(resolveOperator(op, args), args, cx);
+}
+
+function bindCase(c: import('libpg-query').CaseExpr, cx: ExprContext): MirScalarExpr {
+  const subject = c.arg === undefined ? undefined : bindExpr(c.arg, cx);
+  const whens = (c.args ?? []).map((w) => {
+    if (!('CaseWhen' in w)) throw unsupported('CASE form');
+    const cond = subject === undefined
+      ? coerceBool(bindExpr(w.CaseWhen.expr!, cx), 'CASE/WHEN', cx.qc.st)
+      : bindOperator('=', [subject, bindExpr(w.CaseWhen.expr!, cx)], cx);
+    return { cond, result: bindExpr(w.CaseWhen.result!, cx) };
+  });
+  const els = c.defresult === undefined ? lit(null, T.unknown) : bindExpr(c.defresult, cx);
+  const { exprs, type } = unify([...whens.map((w) => w.result), els], 'CASE', cx.qc.st);
+  let out = exprs[exprs.length - 1]!;
+  for (let i = whens.length - 1; i >= 0; i--) {
+    const cond = whens[i]!.cond;
+    const then = exprs[i]!;
+    if (cond.kind === 'literal') out = cond.value === true ? then : out;
+    else out = { ...ifThen(cond, then, out), type };
+  }
+  return out;
+}
+
+function funcArgs(f: FuncCall, cx: ExprContext): MirScalarExpr[] {
+  return (f.args ?? []).map((a) => bindExpr(a, cx));
+}
+
+function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
+  const parts = nameParts(f.funcname);
+  const name = parts[parts.length - 1]!;
+  if (parts.length > 1 && parts[0] !== 'pg_catalog' && parts[0] !== 'mz_catalog') {
+    throw new SqlError(SqlState.undefinedFunction, `function ${parts.join('.')} does not exist`);
+  }
+  if (f.over !== undefined) throw unsupported('window functions');
+  if (isAggregateCall(f)) {
+    const g = cx.grouping;
+    const hit = g?.aggs.get(astKey(f));
+    if (hit !== undefined) return col(hit.index, hit.type);
+    if (g !== undefined) throw new SqlError(SqlState.groupingError, 'aggregate function calls cannot be nested');
+    throw new SqlError(SqlState.groupingError, `aggregate functions are not allowed in ${cx.clause}`);
+  }
+  switch (name) {
+    case 'now': case 'current_timestamp': case 'transaction_timestamp': case 'statement_timestamp':
+      if ((f.args ?? []).length !== 0) break;
+      return nowExpr(cx, T.timestamptz);
+    case 'mz_now':
+      if ((f.args ?? []).length !== 0) break;
+      return { kind: 'mzNow', type: T.mzTimestamp };
+    case 'mz_logical_timestamp':
+      throw new SqlError(SqlState.undefinedFunction, 'mz_logical_timestamp has been renamed to mz_now');
+    case 'concat': {
+      const args = funcArgs(f, cx).map((a) => (isStringType(a.type) || isUnknown(a) ? tryCoerce(a, T.text, 'implicit', cx.qc.st)! : coerceExplicit(a, T.text, cx.qc.st)));
+      return mkCall('concat', args, T.text);
+    }
+    case 'concat_ws': {
+      const args = funcArgs(f, cx).map((a) => (isStringType(a.type) || isUnknown(a) ? tryCoerce(a, T.text, 'implicit', cx.qc.st)! : coerceExplicit(a, T.text, cx.qc.st)));
+      return mkCall('concat_ws', args, T.text);
+    }
+    case 'coalesce': {
+      const { exprs, type } = unify(funcArgs(f, cx), 'COALESCE', cx.qc.st);
+      return call('coalesce', exprs, type);
+    }
+    case 'nullif': {
+      const [l, r] = funcArgs(f, cx);
+      if (l === undefined || r === undefined) break;
+      const args = operatorArgs('=', [l, r], cx);
+      return mkCall('nullif', args, args[0]!.type);
+    }
+    case 'current_database': return lit(cx.qc.pc.database, T.text);
+    case 'current_schema': return lit(cx.qc.pc.searchPath[0] ?? null, T.text);
+    case 'current_user': case 'session_user': case 'user': return lit(cx.qc.pc.user ?? 'materialize', T.text);
+    case 'version': return lit('PostgreSQL 9.5 on x86_64-pc-linux-gnu (Tributary)', T.text);
+    case 'pg_typeof': {
+      const [a] = funcArgs(f, cx);
+      if (a === undefined) break;
+      return lit(typeName(a.type), T.text);
+    }
+    default: break;
+  }
+  const args = funcArgs(f, cx);
+  const cands = functionOverloads(name);
+  const shown = `${name}(${args.map((a) => typeName(a.type)).join(', ')})`;
+  if (cands === undefined) {
+    throw new SqlError(SqlState.undefinedFunction, `function ${shown} does not exist`, { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' });
+  }
+  const o = resolveOverload(cands, args.map((a) => a.type));
+  if (o === 'ambiguous') {
+    throw new SqlError('42725', `function ${shown} is not unique`, { hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
+  }
+  if (o === undefined) {
+    throw new SqlError(SqlState.undefinedFunction, `function ${shown} does not exist`, { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' });
+  }
+  return applyOverload(o, args, cx);
+}
+
+function nowExpr(cx: ExprContext, type: ScalarType): MirScalarExpr {
+  if (cx.qc.nowMode === 'call') return call('now', [], type);
+  return lit(cx.qc.now, type);
+}
+
+function bindSqlValueFunction(op: string, cx: ExprContext): MirScalarExpr {
+  switch (op) {
+    case 'SVFOP_CURRENT_TIMESTAMP': case 'SVFOP_CURRENT_TIMESTAMP_N': return nowExpr(cx, T.timestamptz);
+    case 'SVFOP_LOCALTIMESTAMP': case 'SVFOP_LOCALTIMESTAMP_N': return nowExpr(cx, T.timestamp);
+    case 'SVFOP_CURRENT_DATE': {
+      const e = nowExpr(cx, T.timestamptz);
+      return mkCall('cast_timestamptz_to_date', [e], T.date);
+    }
+    case 'SVFOP_CURRENT_USER': case 'SVFOP_USER': case 'SVFOP_SESSION_USER': case 'SVFOP_CURRENT_ROLE':
+      return lit(cx.qc.pc.user ?? 'materialize', T.text);
+    case 'SVFOP_CURRENT_CATALOG': return lit(cx.qc.pc.database, T.text);
+    case 'SVFOP_CURRENT_SCHEMA': return lit(cx.qc.pc.searchPath[0] ?? null, T.text);
+    default: throw unsupported(op.replace('SVFOP_', '').toLowerCase());
+  }
+}
+
+export { scalar };
+
+export { mkCall };

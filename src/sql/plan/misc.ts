@@ -1,0 +1,169 @@
+/**
+ * Planning of session and catalog-listing statements: SET/RESET/SHOW variables, transaction control,
+ * DISCARD, CREATE SCHEMA/DATABASE, CLOSE, and Materialize's SHOW <objects> / COLUMNS / CREATE.
+ */
+import type { Node } from 'libpg-query';
+import { type Column, type ScalarType, T, arrayOf } from '../../repr/index.ts';
+import { SqlError, SqlState, unsupported } from '../../util/index.ts';
+import type { MzStatement } from '../parser/index.ts';
+import type { CatalogItemKind, PlanContext } from './catalog-api.ts';
+import { defaultSchema, fullName, resolveExisting } from './ddl.ts';
+import type { Plan } from './plan.ts';
+
+const textCol = (name: string, type: ScalarType = T.text, nullable = false): Column => ({ name, type, nullable });
+
+function constValue(n: Node): string {
+  if ('A_Const' in n) {
+    const c = n.A_Const;
+    if (c.sval !== undefined) return c.sval.sval ?? '';
+    if (c.ival !== undefined) return String(c.ival.ival ?? 0);
+    if (c.fval !== undefined) return c.fval.fval ?? '';
+    if (c.boolval !== undefined) return c.boolval.boolval === true ? 'on' : 'off';
+  }
+  if ('TypeCast' in n && n.TypeCast.arg !== undefined) return constValue(n.TypeCast.arg);
+  if ('String' in n) return n.String.sval ?? '';
+  throw unsupported('this SET value');
+}
+
+function isolationOf(options: readonly Node[] | undefined): string | undefined {
+  for (const o of options ?? []) {
+    if ('DefElem' in o && o.DefElem.defname === 'transaction_isolation' && o.DefElem.arg !== undefined) return constValue(o.DefElem.arg);
+  }
+  return undefined;
+}
+
+export function planPgMisc(node: Node, pc: PlanContext): Plan {
+  if ('VariableSetStmt' in node) {
+    const v = node.VariableSetStmt;
+    const local = v.is_local === true;
+    switch (v.kind) {
+      case 'VAR_SET_VALUE': return { kind: 'setVariable', name: (v.name ?? '').toLowerCase(), value: (v.args ?? []).map(constValue).join(', '), local };
+      case 'VAR_SET_DEFAULT': return { kind: 'setVariable', name: (v.name ?? '').toLowerCase(), value: 'default', local };
+      case 'VAR_RESET': return { kind: 'resetVariable', name: (v.name ?? '').toLowerCase() };
+      case 'VAR_RESET_ALL': return { kind: 'resetVariable', name: 'all' };
+      case 'VAR_SET_MULTI': {
+        const iso = isolationOf(v.args);
+        if (iso !== undefined) return { kind: 'setVariable', name: 'transaction_isolation', value: iso, local: true };
+        return { kind: 'emptyCommand', tag: 'SET' };
+      }
+      default: throw unsupported(`SET ${v.kind ?? ''}`);
+    }
+  }
+  if ('VariableShowStmt' in node) {
+    const name = (node.VariableShowStmt.name ?? '').toLowerCase();
+    return { kind: 'showVariable', name: name === 'all' ? 'all' : name };
+  }
+  if ('TransactionStmt' in node) {
+    const t = node.TransactionStmt;
+    switch (t.kind) {
+      case 'TRANS_STMT_BEGIN': case 'TRANS_STMT_START': {
+        const iso = isolationOf(t.options);
+        return iso === undefined ? { kind: 'startTransaction' } : { kind: 'startTransaction', isolation: iso };
+      }
+      case 'TRANS_STMT_COMMIT':
+        if (t.chain === true) throw unsupported('COMMIT AND CHAIN');
+        return { kind: 'commit' };
+      case 'TRANS_STMT_ROLLBACK':
+        if (t.chain === true) throw unsupported('ROLLBACK AND CHAIN');
+        return { kind: 'rollback' };
+      default: throw unsupported((t.kind ?? '').replace('TRANS_STMT_', '').replace('_', ' '));
+    }
+  }
+  if ('DiscardStmt' in node) return { kind: 'emptyCommand', tag: `DISCARD ${(node.DiscardStmt.target ?? 'DISCARD_ALL').replace('DISCARD_', '')}` };
+  if ('CreateSchemaStmt' in node) {
+    const s = node.CreateSchemaStmt;
+    if ((s.schemaElts ?? []).length > 0) throw unsupported('CREATE SCHEMA with elements');
+    return { kind: 'createSchema', database: pc.database, schema: s.schemaname ?? '', ifNotExists: s.if_not_exists === true };
+  }
+  if ('CreatedbStmt' in node) {
+    if ((node.CreatedbStmt.options ?? []).length > 0) throw unsupported('CREATE DATABASE options');
+    return { kind: 'createDatabase', name: node.CreatedbStmt.dbname ?? '', ifNotExists: false };
+  }
+  if ('DropdbStmt' in node) {
+    const name = node.DropdbStmt.dbname ?? '';
+    if (!pc.catalog.databaseExists(name)) {
+      if (node.DropdbStmt.missing_ok === true) return { kind: 'noop', tag: 'DROP DATABASE', notice: `database "${name}" does not exist, skipping` };
+      throw new SqlError('3D000', `unknown database '${name}'`);
+    }
+    return { kind: 'dropDatabase', names: [name], cascade: true };
+  }
+  if ('ClosePortalStmt' in node) return { kind: 'closeCursor', name: node.ClosePortalStmt.portalname ?? 'all' };
+  if ('IndexStmt' in node) {
+    throw unsupported(node.IndexStmt.unique === true ? 'CREATE UNIQUE INDEX' : 'this CREATE INDEX form');
+  }
+  if ('ExplainStmt' in node) throw unsupported('EXPLAIN with options');
+  if ('DeclareCursorStmt' in node) throw unsupported('this DECLARE form');
+  const kind = Object.keys(node)[0] ?? 'statement';
+  throw unsupported(kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase());
+}
+
+const NAME_COMMENT = [textCol('name'), textCol('comment')];
+const SHOW_COLUMNS: Record<Extract<MzStatement, { kind: 'show' }>['what'], readonly Column[]> = {
+  tables: NAME_COMMENT,
+  views: NAME_COMMENT,
+  'materialized views': [textCol('name'), textCol('cluster'), textCol('comment')],
+  indexes: [textCol('name'), textCol('on'), textCol('cluster'), textCol('key', arrayOf(T.text)), textCol('comment')],
+  schemas: NAME_COMMENT,
+  databases: NAME_COMMENT,
+  sources: [textCol('name'), textCol('type'), textCol('cluster', T.text, true), textCol('comment')],
+  subsources: [textCol('name'), textCol('type')],
+  sinks: [textCol('name'), textCol('type'), textCol('cluster'), textCol('comment')],
+  objects: [textCol('name'), textCol('type'), textCol('comment')],
+  clusters: [textCol('name'), textCol('replicas'), textCol('comment')],
+  'cluster replicas': [textCol('cluster'), textCol('replica'), textCol('size'), textCol('ready', T.bool), textCol('comment')],
+  secrets: NAME_COMMENT,
+  connections: [textCol('name'), textCol('type'), textCol('comment')],
+  types: NAME_COMMENT,
+};
+
+const CREATE_KINDS: Record<Extract<MzStatement, { kind: 'showCreate' }>['objectType'], CatalogItemKind | undefined> = {
+  table: 'table', view: 'view', 'materialized-view': 'materialized-view', index: 'index', source: 'source', sink: 'sink',
+  connection: 'connection', cluster: undefined, type: undefined,
+};
+
+export function planMzShow(s: Extract<MzStatement, { kind: 'show' | 'showColumns' | 'showCreate' }>, pc: PlanContext): Plan {
+  switch (s.kind) {
+    case 'show': {
+      if (s.filter !== undefined && 'where' in s.filter) throw unsupported('SHOW ... WHERE');
+      const like = s.filter !== undefined && 'like' in s.filter ? s.filter.like : undefined;
+      const columns = SHOW_COLUMNS[s.what];
+      const base = { kind: 'showObjects', what: s.what, columns, ...(like !== undefined ? { like } : {}), ...(s.inCluster !== undefined ? { inCluster: s.inCluster } : {}) } as const;
+      if (s.what === 'schemas') {
+        const database = s.from?.[0] ?? pc.database;
+        if (!pc.catalog.databaseExists(database)) throw new SqlError('3D000', `unknown database '${database}'`);
+        return { ...base, database };
+      }
+      if (s.what === 'databases' || s.what === 'clusters' || s.what === 'cluster replicas') return base;
+      if (s.on !== undefined) {
+        const item = resolveExisting(s.on, pc);
+        return { ...base, on: item.id };
+      }
+      let schema: { database: string; schema: string };
+      if (s.from !== undefined) {
+        const database = s.from.length > 1 ? s.from[0]! : pc.database;
+        const name = s.from[s.from.length - 1]!;
+        if (!pc.catalog.schemaExists(database, name)) throw new SqlError(SqlState.invalidSchemaName, `unknown schema '${s.from.join('.')}'`);
+        schema = { database, schema: name };
+      } else {
+        schema = { database: pc.database, schema: defaultSchema(pc) };
+      }
+      return { ...base, schema };
+    }
+    case 'showColumns': {
+      if (s.filter !== undefined && 'where' in s.filter) throw unsupported('SHOW ... WHERE');
+      const item = resolveExisting(s.from, pc);
+      if (item.desc === undefined) throw new SqlError(SqlState.wrongObjectType, `${fullName(item.name)} is not a relation`);
+      return { kind: 'showColumns', id: item.id, columns: [textCol('name'), textCol('nullable', T.bool), textCol('type'), textCol('comment')] };
+    }
+    case 'showCreate': {
+      const kind = CREATE_KINDS[s.objectType];
+      if (kind === undefined) throw unsupported(`SHOW CREATE ${s.objectType.toUpperCase()}`);
+      const item = resolveExisting(s.name, pc);
+      if (item.kind !== kind) {
+        const word = kind.replace('-', ' ');
+        throw new SqlError(SqlState.wrongObjectType, `${fullName(item.name)} is not ${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`);
+      }
+      return { kind: 'showCreate', id: item.id, columns: [textCol('name'), textCol('create_sql')] };
+    }
+  }
+}

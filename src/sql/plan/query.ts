@@ -1,0 +1,472 @@
+/**
+ * Query planning: SELECT (FROM, WHERE, GROUP BY/aggregates/HAVING, target list, DISTINCT, ORDER BY,
+ * LIMIT/OFFSET), VALUES, set operations and WITH, lowered to MIR. A top-level query keeps ORDER BY and
+ * LIMIT for the RowSetFinishing; nested ones turn LIMIT/OFFSET into TopK.
+ */
+import type { FuncCall, Node, ResTarget, SelectStmt, SortBy } from 'libpg-query';
+import {
+  type AggregateExpr, type AggregateFunc, type ColumnOrder, type MirRelationExpr, type MirScalarExpr, Mir,
+  arity, call, col, columnTypes, ifThen, lit,
+} from '../../expr/index.ts';
+import { type ScalarType, T, arrayOf, typeName } from '../../repr/index.ts';
+import { SqlError, SqlState, unsupported } from '../../util/index.ts';
+import { coerceBool, commonType, tryCoerce } from './coerce.ts';
+import type { ExprContext, Grouping, PlannedQuery, QueryContext } from './context.ts';
+import { astKey, bindExpr, containsAggregate, isAggregateCall, nameParts } from './expr.ts';
+import { buildJoin, planFrom, registerSubqueryPlanner } from './from.ts';
+import { exprKey } from './fold.ts';
+import { Scope, type ScopeItem } from './scope.ts';
+import { category, isStringType } from './types.ts';
+
+/** A planned query with its (top-level) finishing. `expr` may carry hidden trailing ORDER BY columns. */
+export interface SelectPlan {
+  readonly expr: MirRelationExpr;
+  /** The visible output columns: the first scope.items.length columns of expr. */
+  readonly scope: Scope;
+  readonly order: readonly ColumnOrder[];
+  readonly limit?: number;
+  readonly offset: number;
+}
+
+export function selectOf(n: Node): SelectStmt {
+  if ('SelectStmt' in n) return n.SelectStmt;
+  throw unsupported(`query ${Object.keys(n)[0] ?? ''}`);
+}
+
+/** Plans a nested query (FROM subquery, CTE, view body, INSERT source): finishing becomes TopK. */
+export function planSubquery(n: Node, qc: QueryContext): PlannedQuery {
+  const p = planSelect(selectOf(n), qc);
+  const visible = p.scope.items.length;
+  let expr = p.expr;
+  if (p.limit !== undefined || p.offset > 0) {
+    expr = { kind: 'topK', input: expr, groupKey: [], order: p.order, offset: p.offset, ...(p.limit !== undefined ? { limit: p.limit } : {}) };
+  }
+  if (arity(expr) !== visible) expr = Mir.project(expr, [...Array(visible).keys()]);
+  return { expr, scope: p.scope };
+}
+registerSubqueryPlanner(planSubquery);
+
+export function planSelect(s: SelectStmt, qc0: QueryContext): SelectPlan {
+  const qc = s.withClause === undefined ? qc0 : withCtes(s.withClause, qc0);
+  if (s.intoClause !== undefined) throw unsupported('SELECT INTO');
+  if (s.lockingClause !== undefined) throw unsupported('FOR UPDATE/SHARE');
+  if (s.op !== undefined && s.op !== 'SETOP_NONE') return finishOverOutput(planSetOp(s, qc), s, qc);
+  if (s.valuesLists !== undefined) return finishOverOutput(planValues(s.valuesLists, qc), s, qc);
+  return planCore(s, qc);
+}
+
+function withCtes(w: NonNullable<SelectStmt['withClause']>, qc: QueryContext): QueryContext {
+  if (w.recursive === true) throw unsupported('WITH RECURSIVE');
+  const ctes = new Map(qc.ctes);
+  for (const c of w.ctes ?? []) {
+    if (!('CommonTableExpr' in c)) continue;
+    const cte = c.CommonTableExpr;
+    const name = cte.ctename ?? '';
+    const q = planSubquery(cte.ctequery!, { ...qc, ctes });
+    const cols = cte.aliascolnames === undefined ? undefined : nameParts(cte.aliascolnames);
+    ctes.set(name, { expr: q.expr, scope: q.scope.withAlias(name, cols) });
+  }
+  return { ...qc, ctes };
+}
+
+/** VALUES (...), (...): one constant, or a union of mapped single rows when some value is not constant. */
+export function planValues(lists: readonly Node[], qc: QueryContext): PlannedQuery {
+  const rows = lists.map((l) => ('List' in l ? l.List.items ?? [] : []).map((n) => {
+    if ('SetToDefault' in n) throw new SqlError(SqlState.syntaxError, 'DEFAULT is not allowed in this context');
+    return bindExpr(n, { qc, scope: Scope.empty(), clause: 'VALUES' });
+  }));
+  const width = rows[0]?.length ?? 0;
+  if (rows.some((r) => r.length !== width)) throw new SqlError(SqlState.syntaxError, 'VALUES lists must all be the same length');
+  const types: ScalarType[] = [];
+  for (let c = 0; c < width; c++) {
+    let t = commonType(rows.map((r) => r[c]!.type), 'VALUES');
+    if (t.name === 'unknown') t = T.text;
+    types.push(t);
+  }
+  const coerced = rows.map((r) => r.map((e, c) => tryCoerce(e, types[c]!, 'implicit', qc.st)!));
+  const scope = new Scope(types.map((type, i) => ({ name: `column${i + 1}`, type, nullable: true })));
+  return { expr: rowsToRelation(coerced, types), scope };
+}
+
+/** Literal rows become a constant; other rows a map over the one-row constant, unioned. */
+export function rowsToRelation(rows: readonly (readonly MirScalarExpr[])[], types: readonly ScalarType[]): MirRelationExpr {
+  if (rows.every((r) => r.every((e) => e.kind === 'literal'))) {
+    return Mir.constant(rows.map((r) => [r.map((e) => (e.kind === 'literal' ? e.value : null)), 1] as const), types);
+  }
+  const one = Mir.constant([[[], 1]], []);
+  const parts = rows.map((r) => Mir.map(one, r));
+  return Mir.union(parts[0]!, parts.slice(1));
+}
+
+function planSetOp(s: SelectStmt, qc: QueryContext): PlannedQuery {
+  const what = s.op === 'SETOP_UNION' ? 'UNION' : s.op === 'SETOP_INTERSECT' ? 'INTERSECT' : 'EXCEPT';
+  const l = planSubquery({ SelectStmt: s.larg! }, qc);
+  const r = planSubquery({ SelectStmt: s.rarg! }, qc);
+  const n = l.scope.items.length;
+  if (r.scope.items.length !== n) throw new SqlError(SqlState.syntaxError, `each ${what} query must have the same number of columns`);
+  const types = l.scope.items.map((it, i) => {
+    const t = commonType([it.type, r.scope.items[i]!.type], what);
+    return t.name === 'unknown' ? T.text : t;
+  });
+  const conform = (q: PlannedQuery): MirRelationExpr => {
+    const needs = q.scope.items.some((it, i) => it.type.name !== types[i]!.name || it.type.typmod !== types[i]!.typmod);
+    if (!needs) return q.expr;
+    const casts = q.scope.items.map((it, i) => tryCoerce(col(i, it.type), types[i]!, 'implicit', qc.st)!);
+    return Mir.project(Mir.map(q.expr, casts), casts.map((_c, i) => n + i));
+  };
+  const le = conform(l);
+  const re = conform(r);
+  const distinct = (e: MirRelationExpr): MirRelationExpr => Mir.reduce(e, [...Array(n).keys()].map((i) => col(i, types[i]!)), []);
+  let expr: MirRelationExpr;
+  const all = s.all === true;
+  if (what === 'UNION') expr = all ? Mir.union(le, [re]) : distinct(Mir.union(le, [re]));
+  else if (what === 'EXCEPT') expr = all ? Mir.threshold(Mir.union(le, [Mir.negate(re)])) : Mir.threshold(Mir.union(distinct(le), [Mir.negate(distinct(re))]));
+  else {
+    const both = Mir.union(le, [Mir.negate(Mir.threshold(Mir.union(le, [Mir.negate(re)])))]);
+    expr = all ? both : distinct(both);
+  }
+  const scope = new Scope(l.scope.items.map((it, i) => ({ name: it.name, type: types[i]!, nullable: it.nullable || r.scope.items[i]!.nullable })));
+  return { expr, scope };
+}
+
+/** ORDER BY / LIMIT over the output columns of a set operation or VALUES. */
+function finishOverOutput(q: PlannedQuery, s: SelectStmt, qc: QueryContext): SelectPlan {
+  const outScope = new Scope(q.scope.items.map((it) => ({ name: it.name, type: it.type, nullable: it.nullable })));
+  const targets = outScope.items.map((it, i) => col(i, it.type));
+  const cx: ExprContext = { qc, scope: outScope, clause: 'ORDER BY' };
+  const { order, extra } = planOrderBy(s.sortClause ?? [], targets, outScope.items.map((it) => it.name), cx, false);
+  const expr = Mir.map(q.expr, extra);
+  return { expr, scope: q.scope, order, offset: planOffset(s, qc), ...limitOf(s, qc) };
+}
+
+function planCore(s: SelectStmt, qc: QueryContext): SelectPlan {
+  const from = planFrom(s.fromClause ?? [], qc);
+  const inputScope = from.scope;
+  const whereCx: ExprContext = { qc, scope: inputScope, clause: 'WHERE' };
+  const where = s.whereClause === undefined ? [] : [coerceBool(bindExpr(s.whereClause, whereCx), 'WHERE', qc.st)];
+  let rel = buildJoin(from, where);
+
+  // Expand `*` and `t.*` into column references.
+  const targets: { node: Node; name: string; colIndex?: number }[] = [];
+  for (const t of s.targetList ?? []) {
+    if (!('ResTarget' in t)) continue;
+    const rt = t.ResTarget;
+    const v = rt.val!;
+    if ('ColumnRef' in v && nameParts(v.ColumnRef.fields).at(-1) === '*') {
+      const parts = nameParts(v.ColumnRef.fields).slice(0, -1);
+      const cols = inputScope.star(parts.length === 0 ? undefined : parts);
+      if (parts.length === 0 && (s.fromClause ?? []).length === 0) throw new SqlError(SqlState.syntaxError, 'SELECT * with no tables specified is not valid');
+      for (const c of cols) {
+        const it = inputScope.items[c]!;
+        const fields: Node[] = it.table !== undefined ? [{ String: { sval: it.table } }, { String: { sval: it.name } }] : [{ String: { sval: it.name } }];
+        targets.push({ node: { ColumnRef: { fields } }, name: it.name, colIndex: c });
+      }
+    } else {
+      targets.push({ node: v, name: rt.name ?? outputName(v) });
+    }
+  }
+
+  const sortBys = (s.sortClause ?? []).map((n) => ('SortBy' in n ? n.SortBy : undefined)).filter((x): x is SortBy => x !== undefined);
+  const needsGrouping = (s.groupClause ?? []).length > 0 || s.havingClause !== undefined
+    || targets.some((t) => containsAggregate(t.node)) || sortBys.some((sb) => containsAggregate(sb.node));
+  let cx: ExprContext = { qc, scope: inputScope, clause: 'SELECT' };
+  if (needsGrouping) {
+    const g = planGrouping(s, targets, sortBys, inputScope, rel, qc);
+    rel = g.rel;
+    cx = { qc, scope: inputScope, clause: 'SELECT', grouping: g.grouping };
+    if (s.havingClause !== undefined) {
+      const h = coerceBool(bindExpr(s.havingClause, { ...cx, clause: 'HAVING' }), 'HAVING', qc.st);
+      rel = Mir.filter(rel, [h]);
+    }
+  }
+  if (s.groupClause === undefined && s.havingClause === undefined && (s.targetList ?? []).some((t) => 'ResTarget' in t && t.ResTarget.val !== undefined && 'FuncCall' in t.ResTarget.val && t.ResTarget.val.FuncCall.agg_star === true && !isAggregateCall(t.ResTarget.val.FuncCall))) {
+    throw new SqlError(SqlState.syntaxError, 'only aggregate functions accept * as an argument');
+  }
+
+  const exprs = targets.map((t) => {
+    const e = bindExpr(t.node, cx);
+    return e.type.name === 'unknown' ? tryCoerce(e, T.text, 'implicit', qc.st)! : e;
+  });
+  const distinct = s.distinctClause !== undefined;
+  if (distinct && s.distinctClause!.some((d) => Object.keys(d).length > 0)) throw unsupported('DISTINCT ON');
+  const { order, extra } = planOrderBy(s.sortClause ?? [], exprs, targets.map((t) => t.name), { ...cx, clause: 'ORDER BY' }, distinct);
+  const base = arity(rel);
+  const all = [...exprs, ...extra];
+  rel = Mir.project(Mir.map(rel, all), all.map((_e, i) => base + i));
+  if (distinct) rel = Mir.reduce(rel, exprs.map((e, i) => col(i, e.type)), []);
+  const scope = new Scope(targets.map((t, i) => {
+    const e = exprs[i]!;
+    const nullable = e.kind === 'column' && !needsGrouping && t.colIndex !== undefined ? inputScope.items[t.colIndex]!.nullable
+      : e.kind === 'column' && !needsGrouping ? inputScope.items[e.index]!.nullable
+      : e.kind === 'literal' ? e.value === null : true;
+    return { name: t.name, type: e.type, nullable };
+  }));
+  return { expr: rel, scope, order, offset: planOffset(s, qc), ...limitOf(s, qc) };
+}
+
+/** PostgreSQL's output column name for an expression without an alias. */
+export function outputName(v: Node): string {
+  if ('ColumnRef' in v) {
+    const p = nameParts(v.ColumnRef.fields);
+    return p[p.length - 1]!;
+  }
+  if ('FuncCall' in v) {
+    const p = nameParts(v.FuncCall.funcname);
+    return p[p.length - 1]!;
+  }
+  if ('TypeCast' in v) {
+    const inner = v.TypeCast.arg === undefined ? '?column?' : outputName(v.TypeCast.arg);
+    if (inner !== '?column?') return inner;
+    const names = nameParts(v.TypeCast.typeName?.names);
+    const last = names[names.length - 1]!;
+    return v.TypeCast.typeName?.arrayBounds !== undefined ? '?column?' : last;
+  }
+  if ('CaseExpr' in v) return 'case';
+  if ('CoalesceExpr' in v) return 'coalesce';
+  if ('MinMaxExpr' in v) return v.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
+  if ('A_Expr' in v && v.A_Expr.kind === 'AEXPR_NULLIF') return 'nullif';
+  if ('A_ArrayExpr' in v) return 'array';
+  if ('SQLValueFunction' in v) {
+    const op = v.SQLValueFunction.op ?? '';
+    return op.replace('SVFOP_', '').replace(/_N$/, '').toLowerCase();
+  }
+  if ('SubLink' in v) {
+    if (v.SubLink.subLinkType === 'EXISTS_SUBLINK') return 'exists';
+    if (v.SubLink.subLinkType === 'ARRAY_SUBLINK') return 'array';
+    if (v.SubLink.subLinkType === 'EXPR_SUBLINK' && v.SubLink.subselect !== undefined && 'SelectStmt' in v.SubLink.subselect) {
+      const t = v.SubLink.subselect.SelectStmt.targetList?.[0];
+      if (t !== undefined && 'ResTarget' in t && t.ResTarget.val !== undefined) return t.ResTarget.name ?? outputName(t.ResTarget.val);
+    }
+  }
+  return '?column?';
+}
+
+function collectAggregates(n: unknown, out: Map<string, FuncCall>): void {
+  if (n === null || typeof n !== 'object') return;
+  if (Array.isArray(n)) {
+    for (const x of n) collectAggregates(x, out);
+    return;
+  }
+  const o = n as Record<string, unknown>;
+  if ('SubLink' in o) return;
+  if ('FuncCall' in o && isAggregateCall(o.FuncCall as FuncCall)) {
+    const f = o.FuncCall as FuncCall;
+    if (containsAggregate(f.args) || containsAggregate(f.agg_filter)) throw new SqlError(SqlState.groupingError, 'aggregate function calls cannot be nested');
+    out.set(astKey(f), f);
+    return;
+  }
+  for (const v of Object.values(o)) collectAggregates(v, out);
+}
+
+function planGrouping(
+  s: SelectStmt, targets: readonly { node: Node; name: string }[], sortBys: readonly SortBy[], inputScope: Scope,
+  rel: MirRelationExpr, qc: QueryContext,
+): { rel: MirRelationExpr; grouping: Grouping } {
+  const inCx: ExprContext = { qc, scope: inputScope, clause: 'GROUP BY' };
+  const keys: MirScalarExpr[] = [];
+  for (const gnode of s.groupClause ?? []) {
+    if ('GroupingSet' in gnode) throw unsupported('GROUPING SETS, ROLLUP and CUBE');
+    let node: Node = gnode;
+    if ('A_Const' in gnode && gnode.A_Const.ival !== undefined) {
+      const k = gnode.A_Const.ival.ival ?? 0;
+      const t = targets[k - 1];
+      if (t === undefined) throw new SqlError(SqlState.invalidColumnReference, `GROUP BY position ${k} is not in select list`);
+      node = t.node;
+    } else if ('ColumnRef' in gnode) {
+      const parts = nameParts(gnode.ColumnRef.fields);
+      if (parts.length === 1 && inputScope.resolve(parts) === undefined) {
+        const t = targets.find((x) => x.name === parts[0]);
+        if (t !== undefined) node = t.node;
+      }
+    }
+    if (containsAggregate(node)) throw new SqlError(SqlState.groupingError, 'aggregate functions are not allowed in GROUP BY');
+    const e = bindExpr(node, inCx);
+    if (!keys.some((k) => exprKey(k) === exprKey(e))) keys.push(e);
+  }
+  const aggNodes = new Map<string, FuncCall>();
+  for (const t of targets) collectAggregates(t.node, aggNodes);
+  collectAggregates(s.havingClause, aggNodes);
+  for (const sb of sortBys) collectAggregates(sb.node, aggNodes);
+  const aggs = new Map<string, { index: number; type: ScalarType }>();
+  const aggExprs: AggregateExpr[] = [];
+  for (const [k, f] of aggNodes) {
+    const a = planAggregate(f, { qc, scope: inputScope, clause: 'aggregate' });
+    aggs.set(k, { index: keys.length + aggExprs.length, type: a.type });
+    aggExprs.push(a);
+  }
+  let out = Mir.reduce(rel, keys, aggExprs);
+  if (keys.length === 0) out = withDefaultRow(out, aggExprs);
+  return {
+    rel: out,
+    grouping: { keys: keys.map((k) => exprKey(k)), keyTypes: keys.map((k) => k.type), aggs, inputScope },
+  };
+}
+
+/**
+ * A global aggregate yields one row even over empty input: count 0, other aggregates NULL. Lowered as
+ * Materialize does: reduce ∪ (default row − project(reduce)), so the default appears iff reduce is empty.
+ */
+function withDefaultRow(reduce: MirRelationExpr, aggs: readonly AggregateExpr[]): MirRelationExpr {
+  const id = 0;
+  const types = columnTypes(reduce);
+  const get = Mir.get({ local: id }, types);
+  const defaults = aggs.map((a) => (a.func === 'count' || a.func === 'count_star' ? 0n : null));
+  const noRows = Mir.union(Mir.constant([[[], 1]], []), [Mir.negate(Mir.project(get, []))]);
+  const dflt = Mir.map(noRows, defaults.map((d, i) => lit(d, types[i]!)));
+  return { kind: 'let', id, value: reduce, body: Mir.union(get, [dflt]) };
+}
+
+const AGG_ALIASES: Record<string, AggregateFunc> = { every: 'bool_and', stddev: 'stddev_samp', variance: 'var_samp' };
+
+function planAggregate(f: FuncCall, cx: ExprContext): AggregateExpr {
+  const parts = nameParts(f.funcname);
+  const name = parts[parts.length - 1]!;
+  const distinct = f.agg_distinct === true;
+  const filter = f.agg_filter === undefined ? undefined : coerceBool(bindExpr(f.agg_filter, { ...cx, clause: 'FILTER' }), 'FILTER', cx.qc.st);
+  const guard = (e: MirScalarExpr): MirScalarExpr => (filter === undefined ? e : ifThen(filter, e, lit(null, e.type)));
+  if (f.agg_order !== undefined && name !== 'string_agg' && name !== 'array_agg' && name !== 'jsonb_agg') throw unsupported(`ORDER BY in ${name}`);
+  if (f.agg_within_group === true) throw unsupported('WITHIN GROUP');
+  if (name === 'count' && f.agg_star === true) {
+    if (filter !== undefined) return { func: 'count', expr: guard(lit(true, T.bool)), distinct: false, type: T.int8 };
+    return { func: 'count_star', expr: lit(true, T.bool), distinct: false, type: T.int8 };
+  }
+  if (f.agg_star === true) throw new SqlError(SqlState.syntaxError, `${name}(*) is not allowed`);
+  const args = (f.args ?? []).map((a) => bindExpr(a, cx));
+  const sig = `${name}(${args.map((a) => typeName(a.type)).join(', ')})`;
+  const noFunc = (): SqlError => new SqlError(SqlState.undefinedFunction, `function ${sig} does not exist`, { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' });
+  const func: AggregateFunc = AGG_ALIASES[name] ?? (name as AggregateFunc);
+  const one = (): MirScalarExpr => {
+    if (args.length !== 1) throw noFunc();
+    return args[0]!;
+  };
+  let expr: MirScalarExpr;
+  let type: ScalarType;
+  switch (func) {
+    case 'count': expr = one(); type = T.int8; break;
+    case 'sum': case 'avg': {
+      expr = one();
+      if (expr.type.name === 'unknown') throw new SqlError('42725', `function ${sig} is not unique`);
+      const t = expr.type.name;
+      if (t === 'int2' || t === 'int4') type = func === 'sum' ? T.int8 : T.numeric;
+      else if (t === 'int8' || t === 'numeric') type = T.numeric;
+      else if (t === 'float4') type = func === 'sum' ? T.float4 : T.float8;
+      else if (t === 'float8') type = T.float8;
+      else if (t === 'interval') type = T.interval;
+      else throw noFunc();
+      break;
+    }
+    case 'min': case 'max': {
+      expr = one();
+      if (expr.type.name === 'unknown') expr = tryCoerce(expr, T.text, 'implicit', cx.qc.st)!;
+      if (['bool', 'record', 'json'].includes(expr.type.name) || (category(expr.type) === 'U' && !['bytea', 'uuid', 'mz_timestamp', 'jsonb'].includes(expr.type.name))) throw noFunc();
+      type = expr.type.typmod === undefined ? expr.type : { name: expr.type.name };
+      break;
+    }
+    case 'bool_and': case 'bool_or':
+      expr = one();
+      if (expr.type.name === 'unknown') expr = tryCoerce(expr, T.bool, 'implicit', cx.qc.st)!;
+      if (expr.type.name !== 'bool') throw noFunc();
+      type = T.bool;
+      break;
+    case 'stddev_pop': case 'stddev_samp': case 'var_pop': case 'var_samp': case 'stddev': case 'variance':
+      expr = one();
+      if (category(expr.type) !== 'N') throw noFunc();
+      type = expr.type.name === 'float4' || expr.type.name === 'float8' ? T.float8 : T.numeric;
+      break;
+    case 'string_agg': {
+      if (args.length !== 2) throw noFunc();
+      const [v, d] = args.map((a) => (isStringType(a.type) || a.type.name === 'unknown' ? tryCoerce(a, T.text, 'implicit', cx.qc.st)! : a)) as [MirScalarExpr, MirScalarExpr];
+      if (v.type.name !== 'text' || d.type.name !== 'text') throw noFunc();
+      expr = call('record_create', [v, d], { name: 'record', fields: [{ name: 'value', type: T.text }, { name: 'sep', type: T.text }] });
+      type = T.text;
+      break;
+    }
+    case 'array_agg':
+      expr = one();
+      if (expr.type.name === 'unknown') expr = tryCoerce(expr, T.text, 'implicit', cx.qc.st)!;
+      type = arrayOf(expr.type);
+      break;
+    default: throw unsupported(`aggregate ${name}`);
+  }
+  const agg: AggregateExpr = { func, expr: guard(expr), distinct, type };
+  if (f.agg_order !== undefined) {
+    const sorts = f.agg_order.map((n) => ('SortBy' in n ? n.SortBy : undefined)).filter((x): x is SortBy => x !== undefined);
+    const orderByExprs = sorts.map((sb) => bindExpr(sb.node!, cx));
+    const orderBy = sorts.map((sb, i) => sortOrder(sb, i));
+    return { ...agg, orderBy, orderByExprs };
+  }
+  return agg;
+}
+
+function sortOrder(sb: SortBy, column: number): ColumnOrder {
+  if (sb.sortby_dir === 'SORTBY_USING') throw unsupported('ORDER BY ... USING');
+  const desc = sb.sortby_dir === 'SORTBY_DESC';
+  const nullsLast = sb.sortby_nulls === 'SORTBY_NULLS_LAST' ? true : sb.sortby_nulls === 'SORTBY_NULLS_FIRST' ? false : !desc;
+  return { column, desc, nullsLast };
+}
+
+/** ORDER BY items → column orders over the targets, appending hidden columns for other expressions. */
+function planOrderBy(
+  sortClause: readonly Node[], targets: readonly MirScalarExpr[], names: readonly string[], cx: ExprContext, distinct: boolean,
+): { order: ColumnOrder[]; extra: MirScalarExpr[] } {
+  const order: ColumnOrder[] = [];
+  const extra: MirScalarExpr[] = [];
+  for (const n of sortClause) {
+    if (!('SortBy' in n)) continue;
+    const sb = n.SortBy;
+    const node = sb.node!;
+    let column: number | undefined;
+    if ('A_Const' in node && node.A_Const.ival !== undefined) {
+      const k = node.A_Const.ival.ival ?? 0;
+      if (k < 1 || k > targets.length) throw new SqlError(SqlState.invalidColumnReference, `ORDER BY position ${k} is not in select list`);
+      column = k - 1;
+    } else if ('ColumnRef' in node) {
+      const parts = nameParts(node.ColumnRef.fields);
+      if (parts.length === 1) {
+        const hits = names.map((nm, i) => (nm === parts[0] ? i : -1)).filter((i) => i >= 0);
+        if (hits.length > 1 && !hits.every((h) => exprKey(targets[h]) === exprKey(targets[hits[0]!]))) {
+          throw new SqlError(SqlState.ambiguousColumn, `ORDER BY "${parts[0]}" is ambiguous`);
+        }
+        if (hits.length > 0) column = hits[0];
+      }
+    }
+    if (column === undefined) {
+      const e = bindExpr(node, cx);
+      const k = exprKey(e);
+      const hit = targets.findIndex((t) => exprKey(t) === k);
+      if (hit >= 0) column = hit;
+      else {
+        if (distinct) throw new SqlError(SqlState.invalidColumnReference, 'for SELECT DISTINCT, ORDER BY expressions must appear in select list');
+        column = targets.length + extra.length;
+        extra.push(e.type.name === 'unknown' ? tryCoerce(e, T.text, 'implicit', cx.qc.st)! : e);
+      }
+    }
+    order.push(sortOrder(sb, column));
+  }
+  return { order, extra };
+}
+
+function constInt(n: Node | undefined, what: string, qc: QueryContext): number | undefined {
+  if (n === undefined) return undefined;
+  const e = bindExpr(n, { qc, scope: Scope.empty(), clause: what });
+  if (e.kind === 'call' && e.func === '$param') return undefined;
+  const c = tryCoerce(e, T.int8, 'implicit', qc.st);
+  if (c === undefined) throw new SqlError(SqlState.datatypeMismatch, `argument of ${what} must be type bigint, not type ${typeName(e.type)}`);
+  if (c.kind !== 'literal') throw unsupported(`non-constant ${what}`);
+  if (c.value === null) return undefined;
+  const v = Number(c.value as bigint);
+  if (v < 0) throw new SqlError(what === 'LIMIT' ? '2201W' : '2201X', `${what} must not be negative`);
+  return v;
+}
+
+function limitOf(s: SelectStmt, qc: QueryContext): { limit?: number } {
+  if (s.limitOption === 'LIMIT_OPTION_WITH_TIES') throw unsupported('FETCH ... WITH TIES');
+  const l = constInt(s.limitCount, 'LIMIT', qc);
+  return l === undefined ? {} : { limit: l };
+}
+
+function planOffset(s: SelectStmt, qc: QueryContext): number {
+  return constInt(s.limitOffset, 'OFFSET', qc) ?? 0;
+}
+
+export type { ScopeItem, ResTarget };
