@@ -103,6 +103,8 @@ async function profiled<T>(opts: ChildOptions, phase: ProfilePhase, body: () => 
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
+  // 100 µs sampling: a phase may last well under a second.
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
   const result = await body();
   const { profile } = await session.post('Profiler.stop');

@@ -4,7 +4,7 @@
  * values per order) and re-runs the join + group-by. DuckDB's memory is native, so the figure to
  * compare is the process RSS, not the JS heap.
  */
-import { type DuckDBConnection, DuckDBInstance, version } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, version } from '@duckdb/node-api';
 import type { EngineSystem } from './system.ts';
 import type { RegionTotals, Workload } from './workload.ts';
 
@@ -14,26 +14,29 @@ export async function createDuckDb(): Promise<EngineSystem> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   const threads = (await conn.runAndReadAll(`SELECT current_setting('threads')`)).getRows()[0]![0];
-  return new DuckDbSystem(instance, conn, `DuckDB ${version()} in-process, ${String(threads)} threads, recompute after each batch`);
+  await conn.run('CREATE TABLE customers (id INTEGER, region INTEGER)');
+  await conn.run('CREATE TABLE orders (id INTEGER, customer INTEGER, amount INTEGER)');
+  await conn.run('CREATE TABLE batch (id INTEGER, customer INTEGER, amount INTEGER)');
+  const update = await conn.prepare('UPDATE orders SET customer = $1, amount = $2 WHERE id = $3');
+  return new DuckDbSystem(instance, conn, update, `DuckDB ${version()} in-process, ${String(threads)} threads, recompute after each batch`);
 }
 
 class DuckDbSystem implements EngineSystem {
   readonly info: string;
   private readonly instance: DuckDBInstance;
   private readonly conn: DuckDBConnection;
+  private readonly update: DuckDBPreparedStatement;
   private view: RegionTotals = new Map();
 
-  constructor(instance: DuckDBInstance, conn: DuckDBConnection, info: string) {
+  constructor(instance: DuckDBInstance, conn: DuckDBConnection, update: DuckDBPreparedStatement, info: string) {
     this.instance = instance;
     this.conn = conn;
+    this.update = update;
     this.info = info;
   }
 
   async load(w: Workload): Promise<void> {
     const c = this.conn;
-    await c.run('CREATE TABLE customers (id INTEGER, region INTEGER)');
-    await c.run('CREATE TABLE orders (id INTEGER, customer INTEGER, amount INTEGER)');
-    await c.run('CREATE TABLE batch (id INTEGER, customer INTEGER, amount INTEGER)');
     const ac = await c.createAppender('customers');
     for (let i = 0; i < w.customerRegion.length; i++) {
       ac.appendInteger(i);
@@ -55,7 +58,11 @@ class DuckDbSystem implements EngineSystem {
   async apply(w: Workload, from: number, to: number): Promise<void> {
     const c = this.conn;
     if (to - from === 1) {
-      await c.run('UPDATE orders SET customer = $1, amount = $2 WHERE id = $3', [w.newCustomer[from]!, w.newAmount[from]!, w.updId[from]!]);
+      const u = this.update;
+      u.bindInteger(1, w.newCustomer[from]!);
+      u.bindInteger(2, w.newAmount[from]!);
+      u.bindInteger(3, w.updId[from]!);
+      await u.run();
     } else {
       // An order may change twice in one batch: only its last value reaches the table.
       const last = new Map<number, number>();

@@ -9,21 +9,21 @@
  *
  * Compaction: since = max(since, min over holds). Readers hold the times they may still read at.
  */
-import type { Row } from '../repr/index.ts';
+import type { PackedKey } from './keys.ts';
 import { invariant } from '../util/index.ts';
 import type { UpdateBatch } from './batch.ts';
 import { Trace } from './trace.ts';
 
 export interface ArrangementListener {
-  /** A batch arranged under `keys[i]` (parallel to the batch). */
-  onBatch(keys: readonly Row[], batch: UpdateBatch): void;
+  /** A batch arranged under `keys[i]` (packed keys, parallel to the batch). */
+  onBatch(keys: readonly PackedKey[], batch: UpdateBatch): void;
   /** The arrangement's upper advanced. */
   onFrontier(): void;
 }
 
 export class Arrangement {
   readonly name: string;
-  readonly trace = new Trace();
+  readonly trace: Trace;
   readonly keyArity: number;
   frontier = 0;
   private readonly before: ArrangementListener[] = [];
@@ -33,6 +33,7 @@ export class Arrangement {
   constructor(name: string, keyArity: number) {
     this.name = name;
     this.keyArity = keyArity;
+    this.trace = new Trace(keyArity);
   }
 
   get since(): number {
@@ -73,7 +74,7 @@ export class Arrangement {
     this.trace.advanceSince(min);
   }
 
-  insert(keys: readonly Row[], batch: UpdateBatch): void {
+  insert(keys: readonly PackedKey[], batch: UpdateBatch): void {
     if (batch.length === 0) return;
     for (const l of this.before) l.onBatch(keys, batch);
     const trace = this.trace;

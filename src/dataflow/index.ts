@@ -1,7 +1,7 @@
 /** dataflow: the differential dataflow engine (totally ordered times): streams, arrangements, operators. */
 export { UpdateBatch, BatchQueue } from './batch.ts';
 export { Worker, Operator, Stream, InputPort, CLOSED, DEFAULT_BUDGET, type WorkerOptions } from './worker.ts';
-export { KeyedMap, isPrimitive, hasNull, rowsIdentical, datumsIdentical, hashRow, concatRows } from './keys.ts';
+export { KeyedMap, type PackedKey, packKey, unpackKey, packedHasNull, isPrimitive, hasNull, rowsIdentical, datumsIdentical, hashRow, concatRows } from './keys.ts';
 export { compileScalar, KeyFn, type CompiledScalar } from './scalar.ts';
 export { compareByOrder, compareOrdered, rowComparator } from './order.ts';
 export { errorRow, errorFromRow } from './errors.ts';

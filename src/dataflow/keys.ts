@@ -38,43 +38,56 @@ export function rowsIdentical(a: Row | null, b: Row | null): boolean {
   return true;
 }
 
-/** A Map from keys (rows) to values with the injective key identity described above. */
+/**
+ * A key in packed form: for one-column keys the datum itself (no array per lookup), otherwise the
+ * key row. Which form a value is in follows from the key's arity, never from its runtime type
+ * (a one-column key may itself be a record, i.e. an array).
+ */
+export type PackedKey = Datum | Row;
+
+export function packKey(key: Row): PackedKey {
+  return key.length === 1 ? key[0]! : key;
+}
+
+export function unpackKey(k: PackedKey, arity: number): Row {
+  return arity === 1 ? [k as Datum] : (k as Row);
+}
+
+export function packedHasNull(k: PackedKey, arity: number): boolean {
+  return arity === 1 ? k === null : hasNull(k as Row);
+}
+
+/** A Map from keys of one arity (in packed form) to values, with the injective identity above. */
 export class KeyedMap<V> {
+  readonly arity: number;
   private readonly prim = new Map<Primitive, V>();
   private readonly enc = new Map<string, V>();
+
+  constructor(arity: number) {
+    this.arity = arity;
+  }
 
   get size(): number {
     return this.prim.size + this.enc.size;
   }
 
-  get(key: Row): V | undefined {
-    if (key.length === 1) {
-      const d = key[0]!;
-      if (isPrimitive(d)) return this.prim.get(d);
-    }
-    return this.enc.get(rowKey(key));
+  private encode(k: PackedKey): string {
+    return this.arity === 1 ? datumKey(k as Datum) : rowKey(k as Row);
   }
 
-  set(key: Row, v: V): void {
-    if (key.length === 1) {
-      const d = key[0]!;
-      if (isPrimitive(d)) {
-        this.prim.set(d, v);
-        return;
-      }
-    }
-    this.enc.set(rowKey(key), v);
+  get(k: PackedKey): V | undefined {
+    if (this.arity === 1 && isPrimitive(k as Datum)) return this.prim.get(k as Primitive);
+    return this.enc.get(this.encode(k));
   }
 
-  delete(key: Row): void {
-    if (key.length === 1) {
-      const d = key[0]!;
-      if (isPrimitive(d)) {
-        this.prim.delete(d);
-        return;
-      }
-    }
-    this.enc.delete(rowKey(key));
+  set(k: PackedKey, v: V): void {
+    if (this.arity === 1 && isPrimitive(k as Datum)) this.prim.set(k as Primitive, v);
+    else this.enc.set(this.encode(k), v);
+  }
+
+  delete(k: PackedKey): void {
+    if (this.arity === 1 && isPrimitive(k as Datum)) this.prim.delete(k as Primitive);
+    else this.enc.delete(this.encode(k));
   }
 
   *values(): IterableIterator<V> {

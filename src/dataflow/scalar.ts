@@ -38,6 +38,13 @@ export class KeyFn {
     this.fns = exprs.map(compileScalar);
   }
 
+  /** The key of `row` in packed form (the datum itself for one-column keys); may throw EvalError. */
+  applyPacked(row: Row): Datum | Row {
+    if (this.arity !== 1) return this.apply(row);
+    const cols = this.cols;
+    return cols !== undefined ? (row[cols[0]!] ?? null) : this.fns[0]!(row);
+  }
+
   /** The key of `row`; may throw EvalError. */
   apply(row: Row): Row {
     const cols = this.cols;

@@ -10,7 +10,7 @@
  * equals the arranged collection's contents at t.
  */
 import { type Row, rowKey } from '../repr/index.ts';
-import { KeyedMap, hashRow, rowsIdentical } from './keys.ts';
+import { KeyedMap, type PackedKey, hashRow, packKey, rowsIdentical, unpackKey } from './keys.ts';
 
 export class TraceEntry {
   readonly key: Row;
@@ -30,20 +30,27 @@ export class TraceEntry {
 }
 
 export class Trace {
-  readonly entries = new KeyedMap<TraceEntry>();
+  readonly arity: number;
+  readonly entries: KeyedMap<TraceEntry>;
   /** Compaction frontier: history before it may be (and lazily is) advanced to it. */
   since = 0;
   /** Number of (val, time, diff) records held. */
   records = 0;
 
-  get(key: Row): TraceEntry | undefined {
+  constructor(arity: number) {
+    this.arity = arity;
+    this.entries = new KeyedMap(arity);
+  }
+
+  /** The entry for a key in packed form (see keys.ts). */
+  get(key: PackedKey): TraceEntry | undefined {
     return this.entries.get(key);
   }
 
-  insert(key: Row, val: Row, time: number, diff: number): void {
+  insert(key: PackedKey, val: Row, time: number, diff: number): void {
     let e = this.entries.get(key);
     if (e === undefined) {
-      e = new TraceEntry(key);
+      e = new TraceEntry(unpackKey(key, this.arity));
       this.entries.set(key, e);
     }
     e.vals.push(val);
@@ -118,7 +125,7 @@ export class Trace {
     e.diffs = outDiffs;
     e.clean = outVals.length;
     e.retracted = false;
-    if (outVals.length === 0) this.entries.delete(e.key);
+    if (outVals.length === 0) this.entries.delete(packKey(e.key));
   }
 
   /** Advances the compaction frontier (never backwards). */
@@ -147,7 +154,7 @@ export class Trace {
       for (const rc of acc.values()) if (rc[1] !== 0) out.push(rc);
     };
     if (key !== undefined) {
-      const e = this.entries.get(key);
+      const e = this.entries.get(packKey(key));
       if (e !== undefined) one(e);
     } else {
       for (const e of this.entries.values()) one(e);

@@ -35,6 +35,8 @@ export class PersistClientImpl implements PersistClient, ShardHost {
   private readonly background = new Set<Promise<unknown>>();
   private closed = false;
   private fencedBy: number | undefined;
+  /** Blob keys that existed at start, by shard prefix (one listing serves every shard's cleanup). */
+  private startBlobs: Promise<Map<string, string[]>> | undefined;
 
   private constructor(backends: PersistBackends, epoch: number, config: PersistConfig) {
     this.blob = backends.blob;
@@ -115,6 +117,20 @@ export class PersistClientImpl implements PersistClient, ShardHost {
   track(work: Promise<unknown>): void {
     this.background.add(work);
     void work.finally(() => this.background.delete(work));
+  }
+
+  async blobsAtStart(prefix: string): Promise<readonly string[]> {
+    this.startBlobs ??= this.blob.list('').then((keys) => {
+      const byPrefix = new Map<string, string[]>();
+      for (const key of keys) {
+        const p = key.slice(0, key.lastIndexOf('/') + 1);
+        let list = byPrefix.get(p);
+        if (list === undefined) byPrefix.set(p, (list = []));
+        list.push(key);
+      }
+      return byPrefix;
+    });
+    return (await this.startBlobs).get(prefix) ?? [];
   }
 
   isClosed(): boolean {

@@ -267,6 +267,27 @@ export function persistConformance(h: PersistHarness): void {
       expect(snap).toEqual(canon(acked));
     });
 
+    it('blobs left by a crashed older process are removed once the shard is written', async () => {
+      const env = await newEnv();
+      const c1 = await newClient(env);
+      const s1 = await c1.open('leftovers');
+      await s1.compareAndAppend([[['kept'], t(0), 1]], t(0), t(1));
+      await c1.close();
+      const { blob } = await env.backends();
+      // What a crash between writing a batch and committing the state leaves behind.
+      await blob.set(`s/leftovers/${c1.epoch}-999`, new Uint8Array([1, 2, 3]));
+      const c2 = await newClient(env);
+      const s2 = await c2.open('leftovers');
+      expect(await blob.list('s/leftovers/')).toHaveLength(2);
+      await s2.compareAndAppend([[['new'], t(1), 1]], t(1), t(2));
+      await c2.close();
+      const left = await blob.list('s/leftovers/');
+      expect(left).toHaveLength(2);
+      expect(left).not.toContain(`s/leftovers/${c1.epoch}-999`);
+      const c3 = await newClient(env);
+      expect(canon(await (await c3.open('leftovers')).snapshot(t(1)))).toEqual(canon([[['kept'], t(1), 1], [['new'], t(1), 1]]));
+    });
+
     it('close lets accepted operations finish, then rejects new ones', async () => {
       const env = await newEnv();
       const c = await openPersistWith(await env.backends());

@@ -73,7 +73,6 @@ export function isExists(err: unknown): boolean {
  */
 export class DirSync {
   readonly path: string;
-  private fd: number | undefined;
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
 
@@ -96,16 +95,18 @@ export class DirSync {
   }
 
   private run(): Promise<void> {
-    this.fd ??= openSync(this.path, 'r');
-    const fd = this.fd;
-    return new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+    // Opened per sync rather than kept: one descriptor per shard directory would exhaust the limit.
+    const fd = openSync(this.path, 'r');
+    return new Promise<void>((resolve, reject) => fsync(fd, (err) => {
+      closeSync(fd);
+      if (err) reject(err);
+      else resolve();
+    }));
   }
 
   async close(): Promise<void> {
     await this.running?.catch(noop);
     await this.next?.catch(noop);
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
   }
 }
 

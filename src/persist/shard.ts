@@ -28,6 +28,8 @@ export interface ShardHost {
   /** Throws the fenced error if a newer process has opened the store. */
   checkFence(): Promise<void>;
   markFenced(newerEpoch: number): PersistError;
+  /** Blob keys under `prefix` that existed when the client started (older epochs' leftovers). */
+  blobsAtStart(prefix: string): Promise<readonly string[]>;
   /** Registers background work that close() must wait for. */
   track(work: Promise<unknown>): void;
   isClosed(): boolean;
@@ -322,11 +324,11 @@ export class ShardImpl implements Shard {
   /** Deletes blobs of this shard written by older processes and referenced by no state (crash leftovers). */
   private async removeOrphans(): Promise<void> {
     const prefix = blobPrefix(this.id);
-    const keys = await this.host.blob.list(prefix);
+    const keys = await this.host.blobsAtStart(prefix);
     const live = new Set(this.state.batches.map((b) => b.key));
     for (const key of keys) {
       const epoch = Number(key.slice(prefix.length).split('-')[0]);
-      if (!live.has(key) && Number.isSafeInteger(epoch) && epoch < this.host.epoch && !this.dropped) await this.host.blob.delete(key);
+      if (!live.has(key) && Number.isSafeInteger(epoch) && epoch < this.host.epoch && !this.dropped) await this.deleteBlob(key);
     }
   }
 

@@ -36,8 +36,9 @@ async function expectError(sql: string, code: string, message: RegExp): Promise<
 
 describe('errors', () => {
   it('syntax error: 42601 with a position', async () => {
-    const err = await expectError('SELECT * FORM e', '42601', /syntax error at or near "e"/);
-    expect(err.position).toBe('15');
+    // PostgreSQL: `syntax error at or near "FORM"`, position 10 (1-based, in characters).
+    const err = await expectError('SELECT * FORM e', '42601', /syntax error at or near "FORM"/);
+    expect(err.position).toBe('10');
   });
 
   it('unknown table: 42P01', async () => {

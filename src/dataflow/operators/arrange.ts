@@ -4,11 +4,10 @@
  * arrangements drop rows with NULL keys (NULL never equals NULL); index arrangements keep them.
  */
 import type { MirScalarExpr } from '../../expr/index.ts';
-import type { Row } from '../../repr/index.ts';
 import { Arrangement } from '../arrangement.ts';
 import { UpdateBatch } from '../batch.ts';
 import { errorRow } from '../errors.ts';
-import { hasNull } from '../keys.ts';
+import { type PackedKey, packedHasNull } from '../keys.ts';
 import { KeyFn } from '../scalar.ts';
 import { type InputPort, Operator, Stream, type Worker } from '../worker.ts';
 
@@ -36,18 +35,19 @@ export class ArrangeOp extends Operator {
       const b = this.input.queue.pop();
       if (b === undefined) break;
       work += b.length;
-      const keys: Row[] = new Array(b.length);
+      const keys: PackedKey[] = new Array(b.length);
+      const arity = this.keyFn.arity;
       let kept: UpdateBatch = b;
       let errs: UpdateBatch | undefined;
       let filtered = false;
       for (let i = 0; i < b.length; i++) {
-        let key: Row | undefined;
+        let key: PackedKey | undefined;
         try {
-          key = this.keyFn.apply(b.rows[i]!);
+          key = this.keyFn.applyPacked(b.rows[i]!);
         } catch (e) {
           (errs ??= new UpdateBatch()).push(errorRow(e), b.times[i]!, b.diffs[i]!);
         }
-        const drop = key === undefined || (this.dropNullKeys && hasNull(key));
+        const drop = key === undefined || (this.dropNullKeys && packedHasNull(key, arity));
         if (drop && !filtered) {
           // Switch to copying: rows before i are kept as they are.
           filtered = true;
@@ -57,11 +57,11 @@ export class ArrangeOp extends Operator {
         }
         if (filtered) {
           if (!drop) {
-            keys.push(key!);
+            keys.push(key as PackedKey);
             kept.push(b.rows[i]!, b.times[i]!, b.diffs[i]!);
           }
         } else {
-          keys[i] = key!;
+          keys[i] = key as PackedKey;
         }
       }
       this.arrangement.insert(keys, kept);

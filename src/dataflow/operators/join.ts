@@ -11,7 +11,8 @@
 import type { Row } from '../../repr/index.ts';
 import type { Arrangement, ArrangementListener } from '../arrangement.ts';
 import { UpdateBatch } from '../batch.ts';
-import { concatRows, hasNull } from '../keys.ts';
+import { type PackedKey, concatRows, packKey, packedHasNull } from '../keys.ts';
+import { invariant } from '../../util/index.ts';
 import { Operator, Stream, type Worker } from '../worker.ts';
 
 export class JoinOp extends Operator {
@@ -25,6 +26,7 @@ export class JoinOp extends Operator {
 
   constructor(worker: Worker, left: Arrangement, right: Arrangement, lower: number, name = 'join') {
     super(worker, name);
+    invariant(left.keyArity === right.keyArity, `${name}: key arities differ`);
     this.left = left;
     this.right = right;
     this.lower = lower;
@@ -33,7 +35,7 @@ export class JoinOp extends Operator {
     // before any listener can fire, so none is produced twice.
     if (left.trace.records > 0 && right.trace.records > 0) {
       const init = new UpdateBatch();
-      left.trace.forEachUpdate((key, val, time, diff) => this.probe(right, key, val, time, diff, true, init));
+      left.trace.forEachUpdate((key, val, time, diff) => this.probe(right, packKey(key), val, time, diff, true, init));
       this.initial = init;
     }
     this.leftListener = {
@@ -51,14 +53,14 @@ export class JoinOp extends Operator {
     this.activate();
   }
 
-  private onBatch(other: Arrangement, keys: readonly Row[], batch: UpdateBatch, deltaIsLeft: boolean): void {
+  private onBatch(other: Arrangement, keys: readonly PackedKey[], batch: UpdateBatch, deltaIsLeft: boolean): void {
     const out = new UpdateBatch();
     for (let i = 0; i < batch.length; i++) this.probe(other, keys[i]!, batch.rows[i]!, batch.times[i]!, batch.diffs[i]!, deltaIsLeft, out);
     this.output.send(out);
   }
 
-  private probe(other: Arrangement, key: Row, row: Row, time: number, diff: number, deltaIsLeft: boolean, out: UpdateBatch): void {
-    if (hasNull(key)) return;
+  private probe(other: Arrangement, key: PackedKey, row: Row, time: number, diff: number, deltaIsLeft: boolean, out: UpdateBatch): void {
+    if (packedHasNull(key, other.keyArity)) return;
     const e = other.trace.get(key);
     if (e === undefined) return;
     const lower = this.lower;

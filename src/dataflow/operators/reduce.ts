@@ -9,7 +9,7 @@
 import type { AggregateExpr, MirScalarExpr } from '../../expr/index.ts';
 import type { Datum, Row } from '../../repr/index.ts';
 import { errorRow } from '../errors.ts';
-import { KeyedMap, rowsIdentical } from '../keys.ts';
+import { KeyedMap, type PackedKey, packKey, rowsIdentical, unpackKey } from '../keys.ts';
 import { KeyFn } from '../scalar.ts';
 import type { Stream, Worker } from '../worker.ts';
 import { type Agg, type AggPlan, planAggregate } from './aggregates.ts';
@@ -30,13 +30,14 @@ class Group {
 export class ReduceOp extends TimeOrderedOp {
   private readonly keyFn: KeyFn;
   private readonly plans: readonly AggPlan[];
-  private readonly groups = new KeyedMap<Group>();
+  private readonly groups: KeyedMap<Group>;
   private touched: Group[] = [];
   private readonly args: Datum[];
 
   constructor(worker: Worker, input: Stream, groupKey: readonly MirScalarExpr[], aggregates: readonly AggregateExpr[], name = 'reduce') {
     super(worker, input, name);
     this.keyFn = new KeyFn(groupKey);
+    this.groups = new KeyedMap(groupKey.length);
     this.plans = aggregates.map(planAggregate);
     this.args = new Array(aggregates.length).fill(null);
   }
@@ -46,11 +47,11 @@ export class ReduceOp extends TimeOrderedOp {
   }
 
   protected apply(row: Row, time: number, diff: number): void {
-    let key: Row;
+    let key: PackedKey;
     const plans = this.plans;
     const args = this.args;
     try {
-      key = this.keyFn.apply(row);
+      key = this.keyFn.applyPacked(row);
       for (let i = 0; i < plans.length; i++) {
         const f = plans[i]!.arg;
         args[i] = f === undefined ? null : f(row);
@@ -61,7 +62,7 @@ export class ReduceOp extends TimeOrderedOp {
     }
     let g = this.groups.get(key);
     if (g === undefined) {
-      g = new Group(key, plans.map((p) => p.create()));
+      g = new Group(unpackKey(key, this.keyFn.arity), plans.map((p) => p.create()));
       this.groups.set(key, g);
     }
     if (!g.touched) {
@@ -96,7 +97,7 @@ export class ReduceOp extends TimeOrderedOp {
         if (next !== null) this.out.push(next, time, 1);
         g.output = next;
       }
-      if (g.count === 0 && g.aggs.every((a) => a.isEmpty())) this.groups.delete(g.key);
+      if (g.count === 0 && g.aggs.every((a) => a.isEmpty())) this.groups.delete(packKey(g.key));
     }
   }
 }

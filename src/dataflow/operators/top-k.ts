@@ -5,7 +5,7 @@
  */
 import type { ColumnOrder } from '../../expr/index.ts';
 import { type Row, rowKey } from '../../repr/index.ts';
-import { KeyedMap } from '../keys.ts';
+import { KeyedMap, packKey } from '../keys.ts';
 import { rowComparator } from '../order.ts';
 import type { Stream, Worker } from '../worker.ts';
 import { TimeOrderedOp } from './time-ordered.ts';
@@ -26,12 +26,13 @@ export class TopKOp extends TimeOrderedOp {
   private readonly compare: (a: Row, b: Row) => number;
   private readonly limit: number;
   private readonly offset: number;
-  private readonly groups = new KeyedMap<TopGroup>();
+  private readonly groups: KeyedMap<TopGroup>;
   private touched: TopGroup[] = [];
 
   constructor(worker: Worker, input: Stream, spec: { groupKey: readonly number[]; order: readonly ColumnOrder[]; limit?: number | undefined; offset: number }, name = 'topK') {
     super(worker, input, name);
     this.groupKey = spec.groupKey;
+    this.groups = new KeyedMap(spec.groupKey.length);
     this.compare = rowComparator(spec.order);
     this.limit = spec.limit ?? Infinity;
     this.offset = spec.offset;
@@ -39,10 +40,11 @@ export class TopKOp extends TimeOrderedOp {
 
   protected apply(row: Row, _time: number, diff: number): void {
     const key = this.groupKey.map((c) => row[c] ?? null);
-    let g = this.groups.get(key);
+    const packed = packKey(key);
+    let g = this.groups.get(packed);
     if (g === undefined) {
       g = new TopGroup(key);
-      this.groups.set(key, g);
+      this.groups.set(packed, g);
     }
     if (!g.touched) {
       g.touched = true;
@@ -98,7 +100,7 @@ export class TopKOp extends TimeOrderedOp {
       }
       for (const [r, c] of delta.values()) if (c !== 0) this.out.push(r, time, c);
       g.output = next;
-      if (g.rows.length === 0) this.groups.delete(g.key);
+      if (g.rows.length === 0) this.groups.delete(packKey(g.key));
     }
   }
 }

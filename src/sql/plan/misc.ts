@@ -32,7 +32,7 @@ function isolationOf(options: readonly Node[] | undefined): string | undefined {
   return undefined;
 }
 
-export function planPgMisc(node: Node, pc: PlanContext): Plan {
+export function planPgMisc(node: Node, pc: PlanContext, sql = ''): Plan {
   if ('VariableSetStmt' in node) {
     const v = node.VariableSetStmt;
     const local = v.is_local === true;
@@ -93,8 +93,29 @@ export function planPgMisc(node: Node, pc: PlanContext): Plan {
   }
   if ('ExplainStmt' in node) throw unsupported('EXPLAIN with options');
   if ('DeclareCursorStmt' in node) throw unsupported('this DECLARE form');
+  throw unsupported(statementName(node, sql));
+}
+
+/**
+ * The statement's name for an "X not yet supported" error: its leading keywords as written
+ * (`CREATE TRIGGER`, `ALTER TABLE`), falling back to the AST node's name.
+ */
+function statementName(node: Node, sql: string): string {
+  const words = sql.replace(/^\s*(--[^\n]*\n\s*)*/, '').split(/\s+/).map((w) => w.toUpperCase());
+  const verbs = new Set(['CREATE', 'ALTER', 'DROP', 'GRANT', 'REVOKE', 'TRUNCATE', 'VACUUM', 'ANALYZE', 'LISTEN', 'NOTIFY', 'LOCK', 'CLUSTER', 'REINDEX', 'PREPARE', 'EXECUTE', 'DEALLOCATE', 'COMMENT', 'REFRESH', 'IMPORT', 'CALL', 'DO', 'LOAD', 'CHECKPOINT', 'SECURITY', 'REASSIGN', 'MERGE']);
+  const modifiers = new Set(['OR', 'REPLACE', 'TEMP', 'TEMPORARY', 'UNIQUE', 'GLOBAL', 'LOCAL', 'UNLOGGED', 'CONSTRAINT', 'DEFAULT', 'TRUSTED', 'PROCEDURAL', 'RECURSIVE', 'MATERIALIZED']);
+  const first = words[0];
+  if (first !== undefined && verbs.has(first)) {
+    const name = [first];
+    for (const w of words.slice(1)) {
+      if (!/^[A-Z_]+$/.test(w)) break;
+      name.push(w);
+      if (!modifiers.has(w)) break;
+    }
+    return name.join(' ');
+  }
   const kind = Object.keys(node)[0] ?? 'statement';
-  throw unsupported(kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase());
+  return kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
 }
 
 const NAME_COMMENT = [textCol('name'), textCol('comment')];

@@ -112,7 +112,7 @@ function planPg(node: Node, ast: Extract<StatementAst, { kind: 'pg' }>, stmt: St
   if ('ViewStmt' in node) return planCreateView(node.ViewStmt, stmt, qc);
   if ('DropStmt' in node) return planDrop(node.DropStmt, qc.pc);
   if ('CopyStmt' in node) return planCopy(node.CopyStmt, stmt, qc);
-  return planPgMisc(node, qc.pc);
+  return planPgMisc(node, qc.pc, stmt.sql);
 }
 
 function planQueryStatement(node: Node, qc: QueryContext, asOf: AsOfSpec | undefined): Plan {
