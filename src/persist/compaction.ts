@@ -16,7 +16,7 @@ export interface CompactionConfig {
   readonly maxMergeUpdates: number;
 }
 
-export const defaultCompactionConfig: CompactionConfig = { maxBatches: 8, window: 4, maxMergeUpdates: 1_000_000 };
+export const defaultCompactionConfig: CompactionConfig = { maxBatches: 8, window: 4, maxMergeUpdates: 500_000 };
 
 /** Half-open index range [start, end) of batches to merge, or undefined if none is due. */
 export function pickMerge(batches: readonly BatchDesc[], cfg: CompactionConfig): { start: number; end: number } | undefined {

@@ -64,14 +64,31 @@ export function contentsAtWithBase(base: readonly Update[], others: readonly (re
  * The result is what a compacted batch stores; contents at every time >= since are unchanged.
  */
 export function consolidateBatch(parts: readonly (readonly Update[])[], since: Timestamp): Update[] {
-  const table = new UpdateTable(estimate(parts));
-  for (const part of parts) {
-    for (let i = 0; i < part.length; i++) {
-      const u = part[i]!;
-      table.add(u[0], u[1] < since ? since : u[1], u[2]);
+  const c = new BatchConsolidator(estimate(parts), since);
+  for (const part of parts) c.addAll(part, 0, part.length);
+  return c.result();
+}
+
+/** consolidateBatch in pieces, so a big merge can yield to the event loop between them. */
+export class BatchConsolidator {
+  private readonly table: UpdateTable;
+  private readonly since: Timestamp;
+  constructor(expected: number, since: Timestamp) {
+    this.table = new UpdateTable(expected);
+    this.since = since;
+  }
+
+  addAll(updates: readonly Update[], from: number, to: number): void {
+    const since = this.since;
+    for (let i = from; i < to; i++) {
+      const u = updates[i]!;
+      this.table.add(u[0], u[1] < since ? since : u[1], u[2]);
     }
   }
-  return table.result();
+
+  result(): Update[] {
+    return this.table.result();
+  }
 }
 
 function estimate(parts: readonly (readonly Update[])[]): number {

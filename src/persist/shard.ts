@@ -14,7 +14,7 @@ import type { ShardBatch, AppendResult, Shard } from './api.ts';
 import type { Blob } from './blob.ts';
 import { type CompactionConfig, pickMerge } from './compaction.ts';
 import type { Consensus, VersionedData } from './consensus.ts';
-import { consolidateBatch, contentsAt, contentsAtWithBase } from './consolidate.ts';
+import { BatchConsolidator, consolidateBatch, contentsAt, contentsAtWithBase } from './consolidate.ts';
 import { PersistError, closedError, ioError } from './errors.ts';
 import { type BatchDesc, type ShardState, decodeState, encodeState, initialState } from './state.ts';
 
@@ -43,6 +43,8 @@ interface Listener {
 }
 
 export const SHARD_KEY_PREFIX = 'shard/';
+/** Updates consolidated between yields to the event loop during a merge. */
+const MERGE_SLICE = 50_000;
 /** Consensus versions between truncations of a shard's old versions. */
 const TRUNCATE_EVERY = 16;
 
@@ -406,7 +408,7 @@ export class ShardImpl implements Shard {
     if (pickMerge(this.state.batches, this.host.compaction) === undefined) return;
     this.compaction = (async () => {
       // Let the append that triggered us return first.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       while (!this.dropped && !this.host.isClosed() && (await this.compactOnce()));
     })().catch((err: unknown) => {
       this.host.logger.warn({ err, shard: this.id }, 'persist: compaction failed');
@@ -426,11 +428,17 @@ export class ShardImpl implements Shard {
     for (const b of inputs) this.pins.set(b.key, (this.pins.get(b.key) ?? 0) + 1);
     let merged: Update[];
     try {
-      const parts: Update[][] = [];
+      // Decode and consolidate in slices, yielding between them: a big merge must not stall the
+      // event loop (and with it every connection) for its whole duration.
+      const consolidator = new BatchConsolidator(inputs.reduce((n, b) => n + b.count, 0), since);
       for (const b of inputs) {
-        parts.push(await this.readBatch(b));
+        const part = await this.readBatch(b);
+        for (let i = 0; i < part.length; i += MERGE_SLICE) {
+          consolidator.addAll(part, i, Math.min(part.length, i + MERGE_SLICE));
+          await yieldToEventLoop();
+        }
       }
-      merged = consolidateBatch(parts, since);
+      merged = consolidator.result();
     } finally {
       for (const b of inputs) this.unpin(b.key);
     }
@@ -461,3 +469,6 @@ export class ShardImpl implements Shard {
   }
 }
 
+function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}

@@ -3,6 +3,8 @@
  * every batch (its blob key and time bounds). Stored as checked JSON (small: compaction bounds the
  * number of batches). Batches are listed in append order; batch i's times lie in
  * [lower, upper), forwarded to at least its `since` if it was written by compaction.
+ * Invariant: every batch is consolidated per (row, time) — no two updates share both, no zero
+ * diffs — which snapshot relies on (a batch with minTime === maxTime holds each row once).
  */
 import { type Frontier, type Timestamp, dataCorrupted } from '../repr/index.ts';
 
