@@ -240,9 +240,9 @@ export class Coordinator implements AdapterClient {
       case 'createTable':
         return { id, oid, name: plan.name, kind: 'table', desc: plan.desc, defaults: plan.defaults, createSql: plan.createSql, shardId: shardId ?? `table-${id}`, dependsOn: [] };
       case 'createView':
-        return { id, oid, name: plan.name, kind: 'view', desc: plan.desc, plan: plan.plan, createSql: plan.createSql, dependsOn: [...dependsOn(plan.plan)] };
+        return { id, oid, name: plan.name, kind: 'view', desc: plan.desc, plan: plan.plan, createSql: plan.createSql, dependsOn: referenced(plan.dependsOn, plan.plan) };
       case 'createMaterializedView':
-        return { id, oid, name: plan.name, kind: 'materialized-view', desc: plan.desc, plan: plan.plan, createSql: plan.createSql, shardId: shardId ?? `mv-${id}`, dependsOn: [...dependsOn(plan.plan)] };
+        return { id, oid, name: plan.name, kind: 'materialized-view', desc: plan.desc, plan: plan.plan, createSql: plan.createSql, shardId: shardId ?? `mv-${id}`, dependsOn: referenced(plan.dependsOn, plan.plan) };
       case 'createIndex': {
         const on = this.catalog.getItem(plan.on);
         return { id, oid, name: plan.name, kind: 'index', indexOn: plan.on, indexKeys: plan.keys, createSql: plan.createSql, dependsOn: [plan.on], ...(on?.desc ? { desc: on.desc } : {}) };
@@ -390,6 +390,11 @@ export class Coordinator implements AdapterClient {
       if (current !== 'closed' && since > current && compareFrontier(shard.upper(), ts(since)) > 0) await shard.downgradeSince(ts(since));
     }
   }
+}
+
+/** What an item depends on: the items its definition names (views included) and what its plan reads. */
+function referenced(named: readonly GlobalId[], plan: MirRelationExpr): GlobalId[] {
+  return [...new Set([...named, ...dependsOn(plan)])];
 }
 
 /** Evaluates a plan that reads no collections; an evaluation error is raised as the statement's error. */

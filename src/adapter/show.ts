@@ -31,26 +31,26 @@ export function showObjects(coord: Coordinator, session: SessionImpl, plan: Extr
   const like = plan.like === undefined ? undefined : likeToRegExp(plan.like);
   let rows: Row[];
   switch (plan.what) {
-    case 'tables': rows = inSchema.filter((i) => i.kind === 'table').map((i) => [i.name.item, null]); break;
-    case 'views': rows = inSchema.filter((i) => i.kind === 'view').map((i) => [i.name.item, null]); break;
-    case 'materialized views': rows = inSchema.filter((i) => i.kind === 'materialized-view').map((i) => [i.name.item, 'quickstart', null]); break;
-    case 'sources': rows = inSchema.filter((i) => i.kind === 'source').map((i) => [i.name.item, 'source', 'quickstart', null]); break;
-    case 'sinks': rows = inSchema.filter((i) => i.kind === 'sink').map((i) => [i.name.item, 'sink', 'quickstart', null]); break;
-    case 'secrets': rows = inSchema.filter((i) => i.kind === 'secret').map((i) => [i.name.item, null]); break;
-    case 'connections': rows = inSchema.filter((i) => i.kind === 'connection').map((i) => [i.name.item, 'connection', null]); break;
-    case 'objects': rows = inSchema.map((i) => [i.name.item, i.kind, null]); break;
+    case 'tables': rows = inSchema.filter((i) => i.kind === 'table').map((i) => [i.name.item, '']); break;
+    case 'views': rows = inSchema.filter((i) => i.kind === 'view').map((i) => [i.name.item, '']); break;
+    case 'materialized views': rows = inSchema.filter((i) => i.kind === 'materialized-view').map((i) => [i.name.item, 'quickstart', '']); break;
+    case 'sources': rows = inSchema.filter((i) => i.kind === 'source').map((i) => [i.name.item, 'source', 'quickstart', '']); break;
+    case 'sinks': rows = inSchema.filter((i) => i.kind === 'sink').map((i) => [i.name.item, 'sink', 'quickstart', '']); break;
+    case 'secrets': rows = inSchema.filter((i) => i.kind === 'secret').map((i) => [i.name.item, '']); break;
+    case 'connections': rows = inSchema.filter((i) => i.kind === 'connection').map((i) => [i.name.item, 'connection', '']); break;
+    case 'objects': rows = inSchema.map((i) => [i.name.item, i.kind, '']); break;
     case 'indexes': {
       const items = plan.on !== undefined ? coord.catalog.indexesOn(plan.on) : inSchema.filter((i) => i.kind === 'index');
-      rows = items.map((i) => [i.name.item, coord.catalog.getItem(i.indexOn!)?.name.item ?? null, 'quickstart', keyText(coord, i), null]);
+      rows = items.map((i) => [i.name.item, coord.catalog.getItem(i.indexOn!)?.name.item ?? null, 'quickstart', keyText(coord, i), '']);
       break;
     }
     case 'schemas': {
       const names = [...coord.catalog.schemas.values()].filter((s) => s.database === database).map((s) => s.name);
-      rows = [...names, 'mz_catalog', 'mz_internal', 'pg_catalog', 'information_schema'].map((n) => [n, null]);
+      rows = [...names, 'mz_catalog', 'mz_internal', 'pg_catalog', 'information_schema'].map((n) => [n, '']);
       break;
     }
-    case 'databases': rows = [...coord.catalog.databases.keys()].map((n) => [n, null]); break;
-    case 'clusters': rows = [['quickstart', 'r1 (25cc)', null]]; break;
+    case 'databases': rows = [...coord.catalog.databases.keys()].map((n) => [n, '']); break;
+    case 'clusters': rows = [['quickstart', 'r1 (25cc)', '']]; break;
     default: throw new SqlError(SqlState.featureNotSupported, `SHOW ${String(plan.what).toUpperCase()} not yet supported`);
   }
   if (like) rows = rows.filter((r) => like.test(r[0] as string));
@@ -61,7 +61,7 @@ export function showObjects(coord: Coordinator, session: SessionImpl, plan: Extr
 export function showColumns(coord: Coordinator, plan: Extract<Plan, { kind: 'showColumns' }>): ExecuteResult {
   const item = coord.catalog.getItem(plan.id);
   if (item?.desc === undefined) throw new SqlError(SqlState.wrongObjectType, `${item ? formatName(item.name) : plan.id} has no columns`);
-  const rows: Row[] = item.desc.columns.map((c) => [c.name, c.nullable, typeName(c.type), null]);
+  const rows: Row[] = item.desc.columns.map((c) => [c.name, c.nullable, typeName(c.type), '']);
   return rowsResult(plan.columns, rows);
 }
 

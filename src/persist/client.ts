@@ -1,14 +1,15 @@
 /**
  * The persist client: opens shards over one Blob + Consensus pair and fences older processes.
- * Each client start bumps the 'epoch' key in Consensus (its seqNo is the epoch); before every state
- * write a client checks that no newer epoch exists, and a shard state written by a newer epoch
- * fences any older client that reads it. No PID files: a lingering zombie process is simply fenced.
+ * Each client start bumps the 'epoch' key in Consensus (its seqNo is the epoch); every state write
+ * carries a fence (the 'epoch' head must still be ours, checked atomically with the write), and a
+ * shard state written by a newer epoch fences any older client that reads it. No PID files: a
+ * lingering zombie process is simply fenced.
  */
 import { silentLogger, type Logger } from '../util/index.ts';
 import type { PersistClient, Shard } from './api.ts';
 import type { Blob } from './blob.ts';
 import { type CompactionConfig, defaultCompactionConfig } from './compaction.ts';
-import type { Consensus } from './consensus.ts';
+import type { Consensus, Fence } from './consensus.ts';
 import { type PersistError, closedError, fencedError } from './errors.ts';
 import { SHARD_KEY_PREFIX, type ShardHost, ShardImpl } from './shard.ts';
 import { decodeState } from './state.ts';
@@ -102,10 +103,12 @@ export class PersistClientImpl implements PersistClient, ShardHost {
 
   // --- ShardHost -------------------------------------------------------------------------------
 
-  async checkFence(): Promise<void> {
+  get fence(): Fence {
+    return { key: EPOCH_KEY, seqNo: this.epoch };
+  }
+
+  assertNotFenced(): void {
     if (this.fencedBy !== undefined) throw fencedError(this.epoch, this.fencedBy, this.where());
-    const head = await this.consensus.head(EPOCH_KEY);
-    if (head !== undefined && head.seqNo > this.epoch) throw this.markFenced(head.seqNo);
   }
 
   markFenced(newerEpoch: number): PersistError {

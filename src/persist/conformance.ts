@@ -117,7 +117,7 @@ export function persistConformance(h: PersistHarness): void {
       expect(await consensus.compareAndSet('k', undefined, { seqNo: 1, data: d('one') })).toEqual({ ok: true });
       const lost = await consensus.compareAndSet('k', undefined, { seqNo: 1, data: d('uno') });
       expect(lost.ok).toBe(false);
-      expect(!lost.ok && lost.current?.seqNo).toBe(1);
+      expect(!lost.ok && 'current' in lost && lost.current?.seqNo).toBe(1);
       for (let i = 2; i <= 10; i++) expect((await consensus.compareAndSet('k', i - 1, { seqNo: i, data: d(`v${i}`) })).ok).toBe(true);
       // A stale expectation fails even far behind the head.
       expect((await consensus.compareAndSet('k', 3, { seqNo: 4, data: d('stale') })).ok).toBe(false);
@@ -133,6 +133,12 @@ export function persistConformance(h: PersistHarness): void {
       expect((await consensus.compareAndSet('k', 1, { seqNo: 2, data: d('ghost') })).ok).toBe(false);
       expect((await consensus.head('k'))?.seqNo).toBe(10);
       expect(await consensus.list()).toContain('k');
+      // Fences: the write happens only while the fence key's head is the given seqNo.
+      expect((await consensus.compareAndSet('fence', undefined, { seqNo: 1, data: d('e1') })).ok).toBe(true);
+      expect(await consensus.compareAndSet('g', undefined, { seqNo: 1, data: d('g1') }, { key: 'fence', seqNo: 1 })).toEqual({ ok: true });
+      expect((await consensus.compareAndSet('fence', 1, { seqNo: 2, data: d('e2') })).ok).toBe(true);
+      expect(await consensus.compareAndSet('g', 1, { seqNo: 2, data: d('g2') }, { key: 'fence', seqNo: 1 })).toEqual({ ok: false, fencedBy: 2 });
+      expect((await consensus.head('g'))?.seqNo).toBe(1);
       await consensus.close();
     });
 

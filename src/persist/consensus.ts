@@ -12,7 +12,20 @@ export interface VersionedData {
   readonly data: Uint8Array;
 }
 
-export type CasResult = { ok: true } | { ok: false; current: VersionedData | undefined };
+/**
+ * A fencing precondition: the write happens only if `key`'s head seqNo is exactly `seqNo` (the
+ * writer's epoch is still the newest). Checked atomically with the compare-and-set.
+ */
+export interface Fence {
+  readonly key: string;
+  readonly seqNo: number;
+}
+
+export type CasResult =
+  | { ok: true }
+  | { ok: false; current: VersionedData | undefined }
+  /** The fence failed: `fencedBy` is the fence key's current head seqNo (a newer epoch). */
+  | { ok: false; fencedBy: number };
 
 export interface Consensus {
   /** What this backend is, for logs. */
@@ -22,8 +35,9 @@ export interface Consensus {
   /**
    * Writes `next` iff the head's seqNo is `expected` (undefined = no versions yet). `next.seqNo`
    * must be `(expected ?? 0) + 1`. Resolves once durable. On mismatch returns the current head.
+   * With a `fence`, also requires the fence key's head to be `fence.seqNo`, atomically.
    */
-  compareAndSet(key: string, expected: number | undefined, next: VersionedData): Promise<CasResult>;
+  compareAndSet(key: string, expected: number | undefined, next: VersionedData, fence?: Fence): Promise<CasResult>;
   /** Versions with seqNo >= from, ascending (at most `limit`). Truncated versions are gone. */
   scan(key: string, from: number, limit?: number): Promise<VersionedData[]>;
   /**
@@ -34,4 +48,11 @@ export interface Consensus {
   /** Keys that have at least one version. */
   list(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** Every backend's argument check: versions are consecutive. */
+export function checkNextSeqNo(expected: number | undefined, next: VersionedData): void {
+  if (next.seqNo !== (expected ?? 0) + 1) {
+    throw new Error(`internal error: compareAndSet expected ${expected} but next.seqNo is ${next.seqNo}`);
+  }
 }

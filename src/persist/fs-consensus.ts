@@ -17,9 +17,8 @@ import { linkSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataCorrupted } from '../repr/index.ts';
-import type { CasResult, Consensus, VersionedData } from './consensus.ts';
+import { type CasResult, type Consensus, type Fence, type VersionedData, checkNextSeqNo } from './consensus.ts';
 import { DirSync, escapeKey, isExists, isNotFound, mkdirDurable, tempName, unescapeKey, unlinkQuietly, writeSynced } from './fs-util.ts';
-import { checkNextSeqNo } from './memory.ts';
 
 const MAGIC = 0x56435254; // 'TRCV' as u32 LE
 const FORMAT = 1;
@@ -65,7 +64,7 @@ export class FsConsensus implements Consensus {
   }
 
   /** Version numbers present for `key`, ascending. */
-  private async seqNos(key: string): Promise<number[]> {
+  private seqNos(key: string): number[] {
     let names: string[];
     try {
       names = readdirSync(this.keyDir(key));
@@ -90,7 +89,7 @@ export class FsConsensus implements Consensus {
 
   async head(key: string): Promise<VersionedData | undefined> {
     for (;;) {
-      const seqs = await this.seqNos(key);
+      const seqs = this.seqNos(key);
       const last = seqs[seqs.length - 1];
       if (last === undefined) return undefined;
       const v = await this.readVersion(key, last);
@@ -99,7 +98,7 @@ export class FsConsensus implements Consensus {
     }
   }
 
-  async compareAndSet(key: string, expected: number | undefined, next: VersionedData): Promise<CasResult> {
+  async compareAndSet(key: string, expected: number | undefined, next: VersionedData, fence?: Fence): Promise<CasResult> {
     checkNextSeqNo(expected, next);
     const dir = this.keyDir(key);
     if (expected === undefined) await mkdirDurable(dir, this.rootSync);
@@ -113,6 +112,12 @@ export class FsConsensus implements Consensus {
       throw err;
     }
     try {
+      // The fence check and the link are synchronous calls with no await between them: atomic
+      // against every other client in this process, and a window of microseconds across processes.
+      if (fence !== undefined) {
+        const fenceHead = this.seqNos(fence.key).at(-1) ?? 0;
+        if (fenceHead !== fence.seqNo) return { ok: false, fencedBy: fenceHead };
+      }
       linkSync(tmp, final);
     } catch (err) {
       if (isExists(err)) return { ok: false, current: await this.head(key) };
@@ -120,7 +125,7 @@ export class FsConsensus implements Consensus {
     } finally {
       unlinkQuietly(tmp);
     }
-    const seqs = await this.seqNos(key);
+    const seqs = this.seqNos(key);
     const stale = (expected !== undefined && !seqs.includes(expected)) || seqs.some((s) => s >= next.seqNo + FS_CONSENSUS_KEEP);
     if (stale) {
       unlinkQuietly(final);
@@ -132,7 +137,7 @@ export class FsConsensus implements Consensus {
 
   async scan(key: string, from: number, limit = Infinity): Promise<VersionedData[]> {
     const out: VersionedData[] = [];
-    for (const s of await this.seqNos(key)) {
+    for (const s of this.seqNos(key)) {
       if (s < from) continue;
       if (out.length >= limit) break;
       const v = await this.readVersion(key, s);
@@ -142,7 +147,7 @@ export class FsConsensus implements Consensus {
   }
 
   async truncate(key: string, upTo: number): Promise<number> {
-    const seqs = await this.seqNos(key);
+    const seqs = this.seqNos(key);
     const head = seqs[seqs.length - 1];
     if (head === undefined || upTo > head) throw new Error(`internal error: truncate(${key}, ${upTo}) beyond head ${head}`);
     const limit = Math.min(upTo, head - FS_CONSENSUS_KEEP + 1);
@@ -161,7 +166,7 @@ export class FsConsensus implements Consensus {
     for (const name of readdirSync(this.dir)) {
       if (name.startsWith('.')) continue;
       const key = unescapeKey(name);
-      if ((await this.seqNos(key)).length > 0) out.push(key);
+      if ((this.seqNos(key)).length > 0) out.push(key);
     }
     return out;
   }

@@ -4,7 +4,7 @@
  * several clients (fencing and reopen tests), like one data directory.
  */
 import type { Blob } from './blob.ts';
-import type { CasResult, Consensus, VersionedData } from './consensus.ts';
+import { type CasResult, type Consensus, type Fence, type VersionedData, checkNextSeqNo } from './consensus.ts';
 
 export class MemoryBlob implements Blob {
   readonly name = 'memory';
@@ -44,8 +44,13 @@ export class MemoryConsensus implements Consensus {
     return h && copy(h);
   }
 
-  async compareAndSet(key: string, expected: number | undefined, next: VersionedData): Promise<CasResult> {
+  async compareAndSet(key: string, expected: number | undefined, next: VersionedData, fence?: Fence): Promise<CasResult> {
     checkNextSeqNo(expected, next);
+    if (fence !== undefined) {
+      const fv = this.versions.get(fence.key);
+      const fenceHead = fv?.[fv.length - 1]?.seqNo ?? 0;
+      if (fenceHead !== fence.seqNo) return { ok: false, fencedBy: fenceHead };
+    }
     const vs = this.versions.get(key) ?? [];
     const head = vs[vs.length - 1];
     if (head?.seqNo !== expected) return { ok: false, current: head && copy(head) };
@@ -78,12 +83,6 @@ export class MemoryConsensus implements Consensus {
 export class MemoryStore {
   readonly blob = new MemoryBlob();
   readonly consensus = new MemoryConsensus();
-}
-
-export function checkNextSeqNo(expected: number | undefined, next: VersionedData): void {
-  if (next.seqNo !== (expected ?? 0) + 1) {
-    throw new Error(`internal error: compareAndSet expected ${expected} but next.seqNo is ${next.seqNo}`);
-  }
 }
 
 function copy(v: VersionedData): VersionedData {

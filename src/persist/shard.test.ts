@@ -1,7 +1,7 @@
 /** Shard behaviour under backend failures: determinate vs indeterminate errors and recovery. */
 import { describe, expect, it } from 'vitest';
 import type { Timestamp } from '../repr/index.ts';
-import type { CasResult, Consensus, VersionedData } from './consensus.ts';
+import type { CasResult, Consensus, Fence, VersionedData } from './consensus.ts';
 import { PersistError, openPersistWith } from './index.ts';
 import { MemoryStore } from './memory.ts';
 
@@ -18,11 +18,11 @@ class FaultyConsensus implements Consensus {
   head(key: string): Promise<VersionedData | undefined> {
     return this.inner.head(key);
   }
-  async compareAndSet(key: string, expected: number | undefined, next: VersionedData): Promise<CasResult> {
+  async compareAndSet(key: string, expected: number | undefined, next: VersionedData, fence?: Fence): Promise<CasResult> {
     const mode = key.startsWith('shard/') ? this.fail : undefined;
     this.fail = undefined;
     if (mode === 'before') throw new Error('disk on fire');
-    const res = await this.inner.compareAndSet(key, expected, next);
+    const res = await this.inner.compareAndSet(key, expected, next, fence);
     if (mode === 'after') throw new Error('connection reset');
     return res;
   }

@@ -13,7 +13,7 @@ import { SqlState, type Logger } from '../util/index.ts';
 import type { ShardBatch, AppendResult, Shard } from './api.ts';
 import type { Blob } from './blob.ts';
 import { type CompactionConfig, pickMerge } from './compaction.ts';
-import type { Consensus, VersionedData } from './consensus.ts';
+import type { CasResult, Consensus, Fence, VersionedData } from './consensus.ts';
 import { BatchConsolidator, consolidateBatch, contentsAt, contentsAtWithBase } from './consolidate.ts';
 import { PersistError, closedError, ioError } from './errors.ts';
 import { type BatchDesc, type ShardState, decodeState, encodeState, initialState } from './state.ts';
@@ -25,8 +25,10 @@ export interface ShardHost {
   readonly consensus: Consensus;
   readonly logger: Logger;
   readonly compaction: CompactionConfig;
-  /** Throws the fenced error if a newer process has opened the store. */
-  checkFence(): Promise<void>;
+  /** The precondition every state write carries: our epoch is still the newest. */
+  readonly fence: Fence;
+  /** Throws the fenced error if this client already knows it was fenced (no I/O). */
+  assertNotFenced(): void;
   markFenced(newerEpoch: number): PersistError;
   /** Blob keys under `prefix` that existed when the client started (older epochs' leftovers). */
   blobsAtStart(prefix: string): Promise<readonly string[]>;
@@ -89,10 +91,11 @@ export class ShardImpl implements Shard {
       const existing = head && decodeState(head.data, `consensus ${host.consensus.name} key ${shardKey(id)}`);
       if (existing && existing.epoch > host.epoch) throw host.markFenced(existing.epoch);
       if (head && existing && !existing.dropped) return new ShardImpl(host, id, existing, head.seqNo);
-      await host.checkFence();
+      host.assertNotFenced();
       const fresh = initialState(id, host.epoch);
       const expected = head?.seqNo;
-      const res = await host.consensus.compareAndSet(shardKey(id), expected, { seqNo: (expected ?? 0) + 1, data: encodeState(fresh) });
+      const res = await host.consensus.compareAndSet(shardKey(id), expected, { seqNo: (expected ?? 0) + 1, data: encodeState(fresh) }, host.fence);
+      if (!res.ok && 'fencedBy' in res) throw host.markFenced(res.fencedBy);
       if (res.ok) {
         const shard = new ShardImpl(host, id, fresh, (expected ?? 0) + 1);
         shard.afterWrite();
@@ -265,10 +268,10 @@ export class ShardImpl implements Shard {
 
   /** Compare-and-sets `next` over the current state; on a lost race adopts the winner and returns false. */
   private async cas(next: ShardState): Promise<boolean> {
-    await this.host.checkFence();
-    let res;
+    this.host.assertNotFenced();
+    let res: CasResult;
     try {
-      res = await this.host.consensus.compareAndSet(this.key, this.seqNo, { seqNo: this.seqNo + 1, data: encodeState(next) });
+      res = await this.host.consensus.compareAndSet(this.key, this.seqNo, { seqNo: this.seqNo + 1, data: encodeState(next) }, this.host.fence);
     } catch (err) {
       this.stale = true;
       throw ioError(`writing the state of shard ${this.id}`, err, true);
@@ -279,6 +282,7 @@ export class ShardImpl implements Shard {
       this.afterWrite();
       return true;
     }
+    if ('fencedBy' in res) throw this.host.markFenced(res.fencedBy);
     this.adopt(res.current);
     return false;
   }

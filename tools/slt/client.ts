@@ -28,9 +28,15 @@ export interface ConnectOptions {
 export class SltClient {
   private readonly client: pg.Client;
   private broken: Error | undefined;
+  private status = 'I';
 
   private constructor(client: pg.Client) {
     this.client = client;
+    // pg keeps ReadyForQuery's transaction status to itself; its connection emits the message.
+    const connection = (client as unknown as { connection?: { on(event: string, f: (msg: { status?: string }) => void): void } }).connection;
+    connection?.on('readyForQuery', (msg) => {
+      this.status = msg.status ?? 'I';
+    });
     // Without a listener, a dropped connection would crash the runner.
     client.on('error', (e) => {
       this.broken = e;
@@ -50,6 +56,11 @@ export class SltClient {
     const client = new pg.Client(config);
     await client.connect();
     return new SltClient(client);
+  }
+
+  /** Whether the session is inside an explicit transaction block (ReadyForQuery status T or E). */
+  get inTransaction(): boolean {
+    return this.status !== 'I';
   }
 
   /** Set once the connection failed or closed; every later call fails. */

@@ -156,8 +156,10 @@ class Sum implements Agg {
     }
   }
 
+  /** Empty only when every component is zero (a transiently negative group is not empty). */
   isEmpty(): boolean {
-    return this.nonNull === 0;
+    return this.nonNull === 0 && this.intSum === 0 && this.big === 0n && this.flt === 0 && this.nan === 0 && this.pinf === 0 && this.ninf === 0 &&
+      (this.dec === undefined || this.dec.coef === 0n);
   }
 }
 
