@@ -58,6 +58,7 @@ if (session !== undefined) {
   session.connect();
   await new Promise((r) => session.post('Profiler.enable', () => session.post('Profiler.start', r)));
 }
+if (worker.profile !== undefined) console.log('  hydration by operator:', [...worker.profile].map(([n, ms]) => `${n}: ${ms.toFixed(0)} ms`).join(', '));
 worker.profile?.clear();
 t0 = performance.now();
 let time = 1;
@@ -76,7 +77,7 @@ for (let k = 0; k < updates; k += batchSize) {
   worker.runUntilIdle();
 }
 const updMs = performance.now() - t0;
-if (worker.profile !== undefined) console.log([...worker.profile].map(([n, ms]) => `${n}: ${ms.toFixed(0)} ms`).join(', '));
+if (worker.profile !== undefined) console.log('  updates by operator:', [...worker.profile].map(([n, ms]) => `${n}: ${ms.toFixed(0)} ms`).join(', '));
 if (session !== undefined) {
   await new Promise<void>((resolve) => session.post('Profiler.stop', (_err, res) => {
     void import('node:fs').then((fs) => {

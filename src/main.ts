@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Coordinator } from './adapter/index.ts';
-import { openPersist } from './persist/index.ts';
+import { type PersistError, type PersistLocation, openPersist, parseS3Url } from './persist/index.ts';
 import { startPgwireServer } from './pgwire/index.ts';
 import { type Logger, createLogger, silentLogger } from './util/index.ts';
 
@@ -16,6 +16,32 @@ export interface TributaryConfig {
   /** Embedded storage directory; undefined = in memory (tests only: nothing survives a restart). */
   readonly dataDir: string | undefined;
   readonly logger?: Logger;
+  /** Shared Consensus: a postgres:// URL (`?table=` optional). Default: `<dataDir>/consensus`. */
+  readonly persistConsensus?: string;
+  /** Shared Blob: `s3://bucket/prefix?endpoint=...&region=...`, or a directory. Default: `<dataDir>/blob`. */
+  readonly persistBlob?: string;
+  /**
+   * Called when a newer process took over the store (fencing). Default: close this server, so it
+   * neither writes nor answers from data another process is now changing. The CLI exits.
+   */
+  readonly onFenced?: (err: PersistError) => void;
+}
+
+/** Where persist lives, from the data directory and the optional shared-backend settings. */
+export function persistLocation(config: Pick<TributaryConfig, 'dataDir' | 'persistConsensus' | 'persistBlob'>): PersistLocation {
+  const { dataDir, persistConsensus, persistBlob } = config;
+  if (persistConsensus === undefined && persistBlob === undefined) {
+    return dataDir === undefined ? { backend: 'memory' } : { backend: 'fs', dataDir };
+  }
+  const local = (what: string): string => {
+    if (dataDir === undefined) throw new Error(`a data directory is needed for the local ${what}`);
+    return resolve(dataDir, what);
+  };
+  return {
+    backend: 'shared',
+    consensus: persistConsensus !== undefined ? { postgres: persistConsensus } : { dir: local('consensus') },
+    blob: persistBlob === undefined ? { dir: local('blob') } : persistBlob.startsWith('s3://') ? { s3: parseS3Url(persistBlob) } : { dir: resolve(persistBlob) },
+  };
 }
 
 export interface Tributary {
@@ -28,12 +54,18 @@ export async function startTributary(config: TributaryConfig): Promise<Tributary
   const logger = config.logger ?? silentLogger;
   const started = Date.now();
   if (config.dataDir !== undefined) mkdirSync(config.dataDir, { recursive: true });
-  const persist = await openPersist(config.dataDir === undefined ? { backend: 'memory' } : { backend: 'fs', dataDir: config.dataDir }, logger.child({ layer: 'persist' }));
+  let onFenced = (_err: PersistError): void => undefined;
+  const persist = await openPersist(persistLocation(config), logger.child({ layer: 'persist' }), { onFenced: (err) => onFenced(err) });
+  // Refuse to start on damaged data (the error names the file) rather than fail or mislead later.
+  await persist.verify().catch(async (err: unknown) => {
+    await persist.close().catch(() => undefined);
+    throw err;
+  });
   const coordinator = await Coordinator.open({ persist, logger: logger.child({ layer: 'adapter' }) });
   const server = await startPgwireServer({ host: config.host, port: config.port, adapter: coordinator, logger: logger.child({ layer: 'pgwire' }) });
   logger.info({ address: `${config.host}:${server.port}`, dataDir: config.dataDir ?? '(memory)', ms: Date.now() - started }, 'tributary is ready');
   let closing: Promise<void> | undefined;
-  return {
+  const tributary: Tributary = {
     port: server.port,
     coordinator,
     close() {
@@ -45,6 +77,12 @@ export async function startTributary(config: TributaryConfig): Promise<Tributary
       return closing;
     },
   };
+  onFenced = (err) => {
+    logger.error({ err: err.message }, 'another process took over this data directory (fenced); shutting down');
+    if (config.onFenced !== undefined) config.onFenced(err);
+    else void tributary.close().catch(() => undefined);
+  };
+  return tributary;
 }
 
 const USAGE = `Usage: tributary [options]
@@ -52,6 +90,11 @@ const USAGE = `Usage: tributary [options]
 Options (each also settable by environment variable):
   --listen <host:port>    address to listen on            TRIBUTARY_LISTEN     (default 127.0.0.1:6875)
   --data-dir <path>       embedded storage directory      TRIBUTARY_DATA_DIR   (default ./data)
+  --persist-consensus <url>  shared consensus: postgres://user@host:port/db[?table=name]
+                                                          TRIBUTARY_PERSIST_CONSENSUS (default <data-dir>/consensus)
+  --persist-blob <url>    shared blob: s3://bucket/prefix[?endpoint=http://host:port&region=r]
+                          (credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or a directory
+                                                          TRIBUTARY_PERSIST_BLOB (default <data-dir>/blob)
   --log-level <level>     trace|debug|info|warn|error     TRIBUTARY_LOG_LEVEL  (default info)
   --log-format <format>   pretty|json                     TRIBUTARY_LOG_FORMAT (default: pretty on a terminal)
   -h, --help              show this help
@@ -71,6 +114,8 @@ export async function cli(argv: readonly string[]): Promise<void> {
     options: {
       listen: { type: 'string' },
       'data-dir': { type: 'string' },
+      'persist-consensus': { type: 'string' },
+      'persist-blob': { type: 'string' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -86,7 +131,18 @@ export async function cli(argv: readonly string[]): Promise<void> {
   const dataDir = resolve(values['data-dir'] ?? env.TRIBUTARY_DATA_DIR ?? 'data');
   const format = values['log-format'] ?? env.TRIBUTARY_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const logger = createLogger({ level: values['log-level'] ?? env.TRIBUTARY_LOG_LEVEL ?? 'info', pretty: format === 'pretty' });
-  const tributary = await startTributary({ host, port, dataDir, logger });
+  const persistConsensus = values['persist-consensus'] ?? env.TRIBUTARY_PERSIST_CONSENSUS;
+  const persistBlob = values['persist-blob'] ?? env.TRIBUTARY_PERSIST_BLOB;
+  const tributary = await startTributary({
+    host, port, dataDir, logger,
+    ...(persistConsensus === undefined ? {} : { persistConsensus }),
+    ...(persistBlob === undefined ? {} : { persistBlob }),
+    onFenced: (err) => {
+      // Exit rather than linger: a fenced process must neither write nor answer from stale data.
+      process.stderr.write(`tributary: ${err.message}\n`);
+      process.exit(1);
+    },
+  });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { findSystem } from './system.ts';
-import { type WorkloadSpec, diffTotals, digestTotals, expectedTotals, generate } from './workload.ts';
+import { type RegionTotals, type WorkloadSpec, diffTotals, digestTotals, expectedTotals, generate } from './workload.ts';
 
 export interface ChildOptions {
   readonly spec: WorkloadSpec;
@@ -142,8 +142,14 @@ async function main(): Promise<ChildResult> {
   const single = await profiled(opts, 'single', () => phase(apply, batched.updates, opts.singleUpdates, 1, opts, 'single updates'));
   const applied = batched.updates + single.updates;
 
-  const got = await sys.totals();
-  const mismatch = diffTotals(got, expectedTotals(w, applied));
+  let got: RegionTotals = new Map();
+  let mismatch: string | undefined;
+  try {
+    got = await sys.totals();
+    mismatch = diffTotals(got, expectedTotals(w, applied));
+  } catch (err) {
+    mismatch = (err as Error).message;
+  }
   gc();
   const mem = process.memoryUsage();
   const closed = sys.close?.();

@@ -7,8 +7,7 @@
  */
 import { type AggregateExpr, Mir, col, lit } from '../../src/expr/index.ts';
 import { CaptureOp, InputOp, UpdateBatch, Worker } from '../../src/dataflow/index.ts';
-// compute has no index.ts yet; RenderContext is what its controller renders dataflows with.
-import { RenderContext } from '../../src/compute/render.ts';
+import { RenderContext } from '../../src/compute/index.ts';
 import { type Row, T } from '../../src/repr/index.ts';
 import type { EngineSystem } from './system.ts';
 import { ObservedView } from './view.ts';

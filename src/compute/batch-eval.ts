@@ -25,6 +25,8 @@ export interface BatchInputs {
   readonly collections: ReadonlyMap<GlobalId, Multiset>;
   /** Errors already present in inputs (e.g. an imported index's errors). */
   readonly errors?: ReadonlyMap<GlobalId, Multiset>;
+  /** The evaluation time: mz_now() in filter predicates (temporal filters). */
+  readonly time?: number;
 }
 
 /** Sums multiplicities per distinct row and drops zeros. */
@@ -85,8 +87,10 @@ class BatchEvaluator {
           for (const s of e.scalars) out.push(evalScalar(s, out));
           return out;
         });
-      case 'filter':
-        return this.rowwise(this.eval(e.input), (r) => (e.predicates.every((p) => evalPredicate(p, r)) ? r : null));
+      case 'filter': {
+        const ctx = this.inputs.time === undefined ? {} : { mzNow: BigInt(this.inputs.time) };
+        return this.rowwise(this.eval(e.input), (r) => (e.predicates.every((p) => evalPredicate(p, r, ctx)) ? r : null));
+      }
       case 'flatMap': {
         const out: Multiset = [];
         for (const [r, d] of this.eval(e.input)) {

@@ -115,6 +115,19 @@ describe('ComputeController', () => {
     expect(cc.exportIds()).toEqual([]);
   });
 
+  it('rejects a plan it cannot render without creating anything', async () => {
+    const { client } = await persist();
+    const cc = new ComputeController({ persist: client });
+    const plan = Mir.reduce(T1, [], [{ func: 'jsonb_agg', expr: col(0, I4), distinct: false, type: T.jsonb }]);
+    expect(() => cc.send({ kind: 'CreateDataflow', dataflow: dataflow({
+      asOf: ts(0), sourceImports: [{ id: 'u1', shardId: 't1', types: [I4, I4] }],
+      objectsToBuild: [{ id: 'v1', plan }], indexExports: [{ id: 'i1', on: 'v1', keys: [] }],
+      sinkExports: [{ id: 'mv1', from: 'v1', shardId: 'mv' }],
+    }) })).toThrow(expect.objectContaining({ code: '0A000' }));
+    expect(cc.exportIds()).toEqual([]);
+    expect(cc.dataflowCount()).toBe(0);
+  });
+
   it('answers canceled peeks and compacts index history', async () => {
     const { client } = await persist();
     const shard = await client.open('t1');
@@ -205,5 +218,73 @@ describe('materialized view sink', () => {
     await append(shard, [], 2);
     await cc.waitForUpper('mv1', ts(1));
     expect(await contents(mv, 1)).toEqual(['[1,"10n"] x1']);
+  });
+
+  it('re-reads and corrects after another writer moved the shard upper', async () => {
+    const { client } = await persist();
+    const shard = await client.open('t1');
+    await append(shard, [[[1, 10], ts(0), 1]], 1);
+    const cc = new ComputeController({ persist: client });
+    cc.send({ kind: 'CreateDataflow', dataflow: mvDataflow(0) });
+    await cc.waitForUpper('mv1', ts(0));
+    const mv = await client.open('mv');
+    // An interloper appends garbage at the sink's upper.
+    const upper = mv.upper() as number;
+    expect((await mv.compareAndAppend([[[5, 5n], ts(upper), 1]], ts(upper), ts(upper + 1))).ok).toBe(true);
+    await append(shard, [[[1, 1], ts(1), 1]], upper + 3);
+    await cc.waitForUpper('mv1', ts(upper + 2));
+    expect(await contents(mv, upper + 2)).toEqual(['[1,"11n"] x1']);
+  });
+});
+
+describe('subscribe exports', () => {
+  it('streams the snapshot at asOf, then each closed time in order, and ends at upTo', async () => {
+    const { client } = await persist();
+    const shard = await client.open('t1');
+    await append(shard, [[[1, 10], ts(0), 1], [[2, 5], ts(1), 1]], 2);
+    const cc = new ComputeController({ persist: client });
+    const batches: Extract<ComputeResponse, { kind: 'SubscribeResponse' }>[] = [];
+    cc.onResponse((r) => { if (r.kind === 'SubscribeResponse') batches.push(r); });
+    cc.send({ kind: 'CreateDataflow', dataflow: dataflow({
+      asOf: ts(1), sourceImports: [{ id: 'u1', shardId: 't1', types: [I4, I4] }],
+      objectsToBuild: [{ id: 'v1', plan: sumByKey }], subscribeExports: [{ id: 's1', from: 'v1', upTo: ts(5) }],
+    }) });
+    await append(shard, [[[1, 1], ts(2), 1], [[2, 5], ts(3), -1]], 4);
+    await append(shard, [[[3, 3], ts(4), 1], [[3, 3], ts(6), 1]], 7);
+    await cc.waitForUpper('s1', ts(4)).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 20));
+    const all = batches.flatMap((b) => ('error' in b.batch ? [] : b.batch.updates.map(([r, t, d]) => `${t}:${r[0]}=${r[1]}:${d}`)));
+    expect(all).toEqual(['1:1=10:1', '1:2=5:1', '2:1=10:-1', '2:1=11:1', '3:2=5:-1', '4:3=3:1']);
+    const last = batches[batches.length - 1]!;
+    expect('error' in last.batch ? undefined : last.batch.upper).toBe(5);
+    // Batches are contiguous from asOf.
+    let lower = 1;
+    for (const b of batches) {
+      if ('error' in b.batch) throw new Error('unexpected error');
+      expect(b.batch.lower).toBe(lower);
+      lower = b.batch.upper as number;
+    }
+    expect(cc.exportIds()).toEqual([]);
+  });
+
+  it('ends with the error when the errors collection becomes non-empty, and can be canceled', async () => {
+    const { client } = await persist();
+    const shard = await client.open('t1');
+    await append(shard, [[[4, 2], ts(0), 1]], 1);
+    const cc = new ComputeController({ persist: client });
+    const got: ComputeResponse[] = [];
+    cc.onResponse((r) => { if (r.kind === 'SubscribeResponse') got.push(r); });
+    const plan = Mir.map(T1, [call('test_div', [col(0, I4), col(1, I4)], I4)]);
+    cc.send({ kind: 'CreateDataflow', dataflow: dataflow({
+      asOf: ts(0), sourceImports: [{ id: 'u1', shardId: 't1', types: [I4, I4] }],
+      objectsToBuild: [{ id: 'v1', plan }], subscribeExports: [{ id: 's1', from: 'v1' }, { id: 's2', from: 'u1' }],
+    }) });
+    await append(shard, [[[4, 0], ts(1), 1]], 2);
+    await new Promise((r) => setTimeout(r, 20));
+    const s1 = got.filter((r) => r.kind === 'SubscribeResponse' && r.id === 's1');
+    expect(s1[s1.length - 1]).toMatchObject({ batch: { error: { code: '22012' } } });
+    expect(cc.exportIds()).toEqual(['s2']);
+    cc.send({ kind: 'AllowCompaction', id: 's2', frontier: 'closed' });
+    expect(cc.dataflowCount()).toBe(0);
   });
 });

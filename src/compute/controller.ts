@@ -18,6 +18,7 @@ import { MvSink } from './mv-sink.ts';
 import type { ComputeCommand, ComputeResponse, DataflowDescription } from './protocol.ts';
 import { type ImportedIndex, RenderContext } from './render.ts';
 import { SourceImport } from './source-import.ts';
+import { SubscribeExport } from './subscribe.ts';
 
 interface DataflowState {
   readonly name: string;
@@ -45,6 +46,11 @@ interface SinkState {
   readonly dataflow: DataflowState;
 }
 
+interface SubscribeState {
+  readonly sub: SubscribeExport;
+  readonly dataflow: DataflowState;
+}
+
 interface PendingPeek {
   readonly uuid: string;
   readonly indexId: GlobalId;
@@ -62,6 +68,7 @@ export class ComputeController {
   private readonly logger: Logger;
   private readonly indexes = new Map<GlobalId, IndexState>();
   private readonly sinks = new Map<GlobalId, SinkState>();
+  private readonly subscribes = new Map<GlobalId, SubscribeState>();
   private readonly peeks = new Map<string, PendingPeek>();
   private readonly listeners = new Set<(r: ComputeResponse) => void>();
   private readonly upperWaiters: { id: GlobalId; t: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -97,7 +104,7 @@ export class ComputeController {
   /** Resolves when the upper of `id` (index or sink export) is > t; rejects if the export is dropped. */
   waitForUpper(id: GlobalId, t: Timestamp): Promise<void> {
     if (fromFrontier(this.upper(id)) > t) return Promise.resolve();
-    if (!this.indexes.has(id) && !this.sinks.has(id)) return Promise.reject(new SqlError(SqlState.undefinedObject, `unknown compute collection ${id}`));
+    if (!this.indexes.has(id) && !this.sinks.has(id) && !this.subscribes.has(id)) return Promise.reject(new SqlError(SqlState.undefinedObject, `unknown compute collection ${id}`));
     return new Promise((resolve, reject) => this.upperWaiters.push({ id, t, resolve, reject }));
   }
 
@@ -121,6 +128,8 @@ export class ComputeController {
     if (idx !== undefined) return toFrontier(indexUpper(idx));
     const sink = this.sinks.get(id);
     if (sink !== undefined) return sink.sink.currentUpper;
+    const sub = this.subscribes.get(id);
+    if (sub !== undefined) return sub.sub.upper;
     return 0 as Timestamp;
   }
 
@@ -141,7 +150,7 @@ export class ComputeController {
 
   /** Ids of live exports (for tests and introspection). */
   exportIds(): GlobalId[] {
-    return [...this.indexes.keys(), ...this.sinks.keys()];
+    return [...this.indexes.keys(), ...this.sinks.keys(), ...this.subscribes.keys()];
   }
 
   /** Number of live dataflows. */
@@ -149,6 +158,7 @@ export class ComputeController {
     const all = new Set<DataflowState>();
     for (const i of this.indexes.values()) all.add(i.dataflow);
     for (const s of this.sinks.values()) all.add(s.dataflow);
+    for (const s of this.subscribes.values()) all.add(s.dataflow);
     return all.size;
   }
 
@@ -166,6 +176,7 @@ export class ComputeController {
     const asOf = desc.asOf as number;
     const ctx = new RenderContext(this.worker, asOf);
     const df: DataflowState = { name: desc.debugName, ctx, sources: [], exports: new Set(), imports: new Set(), importers: 0, dropped: false };
+    const sinks: MvSink[] = [];
     try {
       for (const imp of desc.indexImports) {
         const idx = this.indexes.get(imp.indexId);
@@ -206,18 +217,32 @@ export class ComputeController {
         ctx.track(new CaptureOp(this.worker, this.concatErrors(ctx, coll.errs), { onBatch: (b) => sink.onErrors(b) }, `sink ${exp.id}.errors`));
         this.sinks.set(exp.id, { sink, dataflow: df });
         df.exports.add(exp.id);
-        sink.start();
+        sinks.push(sink);
+      }
+      for (const exp of desc.subscribeExports ?? []) {
+        const coll = ctx.collection(exp.from);
+        const sub = new SubscribeExport({
+          id: exp.id, asOf, upTo: exp.upTo, emit: (r) => this.respond(r),
+          onDone: () => queueMicrotask(() => this.dropSubscribe(exp.id)),
+        });
+        ctx.track(new CaptureOp(this.worker, coll.oks, { onBatch: (b) => sub.onBatch(b), onFrontier: (f) => sub.onFrontier('oks', f) }, `subscribe ${exp.id}`));
+        ctx.track(new CaptureOp(this.worker, this.concatErrors(ctx, coll.errs), { onBatch: (b) => sub.onErrors(b), onFrontier: (f) => sub.onFrontier('errs', f) }, `subscribe ${exp.id}.errors`));
+        this.subscribes.set(exp.id, { sub, dataflow: df });
+        df.exports.add(exp.id);
       }
     } catch (err) {
       this.logger.error({ err: toSqlError(err), dataflow: desc.debugName }, 'compute: failed to create dataflow');
       for (const id of df.exports) {
         this.indexes.delete(id);
         this.sinks.delete(id);
+        this.subscribes.get(id)?.sub.stop();
+        this.subscribes.delete(id);
       }
       this.dropDataflow(df, true);
       throw err;
     }
     for (const s of df.sources) s.start();
+    for (const s of sinks) s.start();
   }
 
   private concatErrors(ctx: RenderContext, errs: readonly Stream[]): Stream {
@@ -248,6 +273,10 @@ export class ComputeController {
       idx.errs.setHold(this, since);
       return;
     }
+    if (this.subscribes.has(id)) {
+      if (frontier === 'closed') this.dropSubscribe(id);
+      return;
+    }
     const sink = this.sinks.get(id);
     if (sink !== undefined && frontier === 'closed') {
       this.sinks.delete(id);
@@ -255,6 +284,15 @@ export class ComputeController {
       this.releaseExport(sink.dataflow, id);
       this.rejectWaiters(id);
     }
+  }
+
+  private dropSubscribe(id: GlobalId): void {
+    const sub = this.subscribes.get(id);
+    if (sub === undefined) return;
+    this.subscribes.delete(id);
+    sub.sub.stop();
+    this.releaseExport(sub.dataflow, id);
+    this.rejectWaiters(id);
   }
 
   private releaseExport(df: DataflowState, id: GlobalId): void {

@@ -48,6 +48,8 @@ export class MvSink {
   private persisted: Counted | undefined = new Map();
   private busy = false;
   private stopped = false;
+  /** Whether `persisted` must be re-read before the next write (after a failed or lost append). */
+  private needsReread = false;
   private warnedErrors = false;
 
   constructor(opts: { id: GlobalId; shardId: string; asOf: number; persist: PersistClient; logger: Logger; onUpper: (upper: Frontier) => void }) {
@@ -94,13 +96,14 @@ export class MvSink {
   }
 
   private async init(): Promise<void> {
-    this.shard = await this.persist.open(this.shardId);
-    await this.readPersisted();
+    const shard = await this.persist.open(this.shardId);
+    // Only a sink that knows the shard's contents may write (else it could duplicate them).
+    await this.readPersisted(shard);
+    this.shard = shard;
   }
 
   /** Reads the shard's contents at upper - 1 into `persisted`. */
-  private async readPersisted(): Promise<void> {
-    const shard = this.shard!;
+  private async readPersisted(shard: Shard): Promise<void> {
     const u = shard.upper();
     this.upper = u === 'closed' ? Infinity : u;
     this.onUpper(u);
@@ -116,16 +119,26 @@ export class MvSink {
     const f = this.outFrontier;
     if (f <= this.upper || f <= this.asOf) return;
     this.busy = true;
+    let failed = false;
     this.write(f)
-      .catch((err: unknown) => this.logger.error({ err: toSqlError(err), sink: this.id }, 'compute: materialized view append failed'))
+      .catch((err: unknown) => {
+        failed = true;
+        this.logger.error({ err: toSqlError(err), sink: this.id }, 'compute: materialized view append failed; retrying');
+      })
       .finally(() => {
         this.busy = false;
-        this.kick();
+        if (failed) setTimeout(() => this.kick(), 250).unref();
+        else this.kick();
       });
   }
 
   private async write(f: number): Promise<void> {
     const shard = this.shard!;
+    if (this.needsReread) {
+      await this.readPersisted(shard);
+      this.needsReread = false;
+      if (f <= this.upper) return;
+    }
     const u = this.upper;
     const t0 = Math.max(u, this.asOf);
     const out = new Map<string, [Row, number, number]>();
@@ -155,7 +168,15 @@ export class MvSink {
     }
     const updates: Update[] = [];
     for (const [row, t, d] of out.values()) if (d !== 0) updates.push([row, t as Timestamp, d]);
-    const res = await shard.compareAndAppend(updates, u as Timestamp, f === Infinity ? 'closed' : (f as Timestamp));
+    let res;
+    try {
+      res = await shard.compareAndAppend(updates, u as Timestamp, f === Infinity ? 'closed' : (f as Timestamp));
+    } catch (err) {
+      // The append may or may not have happened: keep the later updates and re-read before writing.
+      this.buffer = later.concat(this.buffer);
+      this.needsReread = true;
+      throw err;
+    }
     if (this.stopped) return;
     if (res.ok) {
       for (const [row, , d] of later) addTo(this.desired, row, d);
@@ -166,7 +187,9 @@ export class MvSink {
       // Someone else wrote: keep the later updates for the next attempt and correct from the shard.
       this.buffer = later.concat(this.buffer);
       this.logger.info({ sink: this.id, expected: u, current: res.currentUpper }, 'compute: materialized view upper mismatch; correcting');
-      await this.readPersisted();
+      this.needsReread = true;
+      await this.readPersisted(shard);
+      this.needsReread = false;
     }
   }
 }

@@ -4,7 +4,7 @@
  * carry the same commands to a compute process later (DESIGN.md §2, §9).
  */
 import type { GlobalId, MirRelationExpr, MirScalarExpr, RowSetFinishing } from '../expr/index.ts';
-import type { Frontier, Row, ScalarType, Timestamp } from '../repr/index.ts';
+import type { Frontier, Row, ScalarType, Timestamp, Update } from '../repr/index.ts';
 import type { SqlError } from '../util/index.ts';
 
 export interface DataflowDescription {
@@ -19,6 +19,12 @@ export interface DataflowDescription {
   readonly indexExports: readonly { readonly id: GlobalId; readonly on: GlobalId; readonly keys: readonly MirScalarExpr[] }[];
   /** Materialized views: write the collection `from` to a persist shard, self-correcting (see mv-sink.ts). */
   readonly sinkExports: readonly { readonly id: GlobalId; readonly from: GlobalId; readonly shardId: string }[];
+  /**
+   * SUBSCRIBE: stream the changes of the collection `from` as `SubscribeResponse`s, in time order:
+   * first the contents at asOf (as updates at asOf), then each closed time's changes. With `upTo`,
+   * only times < upTo are sent and the subscribe ends once its upper reaches upTo.
+   */
+  readonly subscribeExports?: readonly { readonly id: GlobalId; readonly from: GlobalId; readonly upTo?: Timestamp }[];
   /** Inputs are read as of this time; outputs are correct for all times >= asOf. */
   readonly asOf: Timestamp;
 }
@@ -27,13 +33,15 @@ export type ComputeCommand =
   /**
    * Builds a dataflow. Requires: every source import's shard readable at asOf (since <= asOf), every
    * index import exported by an earlier dataflow and not dropped, with since <= asOf. Compute owes a
-   * `Frontiers` response for each export as its upper advances.
+   * `Frontiers` response for each index and sink export as its upper advances. A plan compute
+   * cannot render (e.g. an unsupported aggregate) makes `send` throw that SqlError synchronously
+   * and creates nothing.
    */
   | { readonly kind: 'CreateDataflow'; readonly dataflow: DataflowDescription }
   /**
    * Allows compaction of an index export's history up to `frontier` (peeks at earlier times become
-   * invalid); for a sink export only 'closed' means anything. 'closed' drops the export, and the
-   * dataflow once none of its exports remains.
+   * invalid); for sink and subscribe exports only 'closed' means anything. 'closed' drops the export
+   * (a canceled subscribe gets no further responses), and the dataflow once none of its exports remains.
    */
   | { readonly kind: 'AllowCompaction'; readonly id: GlobalId; readonly frontier: Frontier }
   /**
@@ -49,4 +57,11 @@ export type ComputeResponse =
   /** The upper of an index export or a sink export (a sink's upper is its shard's upper) advanced. */
   | { readonly kind: 'Frontiers'; readonly id: GlobalId; readonly upper: Frontier }
   /** The answer to exactly one Peek. */
-  | { readonly kind: 'PeekResponse'; readonly uuid: string; readonly result: { readonly rows: Row[] } | { readonly error: SqlError } | 'canceled' };
+  | { readonly kind: 'PeekResponse'; readonly uuid: string; readonly result: { readonly rows: Row[] } | { readonly error: SqlError } | 'canceled' }
+  /**
+   * Progress of a subscribe export: every update at a time in [lower, upper), consolidated and sorted
+   * by time (the first batch has lower = asOf and holds the snapshot). Batches are contiguous. An
+   * `error` (the collection's errors became non-empty) ends the subscribe, as does reaching `upTo`
+   * (the last batch has upper = upTo); the export is then gone (no AllowCompaction needed).
+   */
+  | { readonly kind: 'SubscribeResponse'; readonly id: GlobalId; readonly batch: { readonly lower: Timestamp; readonly upper: Frontier; readonly updates: Update[] } | { readonly error: SqlError } };

@@ -49,7 +49,7 @@ const historyArb = fc
     return h;
   });
 
-function check(plan: MirRelationExpr, runs = 60): void {
+function check(plan: MirRelationExpr, runs = 150): void {
   fc.assert(
     fc.property(historyArb, historyArb, fc.integer(), fc.integer({ min: 1, max: 9 }), (a, b, seed, budget) => {
       const msg = checkAgainstBatch(plan, new Map([['a', a], ['b', b]]), mulberry32(seed), { budget });
@@ -118,6 +118,22 @@ describe('operators vs batch evaluation', () => {
       [Mir.reduce(Mir.get({ local: 1 }, [I4, I4, I4, I4]), [c(2)], [agg('max', c(3), I4), agg('count', c(1))])],
     );
     check({ kind: 'let', id: 1, value: joined, body });
+  });
+});
+
+describe('temporal filters', () => {
+  const now = { kind: 'mzNow', type: T.mzTimestamp } as const;
+  const ms = (e: MirScalarExpr): MirScalarExpr => call('test_to_int8', [e], T.mzTimestamp);
+  it('insert rows at their lower bound and retract them at their upper bound', () => {
+    // Valid while v <= mz_now() < v + k (k = column 0), plus an ordinary predicate.
+    check(Mir.filter(A, [
+      call('lte', [ms(c(1)), now], T.bool),
+      call('and', [call('lt', [now, ms(call('test_add', [c(1), c(0)], I4))], T.bool), gt(c(0), lit(-1, I4))], T.bool),
+    ]));
+    check(Mir.filter(A, [call('eq', [now, ms(c(1))], T.bool)]));
+  });
+  it('compose with reduce over the filtered rows', () => {
+    check(Mir.reduce(Mir.filter(A, [call('gt', [now, ms(c(1))], T.bool)]), [c(0)], [agg('count_star', lit(null, I4))]));
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import {
   ArrangeOp, type Arrangement, ConcatOp, FlatMapOp, InputOp, JoinOp, type MfpStep, MfpOp, NegateOp, type Operator,
-  ReadArrangementOp, ReduceOp, type Stream, ThresholdOp, TopKOp, UpdateBatch, type Worker,
+  ReadArrangementOp, ReduceOp, type Stream, ThresholdOp, TopKOp, UpdateBatch, type Worker, splitTemporal,
 } from '../dataflow/index.ts';
 import type { GlobalId, MirRelationExpr, MirScalarExpr } from '../expr/index.ts';
 import { assertNever, unsupported } from '../util/index.ts';
@@ -130,7 +130,12 @@ export class RenderContext {
     let e = top;
     for (;;) {
       if (e.kind === 'map') steps.push({ kind: 'map', exprs: e.scalars });
-      else if (e.kind === 'filter') steps.push({ kind: 'filter', predicates: e.predicates });
+      else if (e.kind === 'filter') {
+        const { plain, bounds } = splitTemporal(e.predicates);
+        // Pushed in reverse: the ordinary predicates run first, then the temporal bounds.
+        if (bounds.length > 0) steps.push({ kind: 'temporal', bounds });
+        if (plain.length > 0) steps.push({ kind: 'filter', predicates: plain });
+      }
       else if (e.kind === 'project') steps.push({ kind: 'project', outputs: e.outputs });
       else break;
       e = e.input;

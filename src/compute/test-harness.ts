@@ -95,7 +95,7 @@ export function checkAgainstBatch(plan: MirRelationExpr, inputs: ReadonlyMap<Glo
   for (let t = 0; t <= maxTime + 1; t++) {
     const collections = new Map<GlobalId, Multiset>();
     for (const [id, h] of inputs) collections.set(id, accumulate(h, t));
-    const expected = evaluateMir(plan, { collections });
+    const expected = evaluateMir(plan, { collections, time: t });
     const gotOks = canonical(accumulate(run.oks, t));
     const gotErrs = canonical(accumulate(run.errs, t));
     const wantOks = canonical(expected.oks);

@@ -23,10 +23,11 @@ describe('arrangement', () => {
     const upd = fc.tuple(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 })), fc.integer({ min: 0, max: 20 }), fc.integer({ min: -2, max: 2 }));
     fc.assert(
       fc.property(fc.array(upd, { maxLength: 120 }), fc.integer({ min: 0, max: 20 }), (updates, since) => {
+        const holder = {};
         const worker = new Worker();
         const input = new InputOp(worker);
         const arr = new ArrangeOp(worker, input.output, [col(0, I4)], { dropNullKeys: false });
-        arr.arrangement.setHold('reader', since);
+        arr.arrangement.setHold(holder, since);
         const sorted = [...updates].sort((a, b) => a[1] - b[1]);
         for (const [r, t, d] of sorted) {
           input.send(UpdateBatch.of([[r, t, d]]));

@@ -8,7 +8,7 @@ export { errorRow, errorFromRow } from './errors.ts';
 export { Trace, TraceEntry } from './trace.ts';
 export { Arrangement, type ArrangementListener } from './arrangement.ts';
 export { InputOp } from './operators/input.ts';
-export { MfpOp, Mfp, type MfpStep } from './operators/mfp.ts';
+export { MfpOp, Mfp, type MfpStep, type TemporalBound, splitTemporal } from './operators/mfp.ts';
 export { FlatMapOp } from './operators/flat-map.ts';
 export { registerTableFunc, lookupTableFunc, hasTableFunc, type TableFunction } from './operators/table-funcs.ts';
 export { ConcatOp, NegateOp } from './operators/concat.ts';

@@ -70,6 +70,10 @@ export class Trace {
    */
   consolidate(e: TraceEntry): void {
     const n = e.vals.length;
+    if (n <= 24) {
+      this.consolidateSmall(e);
+      return;
+    }
     const since = this.since;
     const times = e.times;
     const vals = e.vals;
@@ -126,6 +130,44 @@ export class Trace {
     e.clean = outVals.length;
     e.retracted = false;
     if (outVals.length === 0) this.entries.delete(packKey(e.key));
+  }
+
+  /** Quadratic in-place merge for small entries: no hashing, sorting or scratch arrays. */
+  private consolidateSmall(e: TraceEntry): void {
+    const since = this.since;
+    const vals = e.vals;
+    const times = e.times;
+    const diffs = e.diffs;
+    let n = vals.length;
+    for (let i = 0; i < n; i++) if (times[i]! < since) times[i] = since;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      let d = diffs[i]!;
+      if (d === 0) continue;
+      const v = vals[i]!;
+      const t = times[i]!;
+      for (let j = i + 1; j < n; j++) {
+        if (diffs[j] !== 0 && times[j] === t && rowsIdentical(v, vals[j]!)) {
+          d += diffs[j]!;
+          diffs[j] = 0;
+        }
+      }
+      if (d !== 0) {
+        vals[w] = v;
+        times[w] = t;
+        diffs[w] = d;
+        w++;
+      }
+    }
+    const before = n;
+    n = w;
+    vals.length = n;
+    times.length = n;
+    diffs.length = n;
+    this.records += n - before;
+    e.clean = n;
+    e.retracted = false;
+    if (n === 0) this.entries.delete(packKey(e.key));
   }
 
   /** Advances the compaction frontier (never backwards). */

@@ -148,6 +148,10 @@ export interface WorkerOptions {
 export class Worker {
   private opIds = 0;
   private readonly queue = new RunQueue();
+  /** Operators that stopped with work left: they run again after everything downstream had a turn. */
+  private deferred: Operator[] = [];
+  /** Output produced by the running operator (e.g. join matches), so fan-out counts against its budget. */
+  private charged = 0;
   private pendingSlice = false;
   private running = false;
   private idleWaiters: (() => void)[] = [];
@@ -182,7 +186,17 @@ export class Worker {
 
   /** True when no operator has work. */
   get idle(): boolean {
-    return this.queue.size === 0;
+    return this.queue.size === 0 && this.deferred.length === 0;
+  }
+
+  /** Counts `n` updates of output against the running operator's budget (see `charged`). */
+  charge(n: number): void {
+    this.charged += n;
+  }
+
+  /** Work charged since the running operator started (for operators that bound fan-out). */
+  get chargedSinceRun(): number {
+    return this.charged;
   }
 
   /** Resolves when the worker has no scheduled work. */
@@ -193,7 +207,7 @@ export class Worker {
 
   /** Runs until quiescent, synchronously (tests and benchmarks). */
   runUntilIdle(): void {
-    while (this.queue.size > 0) this.step(Infinity);
+    while (!this.idle) this.step(Infinity);
   }
 
   private kick(): void {
@@ -211,10 +225,18 @@ export class Worker {
     try {
       let n = 0;
       for (;;) {
-        const op = this.queue.pop();
-        if (op === undefined) break;
+        let op = this.queue.pop();
+        if (op === undefined) {
+          // Upstream operators with leftover work run again only once downstream drained what they
+          // produced: intermediate queues stay small and short-lived rows die young.
+          if (this.deferred.length === 0) break;
+          for (const d of this.deferred) this.queue.push(d);
+          this.deferred = [];
+          op = this.queue.pop()!;
+        }
         op.scheduled = false;
         if (op.dropped) continue;
+        this.charged = 0;
         let more: boolean;
         if (this.profile === undefined) more = op.run(this.budget);
         else {
@@ -222,14 +244,17 @@ export class Worker {
           more = op.run(this.budget);
           this.profile.set(op.name, (this.profile.get(op.name) ?? 0) + performance.now() - t0);
         }
-        if (more) this.activate(op);
+        if (more && !op.scheduled && !op.dropped) {
+          op.scheduled = true;
+          this.deferred.push(op);
+        }
         if ((++n & 7) === 0 && performance.now() - start > sliceMs) break;
       }
     } finally {
       this.running = false;
     }
     for (const hook of this.afterSliceHooks) hook();
-    if (this.queue.size > 0) {
+    if (!this.idle) {
       this.kick();
     } else {
       const waiters = this.idleWaiters;

@@ -4,3 +4,4 @@ export * from './scalar.ts';
 export { evalScalar, evalPredicate, EvalError, divisionByZero, type EvalContext } from './eval.ts';
 export { registerFunc, lookupFunc, hasFunc, eager, type ScalarFunc } from './func.ts';
 import './func/index.ts';
+export { TABLE_FUNCTIONS, withOrdinality, jsonbText, type TableFunctionImpl } from './func/table.ts';

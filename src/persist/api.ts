@@ -11,6 +11,11 @@ export interface PersistClient {
   open(shardId: string): Promise<Shard>;
   /** Ids of all shards that exist. */
   list(): Promise<string[]>;
+  /**
+   * Checks every shard state and every batch it references (exists, recorded size, checksum) without
+   * decoding rows. Throws XX001 naming the damaged file or key. Servers call it before serving.
+   */
+  verify(): Promise<{ shards: number; batches: number; bytes: number; ms: number }>;
   /** Flushes and releases resources; pending operations finish first. */
   close(): Promise<void>;
 }

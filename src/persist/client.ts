@@ -13,6 +13,7 @@ import type { Consensus, Fence } from './consensus.ts';
 import { type PersistError, closedError, fencedError } from './errors.ts';
 import { SHARD_KEY_PREFIX, type ShardHost, ShardImpl } from './shard.ts';
 import { decodeState } from './state.ts';
+import { type VerifyReport, verifyStore } from './verify.ts';
 
 export const EPOCH_KEY = 'epoch';
 
@@ -23,7 +24,16 @@ export interface PersistBackends {
 
 export interface PersistConfig {
   readonly compaction?: Partial<CompactionConfig>;
+  /** Batches up to this many encoded bytes live inline in the shard state (default 4096; 0: never). */
+  readonly inlineMaxBytes?: number;
   readonly logger?: Logger;
+  /**
+   * Called once when this client learns it was fenced by a newer process (a failed write, or the
+   * periodic check below). A server stops itself here, so it neither writes nor serves stale reads.
+   */
+  readonly onFenced?: (err: PersistError) => void;
+  /** With onFenced: how often to look at the epoch key for a newer process (default 1000 ms; 0: never). */
+  readonly fenceCheckIntervalMs?: number;
 }
 
 export class PersistClientImpl implements PersistClient, ShardHost {
@@ -32,12 +42,15 @@ export class PersistClientImpl implements PersistClient, ShardHost {
   readonly consensus: Consensus;
   readonly logger: Logger;
   readonly compaction: CompactionConfig;
+  readonly inlineMaxBytes: number;
   private readonly shards = new Map<string, Promise<ShardImpl>>();
   private readonly background = new Set<Promise<unknown>>();
   private closed = false;
   private fencedBy: number | undefined;
   /** Blob keys that existed at start, by shard prefix (one listing serves every shard's cleanup). */
   private startBlobs: Promise<Map<string, string[]>> | undefined;
+  private readonly onFenced: ((err: PersistError) => void) | undefined;
+  private fenceTimer: NodeJS.Timeout | undefined;
 
   private constructor(backends: PersistBackends, epoch: number, config: PersistConfig) {
     this.blob = backends.blob;
@@ -45,6 +58,24 @@ export class PersistClientImpl implements PersistClient, ShardHost {
     this.epoch = epoch;
     this.logger = config.logger ?? silentLogger;
     this.compaction = { ...defaultCompactionConfig, ...config.compaction };
+    this.inlineMaxBytes = config.inlineMaxBytes ?? 4096;
+    this.onFenced = config.onFenced;
+    const every = config.fenceCheckIntervalMs ?? 1000;
+    if (this.onFenced !== undefined && every > 0) {
+      this.fenceTimer = setInterval(() => void this.checkFence(), every);
+      this.fenceTimer.unref();
+    }
+  }
+
+  /** Looks for a newer epoch without writing (a process that only reads would not notice otherwise). */
+  private async checkFence(): Promise<void> {
+    if (this.closed || this.fencedBy !== undefined) return;
+    try {
+      const head = await this.consensus.head(EPOCH_KEY);
+      if (head !== undefined && head.seqNo > this.epoch && !this.closed) this.markFenced(head.seqNo);
+    } catch (err) {
+      this.logger.warn({ err }, 'persist: checking the fencing epoch failed');
+    }
   }
 
   /** Starts a client: takes the next epoch, fencing every earlier client of the same store. */
@@ -89,9 +120,17 @@ export class PersistClientImpl implements PersistClient, ShardHost {
     return out.sort();
   }
 
+  async verify(): Promise<VerifyReport> {
+    if (this.closed) throw closedError('client');
+    const report = await verifyStore(this.blob, this.consensus);
+    this.logger.info(report, 'persist: verified every shard state and batch checksum');
+    return report;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.fenceTimer !== undefined) clearInterval(this.fenceTimer);
     for (const p of this.shards.values()) {
       const shard = await p.catch(() => undefined);
       await shard?.close();
@@ -112,9 +151,15 @@ export class PersistClientImpl implements PersistClient, ShardHost {
   }
 
   markFenced(newerEpoch: number): PersistError {
-    if (this.fencedBy === undefined || newerEpoch > this.fencedBy) this.fencedBy = newerEpoch;
-    this.logger.error({ epoch: this.epoch, newerEpoch }, 'persist: fenced by a newer process');
-    return fencedError(this.epoch, newerEpoch, this.where());
+    const first = this.fencedBy === undefined;
+    if (first || newerEpoch > this.fencedBy!) this.fencedBy = newerEpoch;
+    const err = fencedError(this.epoch, newerEpoch, this.where());
+    if (first) {
+      this.logger.error({ epoch: this.epoch, newerEpoch }, 'persist: fenced by a newer process');
+      if (this.fenceTimer !== undefined) clearInterval(this.fenceTimer);
+      this.onFenced?.(err);
+    }
+    return err;
   }
 
   track(work: Promise<unknown>): void {

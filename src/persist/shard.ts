@@ -25,6 +25,8 @@ export interface ShardHost {
   readonly consensus: Consensus;
   readonly logger: Logger;
   readonly compaction: CompactionConfig;
+  /** Batches up to this many encoded bytes are stored inline in the shard state (0: never). */
+  readonly inlineMaxBytes: number;
   /** The precondition every state write carries: our epoch is still the newest. */
   readonly fence: Fence;
   /** Throws the fenced error if this client already knows it was fenced (no I/O). */
@@ -45,6 +47,8 @@ interface Listener {
 }
 
 export const SHARD_KEY_PREFIX = 'shard/';
+/** Cap on inline bytes per state, so every compare-and-set rewrites a small state. */
+const INLINE_TOTAL_MAX_BYTES = 32 * 1024;
 /** Updates consolidated between yields to the event loop during a merge. */
 const MERGE_SLICE = 50_000;
 /** Consensus versions between truncations of a shard's old versions. */
@@ -137,21 +141,13 @@ export class ShardImpl implements Shard {
         await this.reload();
         if (this.state.upper !== expectedUpper) return { ok: false, currentUpper: this.state.upper };
       }
-      let desc: BatchDesc | undefined;
-      if (bytes !== undefined) {
-        desc = this.describeBatch(batch, bytes.length, this.newBlobKey(), expectedUpper, newUpper, 0 as Timestamp);
-        try {
-          await this.host.blob.set(desc.key, bytes);
-        } catch (err) {
-          throw ioError(`writing batch ${this.host.blob.describe(desc.key)}`, err, false);
-        }
-      }
+      const desc = bytes && (await this.storeBatch(batch, bytes, expectedUpper, newUpper, 0 as Timestamp));
       for (;;) {
         const s = this.state;
         const next: ShardState = { ...s, epoch: this.host.epoch, upper: newUpper, batches: desc ? [...s.batches, desc] : s.batches };
         if (await this.cas(next)) break;
         if (this.state.upper !== expectedUpper) {
-          if (desc) await this.deleteBlob(desc.key);
+          if (desc) await this.discardBatch(desc);
           return { ok: false, currentUpper: this.state.upper };
         }
       }
@@ -222,7 +218,7 @@ export class ShardImpl implements Shard {
       this.dropped = true;
       this.listeners.clear();
       this.host.forget(this);
-      for (const b of doomed) await this.deleteBlob(b.key);
+      for (const b of doomed) await this.discardBatch(b);
     });
     await this.compaction;
   }
@@ -342,21 +338,41 @@ export class ShardImpl implements Shard {
     return `${blobPrefix(this.id)}${this.host.epoch}-${++this.blobCounter}`;
   }
 
-  private describeBatch(updates: readonly Update[], bytes: number, key: string, lower: Timestamp, upper: Frontier, since: Timestamp): BatchDesc {
+  /**
+   * Makes an encoded batch durable and describes it: small batches go inline into the shard state
+   * (one compare-and-set, half the fsyncs of blob + state), others into a blob written now.
+   */
+  private async storeBatch(updates: readonly Update[], bytes: Uint8Array, lower: Timestamp, upper: Frontier, since: Timestamp): Promise<BatchDesc> {
     let minTime = Infinity;
     let maxTime = -Infinity;
     for (const u of updates) {
       if (u[1] < minTime) minTime = u[1];
       if (u[1] > maxTime) maxTime = u[1];
     }
-    return { key, lower, upper, since, count: updates.length, bytes, minTime: minTime as Timestamp, maxTime: maxTime as Timestamp };
+    const base = { lower, upper, since, count: updates.length, bytes: bytes.length, minTime: minTime as Timestamp, maxTime: maxTime as Timestamp };
+    const inlineTotal = this.state.batches.reduce((n, b) => n + (b.inline === undefined ? 0 : b.bytes), 0);
+    if (bytes.length <= this.host.inlineMaxBytes && inlineTotal + bytes.length <= INLINE_TOTAL_MAX_BYTES) {
+      return { ...base, key: `inline:${this.host.epoch}-${++this.blobCounter}`, inline: Buffer.from(bytes).toString('base64') };
+    }
+    const key = this.newBlobKey();
+    try {
+      await this.host.blob.set(key, bytes);
+    } catch (err) {
+      throw ioError(`writing batch ${this.host.blob.describe(key)}`, err, false);
+    }
+    return { ...base, key };
+  }
+
+  /** Deletes a batch the state no longer references (inline batches vanish with the state). */
+  private async discardBatch(b: BatchDesc): Promise<void> {
+    if (b.inline === undefined) await this.deleteBlob(b.key);
   }
 
   private async readBatch(b: BatchDesc): Promise<Update[]> {
-    const where = this.host.blob.describe(b.key);
+    const where = b.inline === undefined ? this.host.blob.describe(b.key) : `inline batch ${b.key} of ${this.describeState()}`;
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await this.host.blob.get(b.key);
+      bytes = b.inline === undefined ? await this.host.blob.get(b.key) : Buffer.from(b.inline, 'base64');
     } catch (err) {
       throw ioError(`reading ${where}`, err, false);
     }
@@ -448,12 +464,7 @@ export class ShardImpl implements Shard {
     }
     const first = inputs[0]!;
     const last = inputs[inputs.length - 1]!;
-    let desc: BatchDesc | undefined;
-    if (merged.length > 0) {
-      const bytes = encodeUpdates(merged);
-      desc = this.describeBatch(merged, bytes.length, this.newBlobKey(), first.lower, last.upper, since);
-      await this.host.blob.set(desc.key, bytes);
-    }
+    const desc = merged.length > 0 ? await this.storeBatch(merged, encodeUpdates(merged), first.lower, last.upper, since) : undefined;
     return this.serial(async () => {
       for (;;) {
         if (this.dropped || this.host.isClosed()) break;
@@ -463,11 +474,11 @@ export class ShardImpl implements Shard {
         if (!intact) break;
         const batches = [...cur.batches.slice(0, at), ...(desc ? [desc] : []), ...cur.batches.slice(at + inputs.length)];
         if (await this.cas({ ...cur, epoch: this.host.epoch, batches })) {
-          for (const b of inputs) await this.deleteBlob(b.key);
+          for (const b of inputs) await this.discardBatch(b);
           return true;
         }
       }
-      if (desc) await this.deleteBlob(desc.key);
+      if (desc) await this.discardBatch(desc);
       return false;
     });
   }

@@ -9,8 +9,10 @@
 import { type Frontier, type Timestamp, dataCorrupted } from '../repr/index.ts';
 
 export interface BatchDesc {
-  /** Blob key holding the encoded updates. */
+  /** Blob key holding the encoded updates (for an inline batch, just a unique name). */
   readonly key: string;
+  /** The encoded updates themselves (base64), for small batches kept in the state: no blob. */
+  readonly inline?: string;
   readonly lower: Timestamp;
   readonly upper: Frontier;
   /** Times in the batch were forwarded to at least this (0 for appended batches). */
@@ -67,10 +69,12 @@ export function decodeState(bytes: Uint8Array, source: string): ShardState {
     const d = b as Record<string, unknown>;
     if (typeof d['key'] !== 'string' || !isCount(d['lower']) || !isFrontier(d['upper']) || !isCount(d['since'])
       || !isCount(d['count']) || !isCount(d['bytes']) || !isCount(d['minTime']) || !isCount(d['maxTime'])) bad('batch fields');
-    batches.push({
+    if (d['inline'] !== undefined && typeof d['inline'] !== 'string') bad('inline batch');
+    const desc: BatchDesc = {
       key: d['key'] as string, lower: d['lower'] as Timestamp, upper: d['upper'] as Frontier, since: d['since'] as Timestamp,
       count: d['count'] as number, bytes: d['bytes'] as number, minTime: d['minTime'] as Timestamp, maxTime: d['maxTime'] as Timestamp,
-    });
+    };
+    batches.push(typeof d['inline'] === 'string' ? { ...desc, inline: d['inline'] } : desc);
   }
   return {
     shardId: o['shardId'] as string, epoch: o['epoch'] as number, since: o['since'] as Frontier,

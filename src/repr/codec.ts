@@ -354,10 +354,23 @@ class Reader {
     if (depth > 100) throw new Malformed('nesting too deep');
     const n = this.varuint();
     if (n > this.end - this.pos) throw new Malformed(`implausible column count ${n}`);
-    // Exact-size allocation: push() would over-allocate a backing store per row.
-    const out = new Array<Datum>(n);
-    for (let i = 0; i < n; i++) out[i] = this.datum(depth);
-    return out;
+    // Array literals for common widths: exact size, and V8 tracks their allocation sites, so rows
+    // that all survive (a snapshot) get pretenured instead of copied by every scavenge.
+    switch (n) {
+      case 0: return [];
+      case 1: return [this.datum(depth)];
+      case 2: { const a = this.datum(depth); return [a, this.datum(depth)]; }
+      case 3: { const a = this.datum(depth); const b = this.datum(depth); return [a, b, this.datum(depth)]; }
+      case 4: {
+        const a = this.datum(depth); const b = this.datum(depth); const c = this.datum(depth);
+        return [a, b, c, this.datum(depth)];
+      }
+      default: {
+        const out = new Array<Datum>(n);
+        for (let i = 0; i < n; i++) out[i] = this.datum(depth);
+        return out;
+      }
+    }
   }
 }
 

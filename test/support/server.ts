@@ -29,6 +29,8 @@ export interface ServerProcess {
   readonly url: string;
   /** Output the server wrote (stdout and stderr), for diagnosing failures. */
   output(): string;
+  /** Whether the server process has exited (by itself or by a signal). */
+  exited(): boolean;
   kill(): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
@@ -36,14 +38,14 @@ export interface ServerProcess {
   dispose(): Promise<void>;
 }
 
-export async function startServerProcess(opts: { dataDir?: string } = {}): Promise<ServerProcess> {
+export async function startServerProcess(opts: { dataDir?: string; args?: readonly string[] } = {}): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-test-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
   let out = '';
 
   const launch = async (): Promise<void> => {
-    child = spawn(process.execPath, ['src/main.ts', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'info', '--log-format', 'json'], {
+    child = spawn(process.execPath, ['src/main.ts', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'info', '--log-format', 'json', ...(opts.args ?? [])], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -79,6 +81,7 @@ export async function startServerProcess(opts: { dataDir?: string } = {}): Promi
     dataDir,
     url: `postgres://materialize@127.0.0.1:${port}/materialize`,
     output: () => out,
+    exited: () => child === undefined || child.exitCode !== null || child.signalCode !== null,
     kill: () => waitExit('SIGKILL'),
     stop: () => waitExit('SIGTERM'),
     restart: launch,

@@ -46,7 +46,7 @@ describe('runFile against PostgreSQL', () => {
   it('passes every record kind of testdata/basic.slt and skips what is not for postgresql', async () => {
     const r = await runFile(join(here, 'testdata', 'basic.slt'), options());
     expect(r.failures).toEqual([]);
-    expect(r).toMatchObject({ passed: 12, failed: 0, skipped: 2, unsupported: 0, bailed: undefined, error: undefined });
+    expect(r).toMatchObject({ passed: 13, failed: 0, skipped: 2, unsupported: 0, bailed: undefined, error: undefined });
   });
 
   it('reports wrong results, wrong errors, unexpected success and unsupported features', async () => {
@@ -93,6 +93,21 @@ describe('runFile against PostgreSQL', () => {
     expect(bailed).toMatchObject({ passed: 0, failed: 1 });
     const kept = await runFile(file('bail.slt', text), options({ noBail: true }));
     expect(kept).toMatchObject({ passed: 1, failed: 1, bailed: undefined });
+  });
+
+  it('fails a record that exceeds the timeout and carries on with a fresh connection', async () => {
+    const path = file('timeout.slt', 'statement ok\nSELECT pg_sleep(5)\n\nquery I\nSELECT 2\n----\n2\n');
+    const r = await runFile(path, options({ timeoutMs: 300, noBail: true }));
+    expect(r.failures.map((f) => f.message)).toEqual(['timed out after 300 ms']);
+    expect(r.passed).toBe(1);
+  });
+
+  it('loads a TSV file with a copy record', async () => {
+    writeFileSync(join(dir, 'rows.tsv'), '1\tone\n2\t\\N\n');
+    const path = file('copy.slt', 'statement ok\nCREATE TABLE c (a int, b text)\n\ncopy c rows.tsv\n\nquery IT rowsort\nSELECT a, b FROM c\n----\n1\none\n2\nNULL\n');
+    const r = await runFile(path, options());
+    expect(r.failures).toEqual([]);
+    expect(r.passed).toBe(3);
   });
 
   it('honours --max-records', async () => {

@@ -4,7 +4,7 @@
  * over the simple protocol, unanchored error regexes, "unsupported" for missing features, and a
  * bail-out of the file when a `statement ok` fails. Collects `--rewrite` edits as it goes.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { assertNever } from '../../src/util/index.ts';
 import type { ExpectedError, QueryOutput, SltRecord } from './ast.ts';
@@ -119,13 +119,27 @@ class Session {
 
 type Outcome =
   | { readonly kind: 'pass' }
-  | { readonly kind: 'fail'; readonly message: string; readonly unsupported: boolean; readonly bail?: boolean }
-  | { readonly kind: 'skip' };
+  | {
+      readonly kind: 'fail';
+      readonly message: string;
+      readonly unsupported: boolean;
+      /** A failed statement: the rest of the file is skipped unless --no-bail. */
+      readonly bail?: boolean;
+      /** The server cannot go on (wedged, gone): the rest of the file is skipped even with --no-bail. */
+      readonly fatal?: boolean;
+    }
+  /** Directives (hash-threshold, reset-server, halt) are not counted as records. */
+  | { readonly kind: 'directive' };
 
 const PASS: Outcome = { kind: 'pass' };
+const DIRECTIVE: Outcome = { kind: 'directive' };
 
 function fail(message: string, unsupported = false, bail = false): Outcome {
   return { kind: 'fail', message, unsupported, bail };
+}
+
+function fatal(message: string): Outcome {
+  return { kind: 'fail', message, unsupported: false, bail: true, fatal: true };
 }
 
 function matchesError(expected: ExpectedError, rendered: string): boolean {
@@ -196,24 +210,22 @@ export async function runFile(file: string, opts: RunOptions): Promise<FileResul
         outcome = await runRecord(record, ctx);
       } catch (e) {
         if (e instanceof RecordTimeout) {
-          outcome = fail(`${e.message}`);
+          // A statement that never finished leaves the file's state unknown, like a failed one.
+          outcome = fail(e.message, false, record.kind === 'statement');
           try {
             await session.reconnect();
           } catch (re) {
-            outcome = fail(`${e.message}; the server does not answer any more (${String(re)})`, false, true);
+            outcome = fatal(`${e.message}; the server does not answer any more (${String(re)})`);
           }
         } else {
-          outcome = fail(`runner error: ${e instanceof Error ? e.message : String(e)}`, false, true);
+          outcome = fatal(`runner error: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
       if (outcome.kind === 'pass') {
         result.passed++;
         continue;
       }
-      if (outcome.kind === 'skip') {
-        result.skipped++;
-        continue;
-      }
+      if (outcome.kind === 'directive') continue;
       if (outcome.unsupported) result.unsupported++;
       else result.failed++;
       const failure: Failure = { line: record.location.line, unsupported: outcome.unsupported, message: outcome.message };
@@ -228,6 +240,10 @@ export async function runFile(file: string, opts: RunOptions): Promise<FileResul
         result.bailed = `line ${record.location.line}: lost the server connection (${lost.message})${diag === '' ? '' : `\n${diag}`}`;
         break;
       }
+      if (outcome.fatal === true) {
+        result.bailed = `line ${record.location.line}: ${outcome.message}`;
+        break;
+      }
       if (outcome.bail === true && !opts.noBail) {
         result.bailed = `line ${record.location.line}: statement failed, rest of the file not run`;
         break;
@@ -238,7 +254,6 @@ export async function runFile(file: string, opts: RunOptions): Promise<FileResul
     await session.close().catch(() => undefined);
   }
   if (opts.rewrite && edits.length > 0) {
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(file, applyEdits(input, edits));
     result.rewritten = true;
   }
@@ -325,18 +340,22 @@ async function runRecord(record: SltRecord, ctx: RecordContext): Promise<Outcome
       return runSimple(record, ctx);
     case 'hashThreshold':
       ctx.hashThreshold = record.threshold;
-      return { kind: 'skip' };
+      return DIRECTIVE;
     case 'resetServer':
       await ctx.session.close();
-      await ctx.session.open();
-      return PASS;
+      try {
+        await ctx.session.open();
+      } catch (e) {
+        return fail(`reset-server: the new server did not start: ${e instanceof Error ? e.message : String(e)}`, false, true);
+      }
+      return DIRECTIVE;
     case 'copy': {
       const path = resolve(dirname(ctx.file), record.tsvPath);
       await withTimeout(ctx.session.client().copyFrom(record.table, readFileSync(path)), timeout);
       return PASS;
     }
     case 'halt':
-      return { kind: 'skip' };
+      return DIRECTIVE;
     default:
       return assertNever(record);
   }

@@ -10,7 +10,7 @@
  * - DISTINCT variants, string_agg, array_agg: a multiset of inputs per group, aggregated on output.
  */
 import { type AggregateExpr, EvalError, type MirScalarExpr } from '../../expr/index.ts';
-import { type Datum, Numeric, PgArray, type Row, type ScalarType, compareDatum, datumKey } from '../../repr/index.ts';
+import { type Datum, Numeric, PgArray, type ScalarType, compareDatum, datumKey } from '../../repr/index.ts';
 import { SqlState, unsupported } from '../../util/index.ts';
 import { compareByOrder } from '../order.ts';
 import { type CompiledScalar, compileScalar } from '../scalar.ts';
@@ -341,6 +341,3 @@ export function planAggregate(a: AggregateExpr): AggPlan {
   }
   return { arg: a.func === 'count_star' ? undefined : value, create: factory };
 }
-
-/** Exported for reuse: a Row helper so callers do not depend on Collect's record layout. */
-export type AggInputRow = Row;

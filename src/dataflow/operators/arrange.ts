@@ -11,12 +11,19 @@ import { type PackedKey, packedHasNull } from '../keys.ts';
 import { KeyFn } from '../scalar.ts';
 import { type InputPort, Operator, Stream, type Worker } from '../worker.ts';
 
+/** Rows inserted per arrangement.insert call. */
+const SLICE = 4096;
+
 export class ArrangeOp extends Operator {
   readonly arrangement: Arrangement;
   readonly errors: Stream;
   private readonly input: InputPort;
   private readonly keyFn: KeyFn;
   private readonly dropNullKeys: boolean;
+  /** Position in the head input batch (batches are inserted in slices). */
+  private offset = 0;
+  /** Listener output per inserted row in the last slice (guessed high until measured). */
+  private fanout = 64;
 
   constructor(worker: Worker, input: Stream, keys: readonly MirScalarExpr[], opts: { dropNullKeys: boolean; name?: string }) {
     const name = opts.name ?? 'arrange';
@@ -31,46 +38,57 @@ export class ArrangeOp extends Operator {
 
   run(budget: number): boolean {
     let work = 0;
-    while (work < budget) {
-      const b = this.input.queue.pop();
-      if (b === undefined) break;
-      work += b.length;
-      const keys: PackedKey[] = new Array(b.length);
-      const arity = this.keyFn.arity;
-      let kept: UpdateBatch = b;
-      let errs: UpdateBatch | undefined;
-      let filtered = false;
-      for (let i = 0; i < b.length; i++) {
-        let key: PackedKey | undefined;
-        try {
-          key = this.keyFn.applyPacked(b.rows[i]!);
-        } catch (e) {
-          (errs ??= new UpdateBatch()).push(errorRow(e), b.times[i]!, b.diffs[i]!);
-        }
-        const drop = key === undefined || (this.dropNullKeys && packedHasNull(key, arity));
-        if (drop && !filtered) {
-          // Switch to copying: rows before i are kept as they are.
-          filtered = true;
-          kept = new UpdateBatch();
-          for (let j = 0; j < i; j++) kept.push(b.rows[j]!, b.times[j]!, b.diffs[j]!);
-          keys.length = i;
-        }
-        if (filtered) {
-          if (!drop) {
-            keys.push(key as PackedKey);
-            kept.push(b.rows[i]!, b.times[i]!, b.diffs[i]!);
-          }
-        } else {
-          keys[i] = key as PackedKey;
-        }
+    while (work + this.worker.chargedSinceRun < budget) {
+      const head = this.input.queue.peek();
+      if (head === undefined) break;
+      // Insert in slices, so a listener's fan-out (a join) is charged before the next slice; the
+      // slice shrinks when each row produced much output, keeping downstream queues bounded.
+      const size = Math.max(16, Math.min(SLICE, Math.floor(budget / Math.max(1, this.fanout))));
+      const end = Math.min(head.length, this.offset + size);
+      const charged = this.worker.chargedSinceRun;
+      this.insertRange(head, this.offset, end);
+      this.fanout = (this.worker.chargedSinceRun - charged) / (end - this.offset);
+      work += end - this.offset;
+      if (end >= head.length) {
+        this.input.queue.pop();
+        this.offset = 0;
+      } else {
+        this.offset = end;
       }
-      this.arrangement.insert(keys, kept);
-      if (errs !== undefined) this.errors.send(errs);
     }
     if (!this.input.queue.isEmpty) return true;
     this.arrangement.advance(this.input.frontier);
     this.errors.advance(this.input.frontier);
     return false;
+  }
+
+  private insertRange(b: UpdateBatch, from: number, to: number): void {
+    const arity = this.keyFn.arity;
+    const whole = from === 0 && to === b.length;
+    const keys: PackedKey[] = [];
+    let kept = whole ? b : new UpdateBatch();
+    let errs: UpdateBatch | undefined;
+    let copying = !whole;
+    for (let i = from; i < to; i++) {
+      let key: PackedKey | undefined;
+      try {
+        key = this.keyFn.applyPacked(b.rows[i]!);
+      } catch (e) {
+        (errs ??= new UpdateBatch()).push(errorRow(e), b.times[i]!, b.diffs[i]!);
+      }
+      const drop = key === undefined || (this.dropNullKeys && packedHasNull(key, arity));
+      if (drop && !copying) {
+        // Switch to copying: rows before i are kept as they are.
+        copying = true;
+        kept = new UpdateBatch();
+        for (let j = from; j < i; j++) kept.push(b.rows[j]!, b.times[j]!, b.diffs[j]!);
+      }
+      if (drop) continue;
+      keys.push(key as PackedKey);
+      if (copying) kept.push(b.rows[i]!, b.times[i]!, b.diffs[i]!);
+    }
+    this.arrangement.insert(keys, kept);
+    if (errs !== undefined) this.errors.send(errs);
   }
 
   override drop(): void {

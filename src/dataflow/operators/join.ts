@@ -56,6 +56,7 @@ export class JoinOp extends Operator {
   private onBatch(other: Arrangement, keys: readonly PackedKey[], batch: UpdateBatch, deltaIsLeft: boolean): void {
     const out = new UpdateBatch();
     for (let i = 0; i < batch.length; i++) this.probe(other, keys[i]!, batch.rows[i]!, batch.times[i]!, batch.diffs[i]!, deltaIsLeft, out);
+    this.worker.charge(out.length);
     this.output.send(out);
   }
 

@@ -15,6 +15,8 @@ export abstract class TimeOrderedOp extends Operator {
   readonly errors: Stream;
   protected readonly input: InputPort;
   private pending: UpdateBatch[] = [];
+  /** Least time in `pending` (Infinity when empty). */
+  private pendingMin = Infinity;
   /** Updates ready to apply, in time order: batches[readyBatch] from readyPos on. */
   private ready: UpdateBatch[] = [];
   private readyBatch = 0;
@@ -40,6 +42,10 @@ export abstract class TimeOrderedOp extends Operator {
       const b = this.input.queue.pop();
       if (b === undefined) break;
       this.pending.push(b);
+      const times = b.times;
+      let m = this.pendingMin;
+      for (let i = 0; i < times.length; i++) if (times[i]! < m) m = times[i]!;
+      this.pendingMin = m;
     }
     let work = 0;
     while (work < budget) {
@@ -93,13 +99,11 @@ export abstract class TimeOrderedOp extends Operator {
   }
 
   private minPending(): number {
-    let m = Infinity;
-    for (const b of this.pending) for (let i = 0; i < b.length; i++) if (b.times[i]! < m) m = b.times[i]!;
-    return m;
+    return this.pendingMin;
   }
 
   private hasReadyPending(): boolean {
-    return this.minPending() < this.input.frontier;
+    return this.pendingMin < this.input.frontier;
   }
 
   /**
@@ -108,7 +112,7 @@ export abstract class TimeOrderedOp extends Operator {
    */
   private extractReady(): boolean {
     const f = this.input.frontier;
-    if (this.pending.length === 0) return false;
+    if (this.pending.length === 0 || this.pendingMin >= f) return false;
     const ready: UpdateBatch[] = [];
     const keep: UpdateBatch[] = [];
     let rest: UpdateBatch | undefined;
@@ -140,6 +144,9 @@ export abstract class TimeOrderedOp extends Operator {
     }
     if (rest !== undefined) keep.push(rest);
     this.pending = keep;
+    let m = Infinity;
+    for (const b of keep) for (let i = 0; i < b.length; i++) if (b.times[i]! < m) m = b.times[i]!;
+    this.pendingMin = m;
     if (ready.length === 0) return false;
     if (minT === maxT) this.ready = ready;
     else {

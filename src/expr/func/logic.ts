@@ -78,3 +78,9 @@ eager('now', () => {
 eager('$param', () => {
   throw new Error('internal error: unbound parameter evaluated');
 }, false);
+/** raise_error(sqlstate, message): an evaluation error as data (e.g. a scalar subquery returning several rows). */
+eager('raise_error', ([code, message]) => {
+  throw new EvalError(String(code), String(message));
+}, false);
+/** record_get(record, i): field i (0-based) of a record. */
+eager('record_get', ([r, i]) => (r as readonly Datum[])[i as number] ?? null);

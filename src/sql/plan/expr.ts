@@ -4,9 +4,11 @@
  * and `$n` parameters from context. Aggregates are looked up in the grouping (query.ts plans them).
  */
 import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
-import { type MirScalarExpr, call, col, ifThen, lit } from '../../expr/index.ts';
+import { type MirScalarExpr, arity, call, col, columnsUsed, ifThen, lit } from '../../expr/index.ts';
+import { bindTableFunc, isTableFuncName } from './table-funcs.ts';
+import { bindSubLink, registerOperatorBinder, resolveOuter } from './subquery.ts';
 import { exprKey, mkCall } from './fold.ts';
-import { Numeric, type ScalarType, T, arrayOf, scalar, typeName } from '../../repr/index.ts';
+import { Numeric, PgArray, type ScalarType, T, arrayOf, scalar, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import { coerceBool, coerceExplicit, isUnknown, paramMarker, resolveOverload, tryCoerce, unify } from './coerce.ts';
 import type { ExprContext } from './context.ts';
@@ -30,13 +32,14 @@ export function astKey(n: unknown): string {
 export function bindExpr(node: Node, cx: ExprContext): MirScalarExpr {
   const g = cx.grouping;
   if (g !== undefined && !('FuncCall' in node && isAggregateCall(node.FuncCall))) {
-    if (!containsAggregate(node) && !isConstantNode(node)) {
+    if (!containsAggregate(node) && !isConstantNode(node) && !containsSubLink(node)) {
       const inner = bindExpr(node, { qc: cx.qc, scope: g.inputScope, clause: cx.clause });
       const k = g.keys.indexOf(exprKey(inner));
       if (k >= 0) return col(k, g.keyTypes[k]!);
+      // Outer references (and expressions of them alone) are constants within each group.
+      if (columnsUsed(inner).size === 0) return inner;
       if ('ColumnRef' in node) {
-        const parts = nameParts(node.ColumnRef.fields);
-        const idx = g.inputScope.resolve(parts)!;
+        const idx = inner.kind === 'column' ? inner.index : g.inputScope.resolve(nameParts(node.ColumnRef.fields))!;
         const it = g.inputScope.items[idx]!;
         const shown = it.table !== undefined ? `${it.table}.${it.name}` : it.name;
         throw new SqlError(SqlState.groupingError, `column "${shown}" must appear in the GROUP BY clause or be used in an aggregate function`);
@@ -48,6 +51,10 @@ export function bindExpr(node: Node, cx: ExprContext): MirScalarExpr {
   if ('ParamRef' in node) return bindParam(node.ParamRef.number ?? 0, cx);
   if ('TypeCast' in node) {
     const to = resolveTypeName(node.TypeCast.typeName ?? {});
+    const arg = node.TypeCast.arg;
+    if (arg !== undefined && 'A_ArrayExpr' in arg && (arg.A_ArrayExpr.elements ?? []).length === 0 && to.name === 'array') {
+      return lit(new PgArray([]), to);
+    }
     return coerceExplicit(bindExpr(node.TypeCast.arg!, cx), to, cx.qc.st);
   }
   if ('A_Expr' in node) return bindAExpr(node.A_Expr, cx);
@@ -86,7 +93,7 @@ export function bindExpr(node: Node, cx: ExprContext): MirScalarExpr {
     const { exprs, type } = unify(elems, 'ARRAY', cx.qc.st);
     return mkCall('array_create', exprs, arrayOf(type));
   }
-  if ('SubLink' in node) throw unsupported('subqueries in expressions');
+  if ('SubLink' in node) return bindSubLink(node.SubLink, cx, bindExpr);
   if ('CollateClause' in node) throw unsupported('COLLATE');
   if ('RowExpr' in node) throw unsupported('row constructors');
   if ('A_Indirection' in node) throw unsupported('array subscripts and field selection');
@@ -104,6 +111,15 @@ export function isAggregateCall(f: FuncCall): boolean {
   return f.over === undefined && AGGREGATES.has(name) && (parts.length === 1 || parts[0] === 'pg_catalog');
 }
 
+/** True iff a subquery occurs in `n`. */
+export function containsSubLink(n: unknown): boolean {
+  if (n === null || typeof n !== 'object') return false;
+  if (Array.isArray(n)) return n.some(containsSubLink);
+  const o = n as Record<string, unknown>;
+  if ('SubLink' in o) return true;
+  return Object.values(o).some(containsSubLink);
+}
+
 /** True iff an aggregate call occurs in `n` (not looking into subqueries). */
 export function containsAggregate(n: unknown): boolean {
   if (n === null || typeof n !== 'object') return false;
@@ -114,12 +130,24 @@ export function containsAggregate(n: unknown): boolean {
   return Object.values(o).some(containsAggregate);
 }
 
+/** The internal name of a star-expanded column: a reference to input column `i` by position. */
+export function positionalName(i: number): string {
+  return `?col${i}?`;
+}
+
 function bindColumnRef(parts: string[], cx: ExprContext): MirScalarExpr {
   if (parts[parts.length - 1] === '*') throw unsupported('* in this position');
+  const pos = parts.length === 1 ? /^\?col(\d+)\?$/.exec(parts[0]!) : null;
+  if (pos !== null) {
+    const i = Number(pos[1]);
+    return col(i, cx.scope.items[i]!.type);
+  }
   const g = cx.grouping;
   const scope = cx.scope;
   const idx = scope.resolve(parts);
   if (idx === undefined) {
+    const outer = resolveOuter(parts, cx.qc.outer);
+    if (outer !== undefined) return outer;
     if (parts.length > 1 && !scope.hasTable(parts[parts.length - 2]!)) {
       throw new SqlError(SqlState.undefinedTable, `missing FROM-clause entry for table "${parts[parts.length - 2]}"`);
     }
@@ -240,6 +268,8 @@ function resolveOperator(op: string, args: MirScalarExpr[]): Overload {
   return o;
 }
 
+registerOperatorBinder((op, args, cx) => bindOperator(op, args, cx));
+
 export function bindOperator(op: string, args: MirScalarExpr[], cx: ExprContext): MirScalarExpr {
   if (op === '||' && args.length === 2) {
     const [l, r] = args as [MirScalarExpr, MirScalarExpr];
@@ -283,7 +313,11 @@ function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
   if (parts.length > 1 && parts[0] !== 'pg_catalog' && parts[0] !== 'mz_catalog') {
     throw new SqlError(SqlState.undefinedFunction, `function ${parts.join('.')} does not exist`);
   }
-  if (f.over !== undefined) throw unsupported('window functions');
+  if (f.over !== undefined) {
+    const hit = cx.windows?.lookup(astKey(f));
+    if (hit !== undefined) return hit;
+    throw new SqlError('42P20', `window functions are not allowed in ${cx.clause}`);
+  }
   if (isAggregateCall(f)) {
     const g = cx.grouping;
     const hit = g?.aggs.get(astKey(f));
@@ -329,6 +363,7 @@ function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
     }
     default: break;
   }
+  if (isTableFuncName(name)) return bindSrf(name, f, cx);
   const args = funcArgs(f, cx);
   const cands = functionOverloads(name);
   const shown = `${name}(${args.map((a) => typeName(a.type)).join(', ')})`;
@@ -343,6 +378,19 @@ function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
     throw new SqlError(SqlState.undefinedFunction, `function ${shown} does not exist`, { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' });
   }
   return applyOverload(o, args, cx);
+}
+
+/** A set-returning function in the SELECT list: the host row is repeated for each produced value. */
+function bindSrf(name: string, f: FuncCall, cx: ExprContext): MirScalarExpr {
+  const host = cx.host;
+  if (host === undefined || !host.allowSrf) throw new SqlError(SqlState.featureNotSupported, `set-returning functions are not allowed in ${cx.clause}`);
+  if (f.agg_distinct === true || f.agg_order !== undefined || f.agg_filter !== undefined) throw unsupported(`${name} with aggregate syntax`);
+  const tf = bindTableFunc(name, funcArgs(f, cx), cx)!;
+  if (tf.types.length !== 1) throw unsupported(`${name} in the SELECT list`);
+  if (host.srfCount++ > 0) throw unsupported('several set-returning functions in one SELECT list');
+  const n = arity(host.rel);
+  host.rel = { kind: 'flatMap', input: host.rel, func: tf.func, exprs: tf.exprs, types: tf.types };
+  return col(n, tf.types[0]!);
 }
 
 function nowExpr(cx: ExprContext, type: ScalarType): MirScalarExpr {

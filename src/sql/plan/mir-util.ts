@@ -45,3 +45,30 @@ export function someScalar(r: MirRelationExpr, p: (e: MirScalarExpr) => boolean)
   });
   return found;
 }
+
+/** Gives every Let/LetRec binding of `r` a fresh id (an inlined view's ids must not collide with the query's). */
+export function renumberLets(r: MirRelationExpr, fresh: () => number, map: ReadonlyMap<number, number> = new Map()): MirRelationExpr {
+  const rec = (x: MirRelationExpr, m: ReadonlyMap<number, number> = map): MirRelationExpr => renumberLets(x, fresh, m);
+  switch (r.kind) {
+    case 'constant': return r;
+    case 'get': {
+      if (typeof r.id === 'string') return r;
+      const to = map.get(r.id.local);
+      return to === undefined ? r : { ...r, id: { local: to } };
+    }
+    case 'let': {
+      const id = fresh();
+      const inner = new Map(map).set(r.id, id);
+      return { ...r, id, value: rec(r.value), body: rec(r.body, inner) };
+    }
+    case 'letRec': {
+      const ids = r.ids.map(() => fresh());
+      const inner = new Map(map);
+      r.ids.forEach((old, i) => inner.set(old, ids[i]!));
+      return { ...r, ids, values: r.values.map((v) => rec(v, inner)), body: rec(r.body, inner) };
+    }
+    case 'join': return { ...r, inputs: r.inputs.map((x) => rec(x)) };
+    case 'union': return { ...r, base: rec(r.base), inputs: r.inputs.map((x) => rec(x)) };
+    default: return { ...r, input: rec(r.input) } as MirRelationExpr;
+  }
+}

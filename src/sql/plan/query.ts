@@ -11,9 +11,11 @@ import {
 import { type ScalarType, T, arrayOf, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import { coerceBool, commonType, tryCoerce } from './coerce.ts';
-import type { ExprContext, Grouping, PlannedQuery, QueryContext } from './context.ts';
-import { astKey, bindExpr, containsAggregate, isAggregateCall, nameParts } from './expr.ts';
+import { type ExprContext, type Grouping, type PlannedQuery, type QueryContext, freshId } from './context.ts';
+import { astKey, bindExpr, containsAggregate, containsSubLink, isAggregateCall, nameParts, positionalName } from './expr.ts';
 import { buildJoin, planFrom, registerSubqueryPlanner } from './from.ts';
+import { SubqueryHost, range, registerCorrelatedPlanner } from './subquery.ts';
+import { planWindows } from './window.ts';
 import { exprKey } from './fold.ts';
 import { Scope, type ScopeItem } from './scope.ts';
 import { category, isStringType } from './types.ts';
@@ -37,17 +39,36 @@ export function selectOf(n: Node): SelectStmt {
 export function planSubquery(n: Node, qc: QueryContext): PlannedQuery {
   const p = planSelect(selectOf(n), qc);
   const visible = p.scope.items.length;
+  const k = qc.corr?.items.length ?? 0;
   let expr = p.expr;
   if (p.limit !== undefined || p.offset > 0) {
-    expr = { kind: 'topK', input: expr, groupKey: [], order: p.order, offset: p.offset, ...(p.limit !== undefined ? { limit: p.limit } : {}) };
+    expr = { kind: 'topK', input: expr, groupKey: range(visible, k), order: p.order, offset: p.offset, ...(p.limit !== undefined ? { limit: p.limit } : {}) };
   }
-  if (arity(expr) !== visible) expr = Mir.project(expr, [...Array(visible).keys()]);
-  return { expr, scope: p.scope };
+  const ordered = p.order.length > 0 && p.limit === undefined && p.offset === 0 ? { expr, order: p.order } : undefined;
+  if (arity(expr) !== visible + k) expr = Mir.project(expr, range(0, visible + k));
+  return { expr, scope: p.scope, ...(ordered !== undefined ? { ordered } : {}) };
 }
-registerSubqueryPlanner(planSubquery);
+registerCorrelatedPlanner(planSubquery);
+
+/**
+ * Plans a derived table or CTE body: uncorrelated (its own FROM only); references to enclosing query
+ * levels are not supported there yet.
+ */
+export function planDerived(n: Node, qc: QueryContext): PlannedQuery {
+  const { corr: _c, outer, ...base } = qc;
+  const forbid = outer === undefined ? undefined : { scope: Scope.empty(), refs: new Set<number>(), parent: outer, forbid: 'correlated subqueries in FROM' };
+  return planSubquery(n, forbid === undefined ? base : { ...base, outer: forbid });
+}
+registerSubqueryPlanner(planDerived);
 
 export function planSelect(s: SelectStmt, qc0: QueryContext): SelectPlan {
-  const qc = s.withClause === undefined ? qc0 : withCtes(s.withClause, qc0);
+  if (s.withClause === undefined) return planSelectBody(s, qc0);
+  const { qc, wrap } = withCtes(s.withClause, qc0);
+  const p = planSelectBody(s, qc);
+  return { ...p, expr: wrap(p.expr) };
+}
+
+function planSelectBody(s: SelectStmt, qc: QueryContext): SelectPlan {
   if (s.intoClause !== undefined) throw unsupported('SELECT INTO');
   if (s.lockingClause !== undefined) throw unsupported('FOR UPDATE/SHARE');
   if (s.op !== undefined && s.op !== 'SETOP_NONE') return finishOverOutput(planSetOp(s, qc), s, qc);
@@ -55,25 +76,74 @@ export function planSelect(s: SelectStmt, qc0: QueryContext): SelectPlan {
   return planCore(s, qc);
 }
 
-function withCtes(w: NonNullable<SelectStmt['withClause']>, qc: QueryContext): QueryContext {
-  if (w.recursive === true) throw unsupported('WITH RECURSIVE');
-  const ctes = new Map(qc.ctes);
+/**
+ * WITH: each CTE is planned once and Let-bound around the query (so several references share it);
+ * WITH RECURSIVE binds the recursive ones in a LetRec iterated to a fixed point.
+ */
+function withCtes(w: NonNullable<SelectStmt['withClause']>, qc0: QueryContext): { qc: QueryContext; wrap: (e: MirRelationExpr) => MirRelationExpr } {
+  const ctes = new Map(qc0.ctes);
+  const qc: QueryContext = { ...qc0, ctes };
+  const wraps: ((e: MirRelationExpr) => MirRelationExpr)[] = [];
   for (const c of w.ctes ?? []) {
     if (!('CommonTableExpr' in c)) continue;
     const cte = c.CommonTableExpr;
     const name = cte.ctename ?? '';
-    const q = planSubquery(cte.ctequery!, { ...qc, ctes });
     const cols = cte.aliascolnames === undefined ? undefined : nameParts(cte.aliascolnames);
-    ctes.set(name, { expr: q.expr, scope: q.scope.withAlias(name, cols) });
+    const id = freshId(qc);
+    if (w.recursive === true && cteRefersTo(cte.ctequery, name)) {
+      const body = selectOf(cte.ctequery!);
+      if (body.op !== 'SETOP_UNION' || body.larg === undefined || body.rarg === undefined) {
+        throw new SqlError('42P19', `recursive query "${name}" does not have the form non-recursive-term UNION [ALL] recursive-term`);
+      }
+      const seed = planDerived({ SelectStmt: body.larg }, qc);
+      const types = seed.scope.items.map((it) => it.type);
+      const scope = seed.scope.withAlias(name, cols);
+      ctes.set(name, { expr: Mir.get({ local: id }, types), scope });
+      const q = planDerived(cte.ctequery!, qc);
+      const value = conformTypes(q, types, qc);
+      wraps.push((e) => ({ kind: 'letRec', ids: [id], values: [value], body: e }));
+      continue;
+    }
+    const q = planDerived(cte.ctequery!, qc);
+    const scope = q.scope.withAlias(name, cols);
+    ctes.set(name, { expr: Mir.get({ local: id }, columnTypes(q.expr)), scope });
+    wraps.push((e) => ({ kind: 'let', id, value: q.expr, body: e }));
   }
-  return { ...qc, ctes };
+  return { qc, wrap: (e) => wraps.reduceRight<MirRelationExpr>((acc, f) => f(acc), e) };
+}
+
+function cteRefersTo(n: unknown, name: string): boolean {
+  if (n === null || typeof n !== 'object') return false;
+  if (Array.isArray(n)) return n.some((x) => cteRefersTo(x, name));
+  const o = n as Record<string, unknown>;
+  if ('RangeVar' in o) {
+    const rv = o.RangeVar as { relname?: string; schemaname?: string };
+    if (rv.relname === name && rv.schemaname === undefined) return true;
+  }
+  return Object.values(o).some((x) => cteRefersTo(x, name));
+}
+
+/** Casts a planned query's columns to `types` (the recursive term of WITH RECURSIVE must keep the seed's types). */
+function conformTypes(q: PlannedQuery, types: readonly ScalarType[], qc: QueryContext): MirRelationExpr {
+  const n = types.length;
+  if (q.scope.items.length !== n) throw new SqlError(SqlState.syntaxError, 'each UNION query must have the same number of columns');
+  const needs = q.scope.items.some((it, i) => it.type.name !== types[i]!.name);
+  if (!needs) return q.expr;
+  const casts = q.scope.items.map((it, i) => {
+    const c = tryCoerce(col(i, it.type), types[i]!, 'assignment', qc.st);
+    if (c === undefined) throw new SqlError(SqlState.datatypeMismatch, `recursive query column ${i + 1} has type ${typeName(types[i]!)} in non-recursive term but type ${typeName(it.type)} overall`);
+    return c;
+  });
+  return Mir.project(Mir.map(q.expr, casts), range(n, n));
 }
 
 /** VALUES (...), (...): one constant, or a union of mapped single rows when some value is not constant. */
 export function planValues(lists: readonly Node[], qc: QueryContext): PlannedQuery {
+  const corr = qc.corr;
+  const vscope = corr === undefined ? Scope.empty() : new Scope(corr.items);
   const rows = lists.map((l) => ('List' in l ? l.List.items ?? [] : []).map((n) => {
     if ('SetToDefault' in n) throw new SqlError(SqlState.syntaxError, 'DEFAULT is not allowed in this context');
-    return bindExpr(n, { qc, scope: Scope.empty(), clause: 'VALUES' });
+    return bindExpr(n, { qc, scope: vscope, clause: 'VALUES' });
   }));
   const width = rows[0]?.length ?? 0;
   if (rows.some((r) => r.length !== width)) throw new SqlError(SqlState.syntaxError, 'VALUES lists must all be the same length');
@@ -85,6 +155,12 @@ export function planValues(lists: readonly Node[], qc: QueryContext): PlannedQue
   }
   const coerced = rows.map((r) => r.map((e, c) => tryCoerce(e, types[c]!, 'implicit', qc.st)!));
   const scope = new Scope(types.map((type, i) => ({ name: `column${i + 1}`, type, nullable: true })));
+  if (corr !== undefined) {
+    // Correlated: one row per outer key, carrying the key as trailing columns.
+    const k = corr.items.length;
+    const parts = coerced.map((r) => Mir.project(Mir.map(corr.d, r), [...range(k, width), ...range(0, k)]));
+    return { expr: Mir.union(parts[0]!, parts.slice(1)), scope };
+  }
   return { expr: rowsToRelation(coerced, types), scope };
 }
 
@@ -104,6 +180,8 @@ function planSetOp(s: SelectStmt, qc: QueryContext): PlannedQuery {
   const r = planSubquery({ SelectStmt: s.rarg! }, qc);
   const n = l.scope.items.length;
   if (r.scope.items.length !== n) throw new SqlError(SqlState.syntaxError, `each ${what} query must have the same number of columns`);
+  const k = qc.corr?.items.length ?? 0;
+  const corrTypes = columnTypes(l.expr).slice(n, n + k);
   const types = l.scope.items.map((it, i) => {
     const t = commonType([it.type, r.scope.items[i]!.type], what);
     return t.name === 'unknown' ? T.text : t;
@@ -112,11 +190,12 @@ function planSetOp(s: SelectStmt, qc: QueryContext): PlannedQuery {
     const needs = q.scope.items.some((it, i) => it.type.name !== types[i]!.name || it.type.typmod !== types[i]!.typmod);
     if (!needs) return q.expr;
     const casts = q.scope.items.map((it, i) => tryCoerce(col(i, it.type), types[i]!, 'implicit', qc.st)!);
-    return Mir.project(Mir.map(q.expr, casts), casts.map((_c, i) => n + i));
+    return Mir.project(Mir.map(q.expr, casts), [...casts.map((_c, i) => n + k + i), ...range(n, k)]);
   };
   const le = conform(l);
   const re = conform(r);
-  const distinct = (e: MirRelationExpr): MirRelationExpr => Mir.reduce(e, [...Array(n).keys()].map((i) => col(i, types[i]!)), []);
+  const allTypes = [...types, ...corrTypes];
+  const distinct = (e: MirRelationExpr): MirRelationExpr => Mir.reduce(e, allTypes.map((t, i) => col(i, t)), []);
   let expr: MirRelationExpr;
   const all = s.all === true;
   if (what === 'UNION') expr = all ? Mir.union(le, [re]) : distinct(Mir.union(le, [re]));
@@ -135,16 +214,32 @@ function finishOverOutput(q: PlannedQuery, s: SelectStmt, qc: QueryContext): Sel
   const targets = outScope.items.map((it, i) => col(i, it.type));
   const cx: ExprContext = { qc, scope: outScope, clause: 'ORDER BY' };
   const { order, extra } = planOrderBy(s.sortClause ?? [], targets, outScope.items.map((it) => it.name), cx, false);
+  const k = qc.corr?.items.length ?? 0;
+  const n = targets.length;
+  // Hidden ORDER BY columns go after the correlation columns.
   const expr = Mir.map(q.expr, extra);
+  if (k > 0) for (let i = 0; i < order.length; i++) if (order[i]!.column >= n) order[i] = { ...order[i]!, column: order[i]!.column + k };
   return { expr, scope: q.scope, order, offset: planOffset(s, qc), ...limitOf(s, qc) };
 }
 
 function planCore(s: SelectStmt, qc: QueryContext): SelectPlan {
-  const from = planFrom(s.fromClause ?? [], qc);
+  const corr = qc.corr;
+  const k = corr?.items.length ?? 0;
+  // A correlated subquery's FROM starts with D, the outer keys it is evaluated for.
+  const init = corr === undefined ? undefined : { inputs: [corr.d], scope: new Scope(corr.items), preds: [] };
+  const from = planFrom(s.fromClause ?? [], qc, init);
   const inputScope = from.scope;
   const whereCx: ExprContext = { qc, scope: inputScope, clause: 'WHERE' };
-  const where = s.whereClause === undefined ? [] : [coerceBool(bindExpr(s.whereClause, whereCx), 'WHERE', qc.st)];
+  const conjuncts = astConjuncts(s.whereClause);
+  const plain = conjuncts.filter((c) => !containsSubLink(c));
+  const withSub = conjuncts.filter((c) => containsSubLink(c));
+  const where = plain.map((c) => coerceBool(bindExpr(c, whereCx), 'WHERE', qc.st));
   let rel = buildJoin(from, where);
+  if (withSub.length > 0) {
+    const host = new SubqueryHost(rel, inputScope);
+    const preds = withSub.map((c) => coerceBool(bindExpr(c, { ...whereCx, host }), 'WHERE', qc.st));
+    rel = Mir.project(Mir.filter(host.rel, preds), range(0, inputScope.items.length));
+  }
 
   // Expand `*` and `t.*` into column references.
   const targets: { node: Node; name: string; colIndex?: number }[] = [];
@@ -158,8 +253,8 @@ function planCore(s: SelectStmt, qc: QueryContext): SelectPlan {
       if (parts.length === 0 && (s.fromClause ?? []).length === 0) throw new SqlError(SqlState.syntaxError, 'SELECT * with no tables specified is not valid');
       for (const c of cols) {
         const it = inputScope.items[c]!;
-        const fields: Node[] = it.table !== undefined ? [{ String: { sval: it.table } }, { String: { sval: it.name } }] : [{ String: { sval: it.name } }];
-        targets.push({ node: { ColumnRef: { fields } }, name: it.name, colIndex: c });
+        // Referenced by position: names may be hidden (USING) or ambiguous.
+        targets.push({ node: { ColumnRef: { fields: [{ String: { sval: positionalName(c) } }] } }, name: it.name, colIndex: c });
       }
     } else {
       targets.push({ node: v, name: rt.name ?? outputName(v) });
@@ -169,39 +264,110 @@ function planCore(s: SelectStmt, qc: QueryContext): SelectPlan {
   const sortBys = (s.sortClause ?? []).map((n) => ('SortBy' in n ? n.SortBy : undefined)).filter((x): x is SortBy => x !== undefined);
   const needsGrouping = (s.groupClause ?? []).length > 0 || s.havingClause !== undefined
     || targets.some((t) => containsAggregate(t.node)) || sortBys.some((sb) => containsAggregate(sb.node));
-  let cx: ExprContext = { qc, scope: inputScope, clause: 'SELECT' };
+  const posScope = inputScope;
+  let cx: ExprContext = { qc, scope: posScope, clause: 'SELECT' };
+  let hostScope = inputScope;
+  let colMap = (i: number): number => i;
   if (needsGrouping) {
-    const g = planGrouping(s, targets, sortBys, inputScope, rel, qc);
+    const g = planGrouping(s, targets, sortBys, posScope, rel, qc);
     rel = g.rel;
-    cx = { qc, scope: inputScope, clause: 'SELECT', grouping: g.grouping };
+    cx = { qc, scope: posScope, clause: 'SELECT', grouping: g.grouping };
+    colMap = (i: number): number => {
+      const key = exprKey(col(i, inputScope.items[i]!.type));
+      const j = g.grouping.keys.indexOf(key);
+      if (j < 0) {
+        const it = inputScope.items[i]!;
+        throw new SqlError(SqlState.groupingError, `subquery uses ungrouped column "${it.table !== undefined ? `${it.table}.` : ''}${it.name}" from outer query`);
+      }
+      return j;
+    };
+    hostScope = inputScope;
     if (s.havingClause !== undefined) {
-      const h = coerceBool(bindExpr(s.havingClause, { ...cx, clause: 'HAVING' }), 'HAVING', qc.st);
-      rel = Mir.filter(rel, [h]);
+      const host = new SubqueryHost(rel, hostScope, colMap);
+      const width = arity(rel);
+      const h = coerceBool(bindExpr(s.havingClause, { ...cx, clause: 'HAVING', host }), 'HAVING', qc.st);
+      rel = Mir.project(Mir.filter(host.rel, [h]), range(0, width));
     }
   }
-  if (s.groupClause === undefined && s.havingClause === undefined && (s.targetList ?? []).some((t) => 'ResTarget' in t && t.ResTarget.val !== undefined && 'FuncCall' in t.ResTarget.val && t.ResTarget.val.FuncCall.agg_star === true && !isAggregateCall(t.ResTarget.val.FuncCall))) {
+  if (s.groupClause === undefined && s.havingClause === undefined && (s.targetList ?? []).some((t) => 'ResTarget' in t && t.ResTarget.val !== undefined && 'FuncCall' in t.ResTarget.val && t.ResTarget.val.FuncCall.agg_star === true && t.ResTarget.val.FuncCall.over === undefined && !isAggregateCall(t.ResTarget.val.FuncCall))) {
     throw new SqlError(SqlState.syntaxError, 'only aggregate functions accept * as an argument');
   }
 
+  const host = new SubqueryHost(rel, hostScope, colMap, true);
+  cx = { ...cx, host };
+  const windows = planWindows(targets.map((t) => t.node), sortBys, s.windowClause ?? [], cx);
+  if (windows !== undefined) cx = { ...cx, windows };
   const exprs = targets.map((t) => {
     const e = bindExpr(t.node, cx);
     return e.type.name === 'unknown' ? tryCoerce(e, T.text, 'implicit', qc.st)! : e;
   });
   const distinct = s.distinctClause !== undefined;
-  if (distinct && s.distinctClause!.some((d) => Object.keys(d).length > 0)) throw unsupported('DISTINCT ON');
-  const { order, extra } = planOrderBy(s.sortClause ?? [], exprs, targets.map((t) => t.name), { ...cx, clause: 'ORDER BY' }, distinct);
+  const distinctOn = distinct && s.distinctClause!.some((d) => Object.keys(d).length > 0) ? s.distinctClause! : undefined;
+  const { order, extra } = planOrderBy(s.sortClause ?? [], exprs, targets.map((t) => t.name), { ...cx, clause: 'ORDER BY' }, distinct && distinctOn === undefined);
+  // DISTINCT ON expressions: target columns or more hidden columns.
+  const onCols: number[] = [];
+  for (const d of distinctOn ?? []) {
+    const e = bindDistinctOn(d, exprs, targets.map((t) => t.name), { ...cx, clause: 'DISTINCT ON' });
+    const hit = typeof e === 'number' ? e : [...exprs, ...extra].findIndex((x) => exprKey(x) === exprKey(e));
+    if (hit >= 0) onCols.push(hit);
+    else {
+      onCols.push(exprs.length + extra.length);
+      extra.push(e as MirScalarExpr);
+    }
+  }
+  rel = host.rel;
   const base = arity(rel);
-  const all = [...exprs, ...extra];
+  const n = exprs.length;
+  const dcols = range(0, k).map((i) => col(i, columnTypes(rel)[i]!));
+  const all = [...exprs, ...dcols, ...extra];
   rel = Mir.project(Mir.map(rel, all), all.map((_e, i) => base + i));
-  if (distinct) rel = Mir.reduce(rel, exprs.map((e, i) => col(i, e.type)), []);
+  const shift = (c: number): number => (c >= n ? c + k : c);
+  const finalOrder = order.map((o) => ({ ...o, column: shift(o.column) }));
+  if (distinctOn !== undefined) {
+    checkDistinctOnOrder(onCols, order);
+    rel = { kind: 'topK', input: rel, groupKey: [...onCols.map(shift), ...range(n, k)], order: finalOrder, limit: 1, offset: 0 };
+  } else if (distinct) {
+    rel = Mir.reduce(rel, [...exprs, ...dcols].map((e, i) => col(i, e.type)), []);
+  }
   const scope = new Scope(targets.map((t, i) => {
     const e = exprs[i]!;
     const nullable = e.kind === 'column' && !needsGrouping && t.colIndex !== undefined ? inputScope.items[t.colIndex]!.nullable
-      : e.kind === 'column' && !needsGrouping ? inputScope.items[e.index]!.nullable
+      : e.kind === 'column' && !needsGrouping && e.index < inputScope.items.length ? inputScope.items[e.index]!.nullable
       : e.kind === 'literal' ? e.value === null : true;
     return { name: t.name, type: e.type, nullable };
   }));
-  return { expr: rel, scope, order, offset: planOffset(s, qc), ...limitOf(s, qc) };
+  return { expr: rel, scope, order: finalOrder, offset: planOffset(s, qc), ...limitOf(s, qc) };
+}
+
+function checkDistinctOnOrder(onCols: readonly number[], order: readonly ColumnOrder[]): void {
+  const lead = order.slice(0, onCols.length).map((o) => o.column);
+  const on = new Set(onCols);
+  if (lead.some((c) => !on.has(c))) {
+    throw new SqlError(SqlState.invalidColumnReference, 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions');
+  }
+}
+
+function bindDistinctOn(n: Node, targets: readonly MirScalarExpr[], names: readonly string[], cx: ExprContext): MirScalarExpr | number {
+  if ('A_Const' in n && n.A_Const.ival !== undefined) {
+    const k = n.A_Const.ival.ival ?? 0;
+    if (k < 1 || k > targets.length) throw new SqlError(SqlState.invalidColumnReference, `SELECT DISTINCT ON position ${k} is not in select list`);
+    return k - 1;
+  }
+  if ('ColumnRef' in n) {
+    const parts = nameParts(n.ColumnRef.fields);
+    if (parts.length === 1) {
+      const hit = names.indexOf(parts[0]!);
+      if (hit >= 0 && cx.scope.resolve(parts) === undefined) return hit;
+    }
+  }
+  return bindExpr(n, cx);
+}
+
+/** The top-level AND conjuncts of a WHERE clause. */
+function astConjuncts(n: Node | undefined): Node[] {
+  if (n === undefined) return [];
+  if ('BoolExpr' in n && n.BoolExpr.boolop === 'AND_EXPR') return (n.BoolExpr.args ?? []).flatMap(astConjuncts);
+  return [n];
 }
 
 /** PostgreSQL's output column name for an expression without an alias. */
@@ -263,7 +429,9 @@ function planGrouping(
   rel: MirRelationExpr, qc: QueryContext,
 ): { rel: MirRelationExpr; grouping: Grouping } {
   const inCx: ExprContext = { qc, scope: inputScope, clause: 'GROUP BY' };
-  const keys: MirScalarExpr[] = [];
+  // A correlated subquery groups by its outer keys (the leading D columns) first.
+  const k = qc.corr?.items.length ?? 0;
+  const keys: MirScalarExpr[] = range(0, k).map((i) => col(i, inputScope.items[i]!.type));
   for (const gnode of s.groupClause ?? []) {
     if ('GroupingSet' in gnode) throw unsupported('GROUPING SETS, ROLLUP and CUBE');
     let node: Node = gnode;
@@ -295,7 +463,7 @@ function planGrouping(
     aggExprs.push(a);
   }
   let out = Mir.reduce(rel, keys, aggExprs);
-  if (keys.length === 0) out = withDefaultRow(out, aggExprs);
+  if (keys.length === k && (s.groupClause ?? []).length === 0) out = withDefaultRow(out, aggExprs, qc);
   return {
     rel: out,
     grouping: { keys: keys.map((k) => exprKey(k)), keyTypes: keys.map((k) => k.type), aggs, inputScope },
@@ -306,13 +474,16 @@ function planGrouping(
  * A global aggregate yields one row even over empty input: count 0, other aggregates NULL. Lowered as
  * Materialize does: reduce ∪ (default row − project(reduce)), so the default appears iff reduce is empty.
  */
-function withDefaultRow(reduce: MirRelationExpr, aggs: readonly AggregateExpr[]): MirRelationExpr {
-  const id = 0;
+function withDefaultRow(reduce: MirRelationExpr, aggs: readonly AggregateExpr[], qc: QueryContext): MirRelationExpr {
+  const id = freshId(qc);
   const types = columnTypes(reduce);
+  const k = qc.corr?.items.length ?? 0;
   const get = Mir.get({ local: id }, types);
   const defaults = aggs.map((a) => (a.func === 'count' || a.func === 'count_star' ? 0n : null));
-  const noRows = Mir.union(Mir.constant([[[], 1]], []), [Mir.negate(Mir.project(get, []))]);
-  const dflt = Mir.map(noRows, defaults.map((d, i) => lit(d, types[i]!)));
+  // Correlated: one default row per outer key with no rows (D minus the keys that have rows).
+  const keys = qc.corr?.d ?? Mir.constant([[[], 1]], []);
+  const noRows = Mir.union(keys, [Mir.negate(Mir.project(get, range(0, k)))]);
+  const dflt = Mir.map(noRows, defaults.map((d, i) => lit(d, types[k + i]!)));
   return { kind: 'let', id, value: reduce, body: Mir.union(get, [dflt]) };
 }
 

@@ -15,6 +15,11 @@ export interface ScopeItem {
   readonly nullable: boolean;
   /** Hidden from unqualified lookup and `*` (the right copy of a USING/NATURAL join column). */
   readonly usingHidden?: boolean;
+  /**
+   * A column of an enclosing query carried into a correlated subquery: resolvable by name, but only
+   * when no column of the subquery's own FROM matches, and never part of `*`.
+   */
+  readonly outer?: boolean;
 }
 
 export class Scope {
@@ -45,10 +50,14 @@ export class Scope {
     const name = parts[parts.length - 1]!;
     const table = parts.length >= 2 ? parts[parts.length - 2] : undefined;
     const schema = parts.length >= 3 ? parts[parts.length - 3] : undefined;
+    return this.resolveTier(parts, name, table, schema, false) ?? this.resolveTier(parts, name, table, schema, true);
+  }
+
+  private resolveTier(parts: readonly string[], name: string, table: string | undefined, schema: string | undefined, outer: boolean): number | undefined {
     let found: number | undefined;
     for (let i = 0; i < this.items.length; i++) {
       const it = this.items[i]!;
-      if (it.name !== name) continue;
+      if (it.name !== name || (it.outer === true) !== outer) continue;
       if (table === undefined ? it.usingHidden === true : it.table !== table) continue;
       if (schema !== undefined && it.schema !== schema) continue;
       if (found !== undefined) throw new SqlError(SqlState.ambiguousColumn, `column reference "${parts.join('.')}" is ambiguous`);
@@ -63,6 +72,7 @@ export class Scope {
     const t = table?.[table.length - 1];
     for (let i = 0; i < this.items.length; i++) {
       const it = this.items[i]!;
+      if (it.outer === true) continue;
       if (t === undefined ? it.usingHidden !== true : it.table === t) out.push(i);
     }
     if (t !== undefined && out.length === 0) {

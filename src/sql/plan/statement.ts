@@ -22,7 +22,7 @@ import { planMzShow, planPgMisc } from './misc.ts';
 
 function newQc(pc: PlanContext, st: BindState): QueryContext {
   return {
-    st, pc, now: pc.now ?? BigInt(Date.now()) * 1000n, nowMode: 'literal', ctes: new Map(), dependsOn: new Set(),
+    st, pc, now: pc.now ?? BigInt(Date.now()) * 1000n, nowMode: 'literal', ctes: new Map(), dependsOn: new Set(), ids: { next: 0 },
   };
 }
 

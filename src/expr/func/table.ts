@@ -1,0 +1,87 @@
+/**
+ * Table functions (the row generators of flatMap): generate_series over integers and timestamps,
+ * unnest, and the jsonb expanders. Plain functions from argument datums to appended rows; the dataflow
+ * layer's table-function registry serves them to flatMap (sql/plan registers any it lacks).
+ */
+import { type Datum, Interval, PgArray, type Row } from '../../repr/index.ts';
+import { lookupFunc } from '../func.ts';
+import { EvalError, SqlState } from './util.ts';
+import { evalWindow } from './window.ts';
+
+export type TableFunctionImpl = (args: readonly Datum[]) => Row[];
+
+const zeroStep = (): EvalError => new EvalError(SqlState.invalidParameterValue, 'step size cannot equal zero');
+
+function seriesTimestamp(args: readonly Datum[], kind: 'timestamp' | 'timestamptz'): Row[] {
+  const [start, stop, step] = args;
+  if (start === null || stop === null || step === null || start === undefined || stop === undefined || step === undefined) return [];
+  const iv = step as Interval;
+  if (iv.months === 0 && iv.days === 0 && iv.micros === 0n) throw zeroStep();
+  const add = lookupFunc(`add_${kind}_interval`);
+  if (add.kind !== 'eager') throw new Error('internal error: timestamp addition is lazy');
+  // The sign of a mixed interval follows PostgreSQL: compare start + step with start.
+  const first = add.eval([start, iv], { name: kind }, {}) as bigint;
+  const up = first > (start as bigint);
+  const out: Row[] = [];
+  let v = start as bigint;
+  for (let n = 0; up ? v <= (stop as bigint) : v >= (stop as bigint); n++) {
+    out.push([v]);
+    if (n > 10_000_000) throw new EvalError(SqlState.programLimitExceeded, 'generate_series: too many rows');
+    v = add.eval([v, iv], { name: kind }, {}) as bigint;
+  }
+  return out;
+}
+
+/** PostgreSQL's jsonb text: keys ordered by length then bytes, ", " and ": " separators. */
+export function jsonbText(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `[${v.map(jsonbText).join(', ')}]`;
+  if (typeof v === 'object') {
+    const keys = Object.keys(v as object).sort((a, b) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0));
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText((v as Record<string, unknown>)[k])}`).join(', ')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function parseJson(d: Datum): unknown {
+  try {
+    return JSON.parse(d as string);
+  } catch {
+    throw new EvalError(SqlState.invalidTextRepresentation, 'invalid input syntax for type json');
+  }
+}
+
+const asText = (v: unknown): Datum => (v === null ? null : typeof v === 'string' ? v : jsonbText(v));
+
+function arrayElems(d: Datum, what: string): unknown[] {
+  const v = parseJson(d);
+  if (!Array.isArray(v)) throw new EvalError(SqlState.invalidParameterValue, `cannot extract elements from ${v !== null && typeof v === 'object' ? 'an object' : 'a scalar'}`);
+  void what;
+  return v;
+}
+
+function objectEntries(d: Datum, fn: string): [string, unknown][] {
+  const v = parseJson(d);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new EvalError(SqlState.invalidParameterValue, `cannot call ${fn} on a${Array.isArray(v) ? 'n array' : ' scalar'}`);
+  return Object.keys(v as object).sort((a, b) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0)).map((k) => [k, (v as Record<string, unknown>)[k]]);
+}
+
+const strict = (f: TableFunctionImpl): TableFunctionImpl => (args) => (args.some((a) => a === null) ? [] : f(args));
+
+export const TABLE_FUNCTIONS: ReadonlyMap<string, TableFunctionImpl> = new Map<string, TableFunctionImpl>([
+  ['generate_series_timestamp', (args) => seriesTimestamp(args, 'timestamp')],
+  ['generate_series_timestamptz', (args) => seriesTimestamp(args, 'timestamptz')],
+  ['jsonb_array_elements', strict(([d]) => arrayElems(d!, 'jsonb_array_elements').map((e) => [jsonbText(e)]))],
+  ['jsonb_array_elements_text', strict(([d]) => arrayElems(d!, 'jsonb_array_elements_text').map((e) => [asText(e)]))],
+  ['jsonb_each', strict(([d]) => objectEntries(d!, 'jsonb_each').map(([k, v]) => [k, jsonbText(v)]))],
+  ['jsonb_each_text', strict(([d]) => objectEntries(d!, 'jsonb_each_text').map(([k, v]) => [k, asText(v)]))],
+  ['window_eval', ([arr, spec]) => evalWindow(arr ?? null, spec ?? null)],
+  ['jsonb_object_keys', strict(([d]) => objectEntries(d!, 'jsonb_object_keys').map(([k]) => [k]))],
+]);
+
+/** `f WITH ORDINALITY`: each produced row numbered from 1 (bigint). */
+export function withOrdinality(f: TableFunctionImpl): TableFunctionImpl {
+  return (args) => f(args).map((r, i) => [...r, BigInt(i + 1)]);
+}
+
+export { Interval, PgArray };

@@ -1,0 +1,184 @@
+/**
+ * Window function evaluation over one partition, as Materialize lowers windows: a reduce collects each
+ * partition's rows (in window order) into an array, and the `window_eval` table function computes every
+ * row's result in one go and emits (row record, result) pairs. Frames: ROWS/RANGE with UNBOUNDED,
+ * CURRENT ROW and (ROWS only) offset bounds.
+ */
+import { type Datum, Interval, Numeric, type PgArray, type Row, compareDatum } from '../../repr/index.ts';
+import { EvalError, SqlState } from './util.ts';
+
+export type FrameBound = { readonly kind: 'unbounded' | 'current' } | { readonly kind: 'preceding' | 'following'; readonly n: number };
+
+export interface WindowSpec {
+  /** row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead, first_value, last_value, nth_value, or an aggregate. */
+  readonly fn: string;
+  readonly mode: 'rows' | 'range';
+  readonly start: FrameBound;
+  readonly end: FrameBound;
+  /** Result type name (sum/avg need it). */
+  readonly type: string;
+  /** count(*) */
+  readonly star?: boolean;
+  /** Number of arguments (lag/lead defaults). */
+  readonly nargs?: number;
+}
+
+/** An element of the partition array: [row record, order key record, ...arguments]. */
+type Elem = readonly Datum[];
+
+function peers(a: Elem, b: Elem): boolean {
+  const x = a[1] as readonly Datum[];
+  const y = b[1] as readonly Datum[];
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i] ?? null;
+    const q = y[i] ?? null;
+    if (p === null || q === null) {
+      if (p !== q) return false;
+    } else if (compareDatum(p, q) !== 0) return false;
+  }
+  return true;
+}
+
+function toNumeric(v: Datum): Numeric {
+  return v instanceof Numeric ? v : typeof v === 'bigint' ? Numeric.fromBigInt(v) : Numeric.fromNumber(v as number);
+}
+
+function aggregate(fn: string, type: string, vals: readonly Datum[], star: boolean): Datum {
+  if (fn === 'count') return BigInt(star ? vals.length : vals.filter((v) => v !== null).length);
+  const xs = vals.filter((v) => v !== null);
+  if (xs.length === 0) return null;
+  switch (fn) {
+    case 'min': case 'max': {
+      let best = xs[0]!;
+      for (const v of xs) if ((fn === 'min' ? compareDatum(v, best) < 0 : compareDatum(v, best) > 0)) best = v;
+      return best;
+    }
+    case 'bool_and': return xs.every((v) => v === true);
+    case 'bool_or': return xs.some((v) => v === true);
+    case 'sum': case 'avg': {
+      if (xs[0] instanceof Interval) {
+        let acc = new Interval(0, 0, 0n);
+        for (const v of xs as Interval[]) acc = new Interval(acc.months + v.months, acc.days + v.days, acc.micros + v.micros);
+        if (fn === 'sum') return acc;
+        throw new EvalError(SqlState.featureNotSupported, 'avg(interval) over a window not yet supported');
+      }
+      if (type === 'float8' || type === 'float4') {
+        const s = xs.reduce<number>((a, v) => a + Number(v instanceof Numeric ? v.toNumber() : (v as number)), 0);
+        return fn === 'avg' ? s / xs.length : s;
+      }
+      let s = new Numeric(0n, 0);
+      for (const v of xs) s = s.add(toNumeric(v));
+      if (fn === 'avg') return s.special !== undefined ? s : s.div(new Numeric(BigInt(xs.length), 0));
+      if (type === 'int8') return s.coef;
+      return s;
+    }
+    default: throw new EvalError(SqlState.featureNotSupported, `window aggregate ${fn} not yet supported`);
+  }
+}
+
+/** The frame [lo, hi] (inclusive, possibly empty) of row i. */
+function frame(spec: WindowSpec, elems: readonly Elem[], i: number, peerLo: number, peerHi: number): [number, number] {
+  const n = elems.length;
+  const bound = (b: FrameBound, isStart: boolean): number => {
+    switch (b.kind) {
+      case 'unbounded': return isStart ? 0 : n - 1;
+      case 'current': return spec.mode === 'range' ? (isStart ? peerLo : peerHi) : i;
+      case 'preceding': return i - b.n;
+      case 'following': return i + b.n;
+    }
+  };
+  return [Math.max(0, bound(spec.start, true)), Math.min(n - 1, bound(spec.end, false))];
+}
+
+/** Window functions sharing PARTITION BY and ORDER BY: evaluated over one ordering (as PostgreSQL does). */
+export interface WindowGroupSpec {
+  readonly fns: readonly (WindowSpec & { readonly argOffset: number })[];
+}
+
+/** Evaluates window functions over a partition array; one output row [row record, ...results] per element. */
+export function evalWindow(arr: Datum, specText: Datum): Row[] {
+  if (arr === null) return [];
+  const elems = (arr as PgArray).elems as readonly Elem[];
+  const group = JSON.parse(specText as string) as WindowGroupSpec;
+  const n = elems.length;
+  // Peer groups: [first, last] index per row.
+  const lo: number[] = new Array(n);
+  const hi: number[] = new Array(n);
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j + 1 < n && peers(elems[i]!, elems[j + 1]!)) j++;
+    for (let k = i; k <= j; k++) {
+      lo[k] = i;
+      hi[k] = j;
+    }
+    i = j + 1;
+  }
+  const out: Row[] = elems.map((e) => [e[0]!]);
+  for (const spec of group.fns) {
+    const results = evalOne(spec, elems, lo, hi, spec.argOffset);
+    for (let i = 0; i < n; i++) (out[i] as Datum[]).push(results[i]!);
+  }
+  return out;
+}
+
+function evalOne(spec: WindowSpec, elems: readonly Elem[], lo: readonly number[], hi: readonly number[], off: number): Datum[] {
+  const n = elems.length;
+  const res: Datum[] = [];
+  const val = (j: number): Datum => elems[j]![off] ?? null;
+  let dense = 0;
+  for (let i = 0; i < n; i++) {
+    const e = elems[i]!;
+    if (lo[i] === i) dense++;
+    const arg = (k: number): Datum => e[off + k] ?? null;
+    let v: Datum;
+    switch (spec.fn) {
+      case 'row_number': v = BigInt(i + 1); break;
+      case 'rank': v = BigInt(lo[i]! + 1); break;
+      case 'dense_rank': v = BigInt(dense); break;
+      case 'percent_rank': v = n <= 1 ? 0 : lo[i]! / (n - 1); break;
+      case 'cume_dist': v = (hi[i]! + 1) / n; break;
+      case 'ntile': {
+        const k = arg(0);
+        if (k === null) { v = null; break; }
+        const buckets = Number(k);
+        if (buckets <= 0) throw new EvalError(SqlState.invalidParameterValue, 'argument of ntile must be greater than zero');
+        const per = Math.floor(n / buckets);
+        const extra = n % buckets;
+        // The first `extra` buckets hold per + 1 rows.
+        const big = extra * (per + 1);
+        v = BigInt(i < big ? Math.floor(i / (per + 1)) + 1 : extra + Math.floor((i - big) / Math.max(per, 1)) + 1);
+        break;
+      }
+      case 'lag': case 'lead': {
+        const nargs = spec.nargs ?? 1;
+        const offset = nargs >= 2 ? arg(1) : 1;
+        if (offset === null) { v = null; break; }
+        const j = spec.fn === 'lag' ? i - Number(offset) : i + Number(offset);
+        v = j >= 0 && j < n ? val(j) : (nargs >= 3 ? arg(2) : null);
+        break;
+      }
+      case 'first_value': case 'last_value': case 'nth_value': {
+        const [a, b] = frame(spec, elems, i, lo[i]!, hi[i]!);
+        if (a > b) { v = null; break; }
+        if (spec.fn === 'first_value') v = val(a);
+        else if (spec.fn === 'last_value') v = val(b);
+        else {
+          const k = arg(1);
+          if (k === null) { v = null; break; }
+          if (Number(k) <= 0) throw new EvalError(SqlState.invalidParameterValue, 'argument of nth_value must be greater than zero');
+          const j = a + Number(k) - 1;
+          v = j <= b ? val(j) : null;
+        }
+        break;
+      }
+      default: {
+        const [a, b] = frame(spec, elems, i, lo[i]!, hi[i]!);
+        const vals: Datum[] = [];
+        for (let j = a; j <= b; j++) vals.push(spec.star === true ? true : val(j));
+        v = aggregate(spec.fn, spec.type, vals, spec.star === true);
+      }
+    }
+    res.push(v);
+  }
+  return res;
+}

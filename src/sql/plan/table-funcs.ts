@@ -1,0 +1,84 @@
+/**
+ * Table functions (set-returning functions) the binder knows: name + argument types → the flatMap
+ * function name, coerced arguments and output columns. Their implementations live in src/expr/func
+ * (and the dataflow layer's built-ins); this module makes sure the dataflow registry has each one,
+ * including the WITH ORDINALITY variants.
+ */
+import { type MirScalarExpr, TABLE_FUNCTIONS, type TableFunctionImpl, withOrdinality } from '../../expr/index.ts';
+import { hasTableFunc, lookupTableFunc, registerTableFunc } from '../../dataflow/index.ts';
+import { type ScalarType, T } from '../../repr/index.ts';
+import { SqlError, SqlState } from '../../util/index.ts';
+import { tryCoerce } from './coerce.ts';
+import type { ExprContext } from './context.ts';
+
+export interface BoundTableFunc {
+  readonly func: string;
+  readonly exprs: readonly MirScalarExpr[];
+  readonly types: readonly ScalarType[];
+  readonly names: readonly string[];
+}
+
+const TABLE_FUNC_NAMES = new Set([
+  'generate_series', 'unnest', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
+]);
+
+export function isTableFuncName(name: string): boolean {
+  return TABLE_FUNC_NAMES.has(name);
+}
+
+for (const [name, f] of TABLE_FUNCTIONS) if (!hasTableFunc(name)) registerTableFunc(name, f);
+for (const name of ['generate_series_int4', 'generate_series_int8', 'unnest_array', ...TABLE_FUNCTIONS.keys()]) {
+  const ord = `${name}_ordinality`;
+  if (!hasTableFunc(ord)) registerTableFunc(ord, withOrdinality((args) => lookupTableFunc(name)(args) as ReturnType<TableFunctionImpl>));
+}
+
+const noFunc = (name: string, args: readonly MirScalarExpr[]): SqlError => new SqlError(
+  SqlState.undefinedFunction, `function ${name}(${args.map((a) => a.type.name).join(', ')}) does not exist`,
+  { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' },
+);
+
+/** Binds a table function call, or undefined when `name` is not one. */
+export function bindTableFunc(name: string, args: readonly MirScalarExpr[], cx: ExprContext): BoundTableFunc | undefined {
+  const st = cx.qc.st;
+  const to = (e: MirScalarExpr, t: ScalarType): MirScalarExpr | undefined => tryCoerce(e, t, 'implicit', st);
+  const all = (t: ScalarType): MirScalarExpr[] | undefined => {
+    const out = args.map((a) => to(a, t));
+    return out.every((x) => x !== undefined) ? (out as MirScalarExpr[]) : undefined;
+  };
+  switch (name) {
+    case 'generate_series': {
+      if (args.length < 2 || args.length > 3) throw noFunc(name, args);
+      const kinds = args.map((a) => a.type.name);
+      if (kinds.slice(0, 2).some((k) => k === 'timestamp' || k === 'timestamptz' || k === 'date')) {
+        const ts = kinds.includes('timestamptz') || kinds.includes('date') ? T.timestamptz : T.timestamp;
+        const [a, b] = [to(args[0]!, ts), to(args[1]!, ts)];
+        const step = args[2] === undefined ? undefined : to(args[2], T.interval);
+        if (a === undefined || b === undefined || step === undefined) throw noFunc(name, args);
+        return { func: `generate_series_${ts.name}`, exprs: [a, b, step], types: [ts], names: [name] };
+      }
+      if (kinds.some((k) => k === 'numeric' || k === 'float4' || k === 'float8')) throw noFunc(name, args);
+      const i4 = kinds.every((k) => k === 'int4' || k === 'int2' || k === 'unknown') ? all(T.int4) : undefined;
+      if (i4 !== undefined) return { func: 'generate_series_int4', exprs: i4, types: [T.int4], names: [name] };
+      const i8 = all(T.int8);
+      if (i8 === undefined) throw noFunc(name, args);
+      return { func: 'generate_series_int8', exprs: i8, types: [T.int8], names: [name] };
+    }
+    case 'unnest': {
+      const a = args[0];
+      if (args.length !== 1 || a === undefined) throw noFunc(name, args);
+      if (a.type.name !== 'array' || a.type.elem === undefined) {
+        if (a.type.name === 'unknown') throw new SqlError('42725', 'function unnest(unknown) is not unique');
+        throw noFunc(name, args);
+      }
+      return { func: 'unnest_array', exprs: [a], types: [a.type.elem], names: [name] };
+    }
+    case 'jsonb_array_elements': case 'jsonb_array_elements_text': case 'jsonb_each': case 'jsonb_each_text': case 'jsonb_object_keys': {
+      const a = args.length === 1 ? to(args[0]!, T.jsonb) : undefined;
+      if (a === undefined) throw noFunc(name, args);
+      const text = name.endsWith('_text') || name === 'jsonb_object_keys';
+      if (name.startsWith('jsonb_each')) return { func: name, exprs: [a], types: [T.text, text ? T.text : T.jsonb], names: ['key', 'value'] };
+      return { func: name, exprs: [a], types: [text ? T.text : T.jsonb], names: [name === 'jsonb_object_keys' ? name : 'value'] };
+    }
+    default: return undefined;
+  }
+}
