@@ -6,7 +6,7 @@
  */
 import { ComputeController, type DataflowDescription, applyFinishing, evaluateMir, expandCounts } from '../compute/index.ts';
 import { errorFromRow } from '../dataflow/index.ts';
-import { type GlobalId, type MirRelationExpr, type RowSetFinishing, dependsOn } from '../expr/index.ts';
+import { type GlobalId, type MirRelationExpr, type RowSetFinishing, arity, dependsOn } from '../expr/index.ts';
 import type { PersistClient, Shard } from '../persist/index.ts';
 import { type Diff, type Frontier, type Row, type Timestamp, type Update, compareFrontier, maxFrontier, minFrontier, rowKey, ts } from '../repr/index.ts';
 import { initParser, parseStatements, planStatement, type Plan, type PlanContext } from '../sql/index.ts';
@@ -18,12 +18,14 @@ import { TimestampOracle } from './oracle.ts';
 import { ReadHolds } from './read-holds.ts';
 import type { AdapterClient, Session, StartupParams } from './session-api.ts';
 import { SessionImpl } from './session.ts';
+import { SubscribeStream } from './subscribe.ts';
 import { type IsolationLevel, type TimestampDecision, determineTimestamp } from './timestamp-selection.ts';
 
 const CATALOG_SHARD = 'catalog';
 /** How much history every collection keeps beyond its read holds (Materialize's default RETAIN HISTORY is 1s). */
 const DEFAULT_RETAIN_MS = 1000;
 const COMPACTION_INTERVAL_MS = 1000;
+const TICK_INTERVAL_MS = 1000;
 
 export interface CoordinatorConfig {
   readonly persist: PersistClient;
@@ -49,6 +51,8 @@ export class Coordinator implements AdapterClient {
   /** Serializes every write (DDL and DML): one writer at a time keeps table appends ordered. */
   #writeLock: Promise<void> = Promise.resolve();
   #compactionTimer: NodeJS.Timeout | undefined;
+  #tickTimer: NodeJS.Timeout | undefined;
+  readonly #subscribes = new Map<GlobalId, SubscribeStream>();
   readonly #now: () => number;
 
   private constructor(config: CoordinatorConfig) {
@@ -93,7 +97,32 @@ export class Coordinator implements AdapterClient {
     await this.#startDataflows();
     this.#compactionTimer = setInterval(() => void this.#compact().catch((e: unknown) => this.logger.warn({ err: e }, 'compaction failed')), COMPACTION_INTERVAL_MS);
     this.#compactionTimer.unref();
+    // Logical time moves on even when nothing is written: tables advance to "now" every tick, so
+    // subscribes, serializable reads and (later) temporal filters make progress.
+    this.#tickTimer = setInterval(() => void this.#tick(), TICK_INTERVAL_MS);
+    this.#tickTimer.unref();
+    this.compute.onResponse((r) => {
+      if (r.kind !== 'SubscribeResponse') return;
+      this.#subscribes.get(r.id)?.accept(r.batch);
+    });
     this.logger.info({ items: this.catalog.items().length, ms: Date.now() - started }, 'catalog loaded');
+  }
+
+  #ticking = false;
+
+  /** An empty write at a fresh timestamp to every table: time passes for everything that reads them. */
+  async #tick(): Promise<void> {
+    if (this.#ticking) return;
+    this.#ticking = true;
+    try {
+      const at = this.oracle.writeTs();
+      await this.tables.advanceAll(ts(at + 1));
+      this.oracle.applyWrite(at);
+    } catch (err) {
+      this.logger.warn({ err }, 'advancing table frontiers failed');
+    } finally {
+      this.#ticking = false;
+    }
   }
 
   async #initializeFreshCatalog(): Promise<void> {
@@ -189,6 +218,9 @@ export class Coordinator implements AdapterClient {
 
   async shutdown(): Promise<void> {
     if (this.#compactionTimer) clearInterval(this.#compactionTimer);
+    if (this.#tickTimer) clearInterval(this.#tickTimer);
+    for (const s of this.#subscribes.values()) s.close();
+    await this.tables.settled();
     for (const s of this.#sessions.values()) s.close();
     await this.#writeLock;
   }
@@ -366,6 +398,41 @@ export class Coordinator implements AdapterClient {
     }
   }
 
+  /** Starts a SUBSCRIBE dataflow for `plan` reading as of `asOf`; the stream drops it when closed. */
+  async subscribe(plan: MirRelationExpr, opts: { asOf: Timestamp; snapshot: boolean; progress: boolean; upTo?: number }): Promise<SubscribeStream> {
+    const optimized = optimize(plan);
+    const viewId = this.transientId();
+    const subscribeId = `${viewId}-sub`;
+    await this.tables.advanceAll(ts(opts.asOf + 1));
+    const stream = new SubscribeStream(subscribeId, {
+      asOf: opts.asOf, snapshot: opts.snapshot, progress: opts.progress, arity: arity(optimized),
+      onClose: () => {
+        if (!this.#subscribes.delete(subscribeId)) return;
+        this.compute.send({ kind: 'AllowCompaction', id: subscribeId, frontier: 'closed' });
+      },
+    });
+    this.#subscribes.set(subscribeId, stream);
+    try {
+      this.compute.send({
+        kind: 'CreateDataflow',
+        dataflow: {
+          debugName: `subscribe-${viewId}`,
+          sourceImports: this.#sourceImports(dependsOn(optimized)),
+          indexImports: [],
+          objectsToBuild: [{ id: viewId, plan: optimized }],
+          indexExports: [],
+          sinkExports: [],
+          subscribeExports: [{ id: subscribeId, from: viewId, ...(opts.upTo === undefined ? {} : { upTo: ts(opts.upTo) }) }],
+          asOf: opts.asOf,
+        },
+      });
+    } catch (err) {
+      this.#subscribes.delete(subscribeId);
+      throw err;
+    }
+    return stream;
+  }
+
   // --- writes ----------------------------------------------------------------------------------
 
   /** Appends rows to one table at a fresh write timestamp; resolves once durable and visible to reads. */
@@ -373,6 +440,7 @@ export class Coordinator implements AdapterClient {
     const at = this.oracle.writeTs();
     await this.tables.append(id, updates, at);
     this.oracle.applyWrite(at);
+    this.tables.advanceAllSoon(ts(at + 1));
     return at;
   }
 

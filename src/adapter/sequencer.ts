@@ -13,6 +13,7 @@ import { column, commandResult, rowsResult } from './rows.ts';
 import type { SessionImpl } from './session.ts';
 import type { ExecuteResult } from './session-api.ts';
 import { showColumns, showCreate, showObjects } from './show.ts';
+import { SubscribeStream } from './subscribe.ts';
 
 export interface SequenceEnv {
   readonly coord: Coordinator;
@@ -112,7 +113,10 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       return rowsResult([column('Timestamp', T.text)], [[lines.join('\n')]]);
     }
     case 'emptyCommand': return commandResult(plan.tag);
-    case 'subscribe': throw new SqlError(SqlState.featureNotSupported, 'SUBSCRIBE not yet supported');
+    case 'subscribe': {
+      const stream = await startSubscribe(env, plan);
+      return { kind: 'rows', columns: plan.desc.columns, rows: stream, tag: () => 'SUBSCRIBE' };
+    }
     case 'declareCursor': return declareCursor(env, plan);
     case 'fetch': return fetchCursor(env, plan);
     case 'closeCursor': {
@@ -121,6 +125,10 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       return commandResult(plan.name === 'all' ? 'CLOSE CURSOR ALL' : 'CLOSE CURSOR');
     }
     case 'copyTo': {
+      if (plan.plan.kind === 'subscribe') {
+        const stream = await startSubscribe(env, plan.plan);
+        return { kind: 'copyOut', columns: plan.plan.desc.columns, rows: stream, tag: (n) => `COPY ${n}` };
+      }
       if (plan.plan.kind !== 'select') throw new SqlError(SqlState.featureNotSupported, `COPY (${plan.plan.kind.toUpperCase()}) TO STDOUT not yet supported`);
       const result = await sequenceSelect(env, plan.plan);
       if (result.kind !== 'rows') throw new SqlError(SqlState.internalError, 'internal error: SELECT returned no rows');
@@ -319,6 +327,11 @@ async function declareCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'decl
   const { session } = env;
   if (session.txn?.kind !== 'explicit') throw new SqlError(SqlState.noActiveSqlTransaction, 'DECLARE CURSOR can only be used in transaction blocks');
   if (session.cursors.has(plan.name)) throw new SqlError(SqlState.duplicateCursor, `cursor "${plan.name}" already exists`);
+  if (plan.plan.kind === 'subscribe') {
+    const stream = await startSubscribe(env, plan.plan);
+    session.cursors.set(plan.name, { columns: plan.plan.desc.columns, rows: stream });
+    return commandResult('DECLARE CURSOR');
+  }
   if (plan.plan.kind !== 'select') throw new SqlError(SqlState.featureNotSupported, `DECLARE CURSOR FOR ${plan.plan.kind.toUpperCase()} not yet supported`);
   const result = await sequenceSelect(env, plan.plan);
   if (result.kind !== 'rows') throw new SqlError(SqlState.internalError, 'internal error: SELECT returned no rows');
@@ -329,8 +342,22 @@ async function declareCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'decl
 async function fetchCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'fetch' }>): Promise<ExecuteResult> {
   const cursor = env.session.cursors.get(plan.cursor);
   if (cursor === undefined) throw new SqlError(SqlState.invalidCursorName, `cursor "${plan.cursor}" does not exist`);
-  const { rows } = await cursor.rows.next(plan.count === 'all' ? 0 : plan.count);
+  const max = plan.count === 'all' ? 0 : plan.count;
+  const { rows } = cursor.rows instanceof SubscribeStream
+    ? await cursor.rows.fetch(max, plan.timeoutMs, env.signal)
+    : await cursor.rows.next(max);
   return rowsResult(cursor.columns, rows, (n) => `FETCH ${n}`);
+}
+
+/** Chooses the subscribe's AS OF like a read's, then starts its dataflow. */
+async function startSubscribe(env: SequenceEnv, plan: Extract<Plan, { kind: 'subscribe' }>): Promise<SubscribeStream> {
+  const { coord, session } = env;
+  const decision = coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf);
+  if ('error' in decision) throw decision.error;
+  return coord.subscribe(plan.plan, {
+    asOf: decision.ok, snapshot: plan.snapshot, progress: plan.progress,
+    ...(plan.upTo === undefined ? {} : { upTo: plan.upTo }),
+  });
 }
 
 // --- COPY FROM STDIN ---------------------------------------------------------------------------------

@@ -89,6 +89,35 @@ export class TableController {
     await Promise.all(pending);
   }
 
+  #advanceTarget = 0;
+  #advancing: Promise<void> | undefined;
+
+  /**
+   * Like advanceAll, but coalesces: while one advance is in flight, later requests merge into one
+   * follow-up to the largest target. Used after every write so joins and subscribes over several
+   * tables see the write promptly without one round of appends per write.
+   */
+  advanceAllSoon(to: Timestamp): void {
+    if (to <= this.#advanceTarget) return;
+    this.#advanceTarget = to;
+    if (this.#advancing !== undefined) return;
+    const loop = async (): Promise<void> => {
+      let done = 0;
+      while (done < this.#advanceTarget) {
+        done = this.#advanceTarget;
+        await this.advanceAll(done as Timestamp);
+      }
+    };
+    this.#advancing = loop().catch(() => undefined).finally(() => {
+      this.#advancing = undefined;
+    });
+  }
+
+  /** Resolves when no coalesced advance is in flight. */
+  async settled(): Promise<void> {
+    while (this.#advancing !== undefined) await this.#advancing;
+  }
+
   /** Lets the shard compact history before `since`. */
   async allowCompaction(id: GlobalId, since: Timestamp): Promise<void> {
     const state = this.#tables.get(id);

@@ -164,6 +164,25 @@ describe('ingestion', () => {
     await src.handle.stop();
   });
 
+  it('acknowledges WAL of unrelated tables while idle, so the slot does not hold it', async () => {
+    await up.query(`
+      CREATE TABLE watched (id int PRIMARY KEY); CREATE TABLE unrelated (id int);
+      ALTER TABLE watched REPLICA IDENTITY FULL; CREATE PUBLICATION idle_pub FOR TABLE watched;`);
+    const { config, purified } = await sourceConfig(server, 'idle_pub', { kind: 'all' }, 'idle');
+    const src = await startTestSource(config, purified, persist);
+    await waitFor('running', () => src.handle.status().state === 'running');
+    for (let i = 0; i < 20; i++) await up.query('INSERT INTO unrelated VALUES ($1)', [i]);
+    const lsn = (await up.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
+    await waitFor('slot confirmed past unrelated writes', async () => {
+      const r = await up.query<{ ok: boolean }>('SELECT confirmed_flush_lsn >= $2::pg_lsn AS ok FROM pg_replication_slots WHERE slot_name = $1', [config.slotName, lsn]);
+      return r.rows[0]?.ok === true;
+    });
+    // Only durable positions are acknowledged: the source's durable frontier is at least as far.
+    const toBig = (t: string): bigint => (BigInt('0x' + t.split('/')[0]) << 32n) | BigInt('0x' + t.split('/')[1]);
+    expect(toBig(src.handle.status().ingestedLsn!) >= toBig(lsn)).toBe(true);
+    await src.handle.stop();
+  });
+
   it('carries unchanged TOAST values over from the old row', async () => {
     await up.query(`
       CREATE TABLE toasty (id int PRIMARY KEY, big text, n int);

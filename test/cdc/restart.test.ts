@@ -174,3 +174,37 @@ it('stalls while upstream PostgreSQL restarts, then reconnects and loses nothing
     dir.remove();
   }
 }, 90_000);
+
+it('a newer process takes over: the abandoned source is fenced and the slot moves to the new one', async () => {
+  await up.query(`
+    CREATE TABLE tk (id int PRIMARY KEY);
+    ALTER TABLE tk REPLICA IDENTITY FULL;
+    INSERT INTO tk SELECT generate_series(1, 50);
+    CREATE PUBLICATION tk_pub FOR TABLE tk;`);
+  const { config, purified } = await sourceConfig(server, 'tk_pub', { kind: 'all' }, 'tk');
+  const dir = tempDir();
+  const oldPersist = await openFsPersist(dir.dir);
+  const old = await startTestSource(config, purified, oldPersist);
+  await waitFor('old running', () => old.handle.status().state === 'running');
+  await up.query('INSERT INTO tk SELECT generate_series(51, 100)');
+  await waitFor('old ingested', async () => (await old.rows('tk')).length === 100);
+  // Abandon `old` without any cleanup; a new process opens the same data directory.
+  const persist = await openFsPersist(dir.dir);
+  const src = await startTestSource(config, purified, persist);
+  try {
+    await up.query('INSERT INTO tk SELECT generate_series(101, 150)');
+    await waitFor('new source caught up', async () => (await src.rows('tk')).length === 150, 20_000);
+    await waitFor('old source fenced', () => old.handle.status().state === 'failed');
+    expect(old.handle.status().error).toMatch(/fenced/);
+    await up.query('INSERT INTO tk SELECT generate_series(151, 200)');
+    const expected = await upstreamRows(up, 'SELECT * FROM tk');
+    await waitFor('new source keeps the slot', async () => JSON.stringify(await src.rows('tk')) === JSON.stringify(expected), 20_000);
+    expect(src.handle.status().state).toBe('running');
+  } finally {
+    await old.handle.stop();
+    await src.handle.stop();
+    await persist.close();
+    await oldPersist.close().catch(() => undefined);
+    dir.remove();
+  }
+}, 60_000);

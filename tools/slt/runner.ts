@@ -103,8 +103,8 @@ class Session {
   async reconnect(): Promise<void> {
     void this.main?.close(500);
     this.main = undefined;
-    this.main = await withTimeout(SltClient.connect({ connectionString: this.endpoint?.connectionString ?? '', connectTimeoutMs: 5000 }), 5000);
-    await withTimeout(this.main.extended('select 1'), 5000);
+    this.main = await withTimeout(SltClient.connect({ connectionString: this.endpoint?.connectionString ?? '', connectTimeoutMs: 10_000 }), 10_000);
+    await withTimeout(this.main.extended('select 1'), 10_000);
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,8 @@ export abstract class TimeOrderedOp extends Operator {
   private pending: UpdateBatch[] = [];
   /** Least time in `pending` (Infinity when empty). */
   private pendingMin = Infinity;
+  /** The time of updates applied on arrival and not finished yet (see run). */
+  private eagerTime: number | undefined;
   /** Updates ready to apply, in time order: batches[readyBatch] from readyPos on. */
   private ready: UpdateBatch[] = [];
   private readyBatch = 0;
@@ -38,18 +40,24 @@ export abstract class TimeOrderedOp extends Operator {
   protected abstract finish(time: number): void;
 
   run(budget: number): boolean {
-    for (;;) {
-      const b = this.input.queue.pop();
-      if (b === undefined) break;
-      this.pending.push(b);
-      const times = b.times;
-      let m = this.pendingMin;
-      for (let i = 0; i < times.length; i++) if (times[i]! < m) m = times[i]!;
-      this.pendingMin = m;
-    }
     let work = 0;
     while (work < budget) {
-      if (this.ready.length === 0 && !this.extractReady()) break;
+      // Eager path: when nothing older is outstanding (queued batches may still hold times below
+      // the current frontier: they were sent before it advanced), batches entirely at the input
+      // frontier (the least time still possible) are applied on arrival and finished once the
+      // frontier passes. Steady-state batches and snapshots take this path: nothing is buffered.
+      if (this.ready.length === 0 && this.pending.length === 0) {
+        if (this.input.queue.isEmpty) break;
+        work += this.takeQueue();
+        continue;
+      }
+      this.drainQueue();
+      if (this.ready.length === 0) {
+        if (!this.extractReady()) break;
+        // Updates at the eager time continue it; a later first time closes it first.
+        if (this.eagerTime !== undefined && this.ready[0]!.times[0] !== this.eagerTime) this.closeEager();
+        this.eagerTime = undefined;
+      }
       const r = this.ready[this.readyBatch]!;
       let pos = this.readyPos;
       let cur = r.times[pos]!;
@@ -79,12 +87,64 @@ export abstract class TimeOrderedOp extends Operator {
         this.flush();
       }
     }
+    if (this.eagerTime !== undefined && this.eagerTime < this.input.frontier && this.ready.length === 0 && this.pendingMin > this.eagerTime) {
+      this.closeEager();
+    }
     this.flush();
     const head = this.ready[this.readyBatch];
-    const frontier = head !== undefined ? head.times[this.readyPos]! : Math.min(this.input.frontier, this.minPending());
+    let frontier = head !== undefined ? head.times[this.readyPos]! : Math.min(this.input.frontier, this.pendingMin);
+    if (this.eagerTime !== undefined) frontier = Math.min(frontier, this.eagerTime);
     this.output.advance(Math.max(frontier, this.output.frontier));
     this.errors.advance(Math.max(frontier, this.errors.frontier));
-    return head !== undefined || !this.input.queue.isEmpty || this.hasReadyPending();
+    return head !== undefined || !this.input.queue.isEmpty || this.hasReadyPending() ||
+      (this.eagerTime !== undefined && this.eagerTime < this.input.frontier);
+  }
+
+  /** Moves the whole input queue: eagerly applied if possible (see run), else into `pending`. */
+  private takeQueue(): number {
+    const f = this.input.frontier;
+    const batches: UpdateBatch[] = [];
+    let older = false;
+    for (;;) {
+      const b = this.input.queue.pop();
+      if (b === undefined) break;
+      batches.push(b);
+      if (!older) for (let i = 0; i < b.length; i++) if (b.times[i]! < f) { older = true; break; }
+    }
+    let work = 0;
+    for (const b of batches) {
+      if (older || !allAt(b, f)) {
+        this.pushPending(b);
+        continue;
+      }
+      if (this.eagerTime !== undefined && this.eagerTime !== f) this.closeEager();
+      for (let i = 0; i < b.length; i++) this.apply(b.rows[i]!, f, b.diffs[i]!);
+      this.eagerTime = f;
+      work += b.length;
+    }
+    return work;
+  }
+
+  private closeEager(): void {
+    this.finish(this.eagerTime!);
+    this.eagerTime = undefined;
+    this.flush();
+  }
+
+  private drainQueue(): void {
+    for (;;) {
+      const b = this.input.queue.pop();
+      if (b === undefined) break;
+      this.pushPending(b);
+    }
+  }
+
+  private pushPending(b: UpdateBatch): void {
+    this.pending.push(b);
+    const times = b.times;
+    let m = this.pendingMin;
+    for (let i = 0; i < times.length; i++) if (times[i]! < m) m = times[i]!;
+    this.pendingMin = m;
   }
 
   private flush(): void {
@@ -158,6 +218,12 @@ export abstract class TimeOrderedOp extends Operator {
     this.readyPos = 0;
     return true;
   }
+}
+
+function allAt(b: UpdateBatch, t: number): boolean {
+  const times = b.times;
+  for (let i = 0; i < times.length; i++) if (times[i] !== t) return false;
+  return true;
 }
 
 function sortByTime(b: UpdateBatch): UpdateBatch {

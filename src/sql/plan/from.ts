@@ -11,7 +11,7 @@ import { type ScalarType, T } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import { coerceBool, commonType, tryCoerce } from './coerce.ts';
 import { type PlannedQuery, type QueryContext, freshId } from './context.ts';
-import { SubqueryHost, distinct, keyEquivalence, lateralJoin, range } from './subquery.ts';
+import { SubqueryHost, distinct, keyEquivalence, lateralJoin, planCorrelatable, range } from './subquery.ts';
 import { bindTableFunc } from './table-funcs.ts';
 import { bindExpr, bindOperator, nameParts } from './expr.ts';
 import { renumberLets, substituteNow } from './mir-util.ts';
@@ -67,7 +67,15 @@ function planFromItem(n: Node, qc: QueryContext, left: FromResult | undefined): 
       const j = lateralJoin(host, rs.subquery!, qc);
       return single(j.rel, left.scope.concat(rename(j.scope)));
     }
-    const q = planSubqueryFn!(rs.subquery!, qc);
+    if (left !== undefined && left.scope.items.some((it) => it.outer === true)) {
+      // Inside a correlated subquery a derived table may refer to enclosing query levels: it is joined
+      // like LATERAL, but sees only the outer columns carried in D, not its FROM siblings.
+      const visible = new Scope(left.scope.items.map((it) => (it.outer === true ? it : { name: '', type: it.type, nullable: it.nullable })));
+      const host = new SubqueryHost(buildJoin(left, []), visible);
+      const j = lateralJoin(host, rs.subquery!, qc);
+      return single(j.rel, left.scope.concat(rename(j.scope)));
+    }
+    const q = qc.outer !== undefined ? planCorrelatable(rs.subquery!, qc) : planSubqueryFn!(rs.subquery!, qc);
     return concatOpt(left, single(q.expr, rename(q.scope)));
   }
   if ('JoinExpr' in n) return concatOpt(left, planJoinExpr(n.JoinExpr, qc));

@@ -291,3 +291,12 @@ export function lateralJoin(host: SubqueryHost, node: Node, qc: QueryContext): {
   const rel: MirRelationExpr = { kind: 'let', id: c.hostId, value: host.rel, body: { kind: 'let', id: c.dId!, value: c.dExpr!, body: joined } };
   return { rel, scope: c.q.scope };
 }
+
+/**
+ * A derived table planned during a first pass (no D yet): references to enclosing levels are recorded
+ * there (so the enclosing subquery is planned again with them in D) and bound to placeholders.
+ */
+export function planCorrelatable(node: Node, qc: QueryContext): PlannedQuery {
+  const { corr: _c, ...base } = qc;
+  return planQueryFn!(node, base);
+}

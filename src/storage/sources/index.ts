@@ -1,7 +1,7 @@
 /** Sources: ingestion from outside systems into persist shards, with reclocking (PostgreSQL CDC so far). */
 export { SourceOutputs, type Recovery, type SourceShardIds, type Step } from './outputs.ts';
 export {
-  purifyPostgresSource, subsourceDesc, PROGRESS_DESC,
+  purifyPostgresSource, validatePostgresConnection, subsourceDesc, PROGRESS_DESC,
   type PurifiedColumn, type PurifiedTable, type PurifiedPostgresSource, type PurifyPostgresOptions, type TableSelection,
 } from './postgres/purify.ts';
 export {

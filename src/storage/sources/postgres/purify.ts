@@ -64,6 +64,17 @@ export function subsourceDesc(table: PurifiedTable): RelationDesc {
 /** `<source>_progress`: the upstream LSN up to which the source has ingested (Materialize's column is uint8). */
 export const PROGRESS_DESC: RelationDesc = relationDesc([{ name: 'lsn', type: T.int8, nullable: true }]);
 
+/** CREATE CONNECTION ... TO POSTGRES validation: the server is reachable and accepts the credentials. */
+export async function validatePostgresConnection(connection: PostgresConnectionConfig): Promise<void> {
+  let client: pg.Client;
+  try {
+    client = await connect(connection);
+  } catch (err) {
+    throw E.connectFailed(err instanceof Error ? err.message : String(err));
+  }
+  await client.end().catch(() => undefined);
+}
+
 /** Asks upstream; throws a SqlError with Materialize's text when something is missing. */
 export async function purifyPostgresSource(opts: PurifyPostgresOptions): Promise<PurifiedPostgresSource> {
   let client: pg.Client;

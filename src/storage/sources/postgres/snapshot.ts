@@ -21,7 +21,7 @@ export interface SnapshotOptions {
   readonly tables: readonly PurifiedTable[];
   readonly outputs: SourceOutputs;
   readonly logger: Logger;
-  /** Rows per persist append (default 50 000). */
+  /** Rows per persist append. */
   readonly chunkRows: number;
   /** Called as rows are copied (status reporting). */
   readonly onProgress: (table: string, rows: number, done: boolean) => void;
@@ -137,7 +137,12 @@ async function copyTable(client: pg.Client, index: number, table: PurifiedTable,
     if (chunk.length >= opts.chunkRows) flush();
   });
   client.query(query);
-  await query.done;
+  try {
+    await query.done;
+  } finally {
+    // Never leave a chunk write running behind a failure: recovery must see settled shards.
+    await flushing;
+  }
   if (chunk.length > 0) flush();
   await flushing;
   if (flushError !== undefined) throw flushError;

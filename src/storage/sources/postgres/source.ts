@@ -12,7 +12,8 @@ import { SqlError, type Logger } from '../../../util/index.ts';
 import { type SourceOutputs as Outputs, type Recovery, type SourceShardIds, type Step, SourceOutputs } from '../outputs.ts';
 import { type CommittedTxn, TransactionAssembler } from './assembler.ts';
 import { ingestErrors } from './errors.ts';
-import { type Lsn, decodePgOutput, decodeReplicationMessage, encodeStandbyStatus, formatLsn, parseLsn } from './protocol.ts';
+import { type Lsn, decodePgOutput, decodeReplicationMessage, encodeStandbyStatus, formatLsn } from './protocol.ts';
+import { checkPublication } from './publication-check.ts';
 import type { PurifiedTable } from './purify.ts';
 import { takeSnapshot } from './snapshot.ts';
 import { TableDecoder } from './table-decoder.ts';
@@ -34,7 +35,7 @@ export interface PostgresSourceTuning {
 
 export const defaultTuning: PostgresSourceTuning = {
   tickMs: 200,
-  snapshotChunkRows: 50_000,
+  snapshotChunkRows: 100_000,
   maxPendingRows: 200_000,
   retryMinMs: 250,
   retryMaxMs: 10_000,
@@ -85,6 +86,12 @@ export interface PostgresSourceHandle {
   status(): PostgresSourceStatus;
   /** Resolves once the outputs' upper is past `t` (or rejects if the source stops first). */
   waitForUpper(t: number): Promise<void>;
+  /**
+   * Lets one of the source's shards compact history before `since` (the adapter's read holds).
+   * For the progress and errors shards the source clamps it: recovery reads them at the least
+   * output upper - 1.
+   */
+  allowCompaction(shardId: string, since: number): Promise<void>;
   /** Stops ingesting (the slot stays: a restart resumes from the durable position). */
   stop(): Promise<void>;
   /** Stops, drops the replication slot upstream and drops the source's shards (DROP SOURCE). */
@@ -212,6 +219,15 @@ class PostgresSource implements PostgresSourceHandle {
     if (this.#outputs.minUpper() > t) return Promise.resolve();
     if (this.#stopped) return Promise.reject(new Error(`source ${this.config.name} is stopped`));
     return new Promise((resolve, reject) => this.#upperWaiters.push({ t, resolve, reject }));
+  }
+
+  async allowCompaction(shardId: string, since: number): Promise<void> {
+    const o = this.#outputs;
+    const shard = [o.progress, o.errors, ...o.data].find((s) => s.id === shardId);
+    if (shard === undefined) throw new SqlError('XX000', `internal error: shard ${shardId} is not an output of source ${this.config.name}`);
+    const bound = shard === o.progress || shard === o.errors ? Math.min(since, o.minUpper() - 1) : since;
+    const current = shard.since();
+    if (current !== 'closed' && bound > current) await shard.downgradeSince(bound as Timestamp);
   }
 
   async stop(): Promise<void> {
@@ -566,27 +582,13 @@ class PostgresSource implements PostgresSourceHandle {
   }
 
   async #checkPublication(): Promise<void> {
-    const client = await connect(this.config.connection);
-    try {
-      const lsn = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-      this.#sawUpstream(parseLsn(lsn.rows[0]!.lsn));
-      const pub = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [this.config.publication]);
-      const res = pub.rowCount === 0 ? { rows: [] } : await client.query<{ oid: string }>(
-        `SELECT c.oid::int8 AS oid FROM pg_publication_tables p
-           JOIN pg_namespace n ON n.nspname = p.schemaname
-           JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
-          WHERE p.pubname = $1`, [this.config.publication]);
-      const present = new Set(res.rows.map((r) => Number(r.oid)));
-      this.config.tables.forEach((t, i) => {
-        if (present.has(t.oid) || this.#errored.has(i)) return;
-        const msg = pub.rowCount === 0 ? ingestErrors.publicationDropped(this.config.publication)
-          : ingestErrors.removedFromPublication(`${t.schema}.${t.name}`, this.config.publication);
-        this.#errored.set(i, msg);
-        this.#externalErrors.push([i, msg]);
-        this.#logger.warn({ table: `${t.schema}.${t.name}`, error: msg }, 'postgres source: subsource errored');
-      });
-    } finally {
-      await client.end().catch(() => undefined);
+    const check = await checkPublication(this.config.connection, this.config.publication, this.config.tables);
+    this.#sawUpstream(check.upstreamLsn);
+    for (const [i, msg] of check.missing) {
+      if (this.#errored.has(i)) continue;
+      this.#errored.set(i, msg);
+      this.#externalErrors.push([i, msg]);
+      this.#logger.warn({ subsource: this.config.tables[i]!.subsourceName, error: msg }, 'postgres source: subsource errored');
     }
   }
 

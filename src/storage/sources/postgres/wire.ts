@@ -99,8 +99,9 @@ export class CopyStreamQuery implements pg.Submittable {
     try {
       this.#onData(msg.chunk);
     } catch (err) {
-      // Stop delivering; the statement's end reports the failure.
+      // Stop delivering and fail now: a CopyBoth stream has no natural end to report it at.
       this.#error = err instanceof Error ? err : new Error(String(err));
+      this.#reject(this.#error);
     }
   }
 
