@@ -406,6 +406,7 @@ export class Coordinator implements AdapterClient {
     await this.tables.advanceAll(ts(opts.asOf + 1));
     const stream = new SubscribeStream(subscribeId, {
       asOf: opts.asOf, snapshot: opts.snapshot, progress: opts.progress, arity: arity(optimized),
+      ...(opts.upTo === undefined ? {} : { upTo: opts.upTo }),
       onClose: () => {
         if (!this.#subscribes.delete(subscribeId)) return;
         this.compute.send({ kind: 'AllowCompaction', id: subscribeId, frontier: 'closed' });

@@ -17,6 +17,8 @@ export interface SubscribeOptions {
   readonly asOf: Timestamp;
   readonly snapshot: boolean;
   readonly progress: boolean;
+  /** UP TO: the stream ends once its upper reaches this time. */
+  readonly upTo?: number;
   /** Number of data columns (for padding progress rows with NULLs). */
   readonly arity: number;
   /** Called once when the stream ends or is closed, to drop the dataflow. */
@@ -61,7 +63,7 @@ export class SubscribeStream implements RowStream {
       for (const d of row) out.push(d);
       this.#rows.push(out);
     }
-    if (batch.upper === 'closed') {
+    if (batch.upper === 'closed' || (this.#opts.upTo !== undefined && batch.upper >= this.#opts.upTo)) {
       this.#finish();
       return;
     }

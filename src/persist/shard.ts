@@ -425,7 +425,7 @@ export class ShardImpl implements Shard {
 
   private maybeCompact(): void {
     if (this.compaction !== undefined || this.dropped || this.host.isClosed()) return;
-    if (pickMerge(this.state.batches, this.host.compaction) === undefined) return;
+    if (pickMerge(this.state.batches, this.host.compaction, this.state.since) === undefined) return;
     this.compaction = (async () => {
       // Let the append that triggered us return first.
       await yieldToEventLoop();
@@ -440,7 +440,7 @@ export class ShardImpl implements Shard {
   /** One merge step; false when nothing is due. */
   private async compactOnce(): Promise<boolean> {
     const s = this.state;
-    const plan = pickMerge(s.batches, this.host.compaction);
+    const plan = pickMerge(s.batches, this.host.compaction, s.since);
     if (plan === undefined) return false;
     const inputs = s.batches.slice(plan.start, plan.end);
     // A 'closed' since means nothing will be read again; keep times as they are (drop comes next).

@@ -111,6 +111,40 @@ it('resumes exactly once after the source process is SIGKILLed mid-stream', asyn
   }
 }, 90_000);
 
+it('a snapshot killed after its first chunk is an error, never a partial table', async () => {
+  await up.query(`
+    CREATE TABLE snap (id int PRIMARY KEY, pad text);
+    ALTER TABLE snap REPLICA IDENTITY FULL;
+    INSERT INTO snap SELECT g, repeat('x', 50) FROM generate_series(1, 200000) g;
+    CREATE PUBLICATION snap_pub FOR TABLE snap;`);
+  const { config: base, purified } = await sourceConfig(server, 'snap_pub', { kind: 'all' }, 'snap');
+  const config = { ...base, tuning: { ...base.tuning, snapshotChunkRows: 5_000 } };
+  const dir = tempDir();
+  try {
+    const proc = runSourceProcess(dir.dir, config);
+    await waitFor('first chunk written', () => (proc.latest()?.snapshot[0]?.rows ?? 0) > 0, 30_000);
+    await kill(proc.child);
+    expect(proc.latest()!.snapshot[0]!.done).toBe(false);
+    const persist = await openFsPersist(dir.dir);
+    const src = await startTestSource(config, purified, persist);
+    try {
+      await waitFor('failed', () => src.handle.status().state === 'failed', 20_000);
+      expect(src.handle.status().error).toMatch(/initial snapshot of this source was interrupted/);
+      // Reads at the current time see the error (the partial rows are there, but never alone).
+      const errors = await persist.open(config.shards.errors);
+      await waitFor('error durable', async () => {
+        const u = errors.upper() as number;
+        return u > 0 && (await errors.snapshot((u - 1) as never)).length === 1;
+      });
+    } finally {
+      await src.handle.stop();
+      await persist.close();
+    }
+  } finally {
+    dir.remove();
+  }
+}, 60_000);
+
 // --- upstream restart ----------------------------------------------------------------------------
 
 function postmasterPid(): number | undefined {
