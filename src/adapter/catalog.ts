@@ -40,7 +40,18 @@ export type DurableEntry =
 export const SYSTEM_SCHEMAS = ['mz_catalog', 'pg_catalog', 'mz_internal', 'information_schema'];
 const FIRST_USER_OID = 20_000;
 
+/** Resolves names in the system schemas (pg_catalog, mz_catalog, ...) to builtin relations. */
+export interface SystemItems {
+  resolve(schema: string, name: string): CatalogItem | undefined;
+  get(id: GlobalId): CatalogItem | undefined;
+}
+
+/** System schemas searched before the session's search path for unqualified names (Materialize's order). */
+const IMPLICIT_SCHEMAS = ['mz_catalog', 'pg_catalog'];
+
 export class Catalog implements CatalogReader {
+  /** Builtin relations, set by the coordinator at boot. */
+  system: SystemItems | undefined;
   readonly databases = new Map<string, DatabaseEntry>();
   readonly schemas = new Map<string, SchemaEntry>();
   readonly #items = new Map<GlobalId, CatalogItem>();
@@ -52,18 +63,29 @@ export class Catalog implements CatalogReader {
   // --- CatalogReader ---------------------------------------------------------------------------
 
   resolveItem(parts: readonly string[], searchPath: readonly string[], database: string): CatalogItem | undefined {
-    if (parts.length === 3) return this.#lookup(parts[0]!, parts[1]!, parts[2]!);
-    if (parts.length === 2) return this.#lookup(database, parts[0]!, parts[1]!);
+    if (parts.length === 3) return this.#lookupAny(parts[0]!, parts[1]!, parts[2]!);
+    if (parts.length === 2) return this.#lookupAny(database, parts[0]!, parts[1]!);
     if (parts.length !== 1) return undefined;
+    const name = parts[0]!;
+    for (const schema of IMPLICIT_SCHEMAS) {
+      if (searchPath.includes(schema)) continue;
+      const found = this.system?.resolve(schema, name);
+      if (found) return found;
+    }
     for (const schema of searchPath) {
-      const found = this.#lookup(database, schema, parts[0]!);
+      const found = this.#lookupAny(database, schema, name);
       if (found) return found;
     }
     return undefined;
   }
 
   getItem(id: GlobalId): CatalogItem | undefined {
-    return this.#items.get(id);
+    return this.#items.get(id) ?? this.system?.get(id);
+  }
+
+  #lookupAny(database: string, schema: string, item: string): CatalogItem | undefined {
+    if (SYSTEM_SCHEMAS.includes(schema)) return this.system?.resolve(schema, item);
+    return this.#lookup(database, schema, item);
   }
 
   dependents(id: GlobalId): readonly GlobalId[] {

@@ -19,6 +19,7 @@ import { ReadHolds } from './read-holds.ts';
 import type { AdapterClient, Session, StartupParams } from './session-api.ts';
 import { SessionImpl } from './session.ts';
 import { SubscribeStream } from './subscribe.ts';
+import { BuiltinCatalog } from './builtins/index.ts';
 import { type IsolationLevel, type TimestampDecision, determineTimestamp } from './timestamp-selection.ts';
 
 const CATALOG_SHARD = 'catalog';
@@ -46,6 +47,7 @@ export class Coordinator implements AdapterClient {
   readonly #durable = new Map<string, string>();
   readonly #sessions = new Map<number, SessionImpl>();
   readonly #mvShards = new Map<GlobalId, Shard>();
+  readonly builtins: BuiltinCatalog;
   #nextConnectionId = 1;
   #nextTransientId = 1;
   /** Serializes every write (DDL and DML): one writer at a time keeps table appends ordered. */
@@ -60,6 +62,8 @@ export class Coordinator implements AdapterClient {
     this.logger = config.logger ?? silentLogger;
     this.#now = config.now ?? Date.now;
     this.tables = new TableController(config.persist);
+    this.builtins = new BuiltinCatalog(config.persist);
+    this.catalog.system = this.builtins;
     this.compute = new ComputeController({ persist: config.persist, logger: this.logger.child({ layer: 'compute' }) });
     this.oracle = new TimestampOracle(ts(0), this.#now);
   }
@@ -91,9 +95,11 @@ export class Coordinator implements AdapterClient {
     } else {
       await this.#replay(entries);
     }
-    const initial = Math.max(numericFrontier(this.#catalogShard.upper()), this.tables.maxUpper(), this.#mvMaxUpper()) ;
+    await this.builtins.open();
+    const initial = Math.max(numericFrontier(this.#catalogShard.upper()), this.tables.maxUpper(), this.#mvMaxUpper(), this.#builtinMaxUpper());
     this.oracle = new TimestampOracle(ts(initial), this.#now);
-    await this.tables.advanceAll(ts(initial + 1));
+    await this.afterCatalogChange();
+    await this.tables.advanceAll(ts(this.oracle.readTs() + 1));
     await this.#startDataflows();
     this.#compactionTimer = setInterval(() => void this.#compact().catch((e: unknown) => this.logger.warn({ err: e }, 'compaction failed')), COMPACTION_INTERVAL_MS);
     this.#compactionTimer.unref();
@@ -116,7 +122,7 @@ export class Coordinator implements AdapterClient {
     this.#ticking = true;
     try {
       const at = this.oracle.writeTs();
-      await this.tables.advanceAll(ts(at + 1));
+      await Promise.all([this.tables.advanceAll(ts(at + 1)), this.builtins.advance(at + 1)]);
       this.oracle.applyWrite(at);
     } catch (err) {
       this.logger.warn({ err }, 'advancing table frontiers failed');
@@ -176,6 +182,19 @@ export class Coordinator implements AdapterClient {
         this.compute.send({ kind: 'CreateDataflow', dataflow: this.dataflowFor(item, asOf) });
       }
     }
+  }
+
+  #builtinMaxUpper(): number {
+    let m = 0;
+    for (const r of this.builtins.all()) m = Math.max(m, numericFrontier(this.builtins.upper(r.id)));
+    return m;
+  }
+
+  /** Brings the builtin catalog relations up to date with the catalog. Caller holds the write lock (or is booting). */
+  async afterCatalogChange(): Promise<void> {
+    const at = this.oracle.writeTs();
+    await this.builtins.sync(this.catalog, at);
+    this.oracle.applyWrite(at);
   }
 
   #mvMaxUpper(): number {
@@ -333,7 +352,10 @@ export class Coordinator implements AdapterClient {
       if (item === undefined) continue;
       let s: Frontier;
       let u: Frontier;
-      if (item.kind === 'table') {
+      if (this.builtins.get(id) !== undefined) {
+        s = this.builtins.since(id);
+        u = this.builtins.upper(id);
+      } else if (item.kind === 'table') {
         s = this.tables.since(id);
         u = this.tables.upper(id);
       } else if (item.kind === 'materialized-view') {
@@ -347,6 +369,11 @@ export class Coordinator implements AdapterClient {
       upper = minFrontier(upper, u);
     }
     return { since, upper };
+  }
+
+  /** Advances the uppers of everything the adapter writes (tables, builtin relations) to at least `to`. */
+  async advanceStored(to: Timestamp): Promise<void> {
+    await Promise.all([this.tables.advanceAll(to), this.builtins.advance(to)]);
   }
 
   transientId(): GlobalId {
@@ -373,7 +400,7 @@ export class Coordinator implements AdapterClient {
     const plan = optimize(unoptimized);
     const deps = dependsOn(plan);
     if (deps.size === 0 || at === undefined) return evaluateConstant(plan, finishing);
-    await this.tables.advanceAll(ts(at + 1));
+    await this.advanceStored(ts(at + 1));
     const hold = this.holds.acquire(at);
     const viewId = this.transientId();
     const indexId = `${viewId}-idx`;
@@ -403,7 +430,7 @@ export class Coordinator implements AdapterClient {
     const optimized = optimize(plan);
     const viewId = this.transientId();
     const subscribeId = `${viewId}-sub`;
-    await this.tables.advanceAll(ts(opts.asOf + 1));
+    await this.advanceStored(ts(opts.asOf + 1));
     const stream = new SubscribeStream(subscribeId, {
       asOf: opts.asOf, snapshot: opts.snapshot, progress: opts.progress, arity: arity(optimized),
       ...(opts.upTo === undefined ? {} : { upTo: opts.upTo }),

@@ -43,7 +43,11 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
   switch (plan.kind) {
     case 'createSchema': case 'createDatabase': case 'createTable': case 'createView': case 'createMaterializedView': case 'createIndex':
     case 'dropObjects': case 'dropSchema': case 'dropDatabase':
-      return env.coord.withWriteLock(() => sequenceDdl(env, plan));
+      return env.coord.withWriteLock(async () => {
+        const result = await sequenceDdl(env, plan);
+        await env.coord.afterCatalogChange();
+        return result;
+      });
     case 'noop':
       if (plan.notice) session.notice(plan.notice);
       return commandResult(plan.tag);
@@ -210,11 +214,11 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
       catalog.addItem(item);
       if (item.kind === 'table') {
         await coord.tables.openTable(item.id, item.shardId!);
-        await coord.tables.advanceAll((coord.oracle.readTs() + 1) as Timestamp);
+        await coord.advanceStored((coord.oracle.readTs() + 1) as Timestamp);
       } else if (item.kind === 'materialized-view' || item.kind === 'index') {
         if (item.kind === 'materialized-view') await coord.openMvShard(item.id, item.shardId!);
         const at = coord.oracle.readTs();
-        await coord.tables.advanceAll((at + 1) as Timestamp);
+        await coord.advanceStored((at + 1) as Timestamp);
         coord.compute.send({ kind: 'CreateDataflow', dataflow: coord.dataflowFor(item, at) });
       }
       return commandResult(tag);

@@ -116,6 +116,35 @@ describe('worker', () => {
   });
 });
 
+describe('joins over existing arrangements', () => {
+  it('produces pairs already present in both traces once, then follows both sides', () => {
+    const worker = new Worker();
+    const a = new InputOp(worker, 'a');
+    const b = new InputOp(worker, 'b');
+    const la = new ArrangeOp(worker, a.output, [col(0, I4)], { dropNullKeys: false });
+    const lb = new ArrangeOp(worker, b.output, [col(0, I4)], { dropNullKeys: false });
+    a.sendUpdates([[[1, 'x'], 0, 1], [[null, 'n'], 0, 1]]);
+    b.sendUpdates([[[1, 'y'], 1, 1], [[null, 'm'], 0, 1]]);
+    a.advanceTo(3);
+    b.advanceTo(3);
+    worker.runUntilIdle();
+    // A join built later (another dataflow importing both indexes) as of 2.
+    const j = new JoinOp(worker, la.arrangement, lb.arrangement, 2);
+    const out: string[] = [];
+    new CaptureOp(worker, j.output, { onBatch: (x) => { for (let i = 0; i < x.length; i++) out.push(`${JSON.stringify(x.rows[i])}@${x.times[i]}x${x.diffs[i]}`); } });
+    worker.runUntilIdle();
+    expect(out).toEqual(['[1,"x",1,"y"]@2x1']);
+    a.sendUpdates([[[1, 'z'], 3, 1]]);
+    b.sendUpdates([[[1, 'y'], 4, -1]]);
+    a.advanceTo(5);
+    b.advanceTo(5);
+    worker.runUntilIdle();
+    expect(out.sort()).toEqual(['[1,"x",1,"y"]@2x1', '[1,"x",1,"y"]@4x-1', '[1,"z",1,"y"]@3x1', '[1,"z",1,"y"]@4x-1']);
+    j.drop();
+    expect(la.arrangement.listenerCount).toBe(0);
+  });
+});
+
 describe('key identity', () => {
   it('distinguishes values of different types and equal numerics hash and compare equal', () => {
     const m = new KeyedMap<string>(1);

@@ -11,7 +11,7 @@
  * about its live size once `since` passes, while a big base batch is not rewritten for a trickle of
  * small appends (those merge among themselves first).
  */
-import type { Frontier } from '../repr/index.ts';
+import type { Frontier, Timestamp } from '../repr/index.ts';
 import type { BatchDesc } from './state.ts';
 
 export interface CompactionConfig {
@@ -26,7 +26,7 @@ export interface CompactionConfig {
 export const defaultCompactionConfig: CompactionConfig = { maxBatches: 8, window: 4, maxMergeUpdates: 500_000 };
 
 /** Half-open index range [start, end) of batches to merge, or undefined if none is due. */
-export function pickMerge(batches: readonly BatchDesc[], cfg: CompactionConfig, since: Frontier = 0): { start: number; end: number } | undefined {
+export function pickMerge(batches: readonly BatchDesc[], cfg: CompactionConfig, since: Frontier = 0 as Timestamp): { start: number; end: number } | undefined {
   if (batches.length <= cfg.maxBatches) return since === 'closed' ? undefined : pickSinceMerge(batches, cfg, since);
   for (let w = Math.min(cfg.window, batches.length); w >= 2; w--) {
     let best: { start: number; total: number } | undefined;

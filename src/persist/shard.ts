@@ -51,6 +51,9 @@ export const SHARD_KEY_PREFIX = 'shard/';
 const INLINE_TOTAL_MAX_BYTES = 32 * 1024;
 /** Updates consolidated between yields to the event loop during a merge. */
 const MERGE_SLICE = 50_000;
+/** Snapshots at least this slow or big are logged (they are what hydration waits for). */
+const SLOW_SNAPSHOT_MS = 250;
+const BIG_SNAPSHOT_ROWS = 100_000;
 /** Consensus versions between truncations of a shard's old versions. */
 const TRUNCATE_EVERY = 16;
 
@@ -167,8 +170,10 @@ export class ShardImpl implements Shard {
     const batches = s.batches.filter((b) => b.minTime <= asOf);
     // Pin synchronously with reading `state`, so a compaction finishing meanwhile keeps these blobs.
     for (const b of batches) this.pins.set(b.key, (this.pins.get(b.key) ?? 0) + 1);
+    const started = performance.now();
     try {
       const parts = await Promise.all(batches.map((b) => this.readBatch(b)));
+      const read = performance.now();
       // A batch is consolidated per (row, time), so one whose updates share a single time holds
       // each row once: the largest such batch can be forwarded in place instead of hashed in.
       let base = -1;
@@ -176,8 +181,16 @@ export class ShardImpl implements Shard {
         const b = batches[i]!;
         if (b.minTime === b.maxTime && (base < 0 || b.count > batches[base]!.count)) base = i;
       }
-      if (base >= 0) return contentsAtWithBase(parts[base]!, parts.filter((_, i) => i !== base), asOf);
-      return contentsAt(parts, asOf, true);
+      const out = base >= 0 ? contentsAtWithBase(parts[base]!, parts.filter((_, i) => i !== base), asOf) : contentsAt(parts, asOf, true);
+      const total = performance.now() - started;
+      // Big snapshots are what a restart waits for (hydration): say what was read and how long it took.
+      if (total >= SLOW_SNAPSHOT_MS || out.length >= BIG_SNAPSHOT_ROWS) {
+        this.host.logger.info({
+          shard: this.id, asOf, batches: batches.length, updates: out.length,
+          bytes: batches.reduce((n, b) => n + b.bytes, 0), readMs: Math.round(read - started), ms: Math.round(total),
+        }, 'persist: snapshot');
+      }
+      return out;
     } finally {
       for (const b of batches) this.unpin(b.key);
     }

@@ -4,6 +4,9 @@
  * applied in time order; `finish(t)` is called after the updates of time t (or after a budget-sized
  * slice of them: emitting a change and later correcting it at the same time is still correct,
  * since the output at t is the sum of everything emitted at t).
+ * Fast path: updates at exactly the input frontier (the least time still possible), with nothing
+ * older outstanding, are applied as they arrive and finished when the frontier passes — the common
+ * case (one timestamp per batch, snapshots) buffers and copies nothing.
  * Output frontier = the least time not yet finished.
  */
 import type { Row } from '../../repr/index.ts';

@@ -29,8 +29,19 @@ export interface AsOfClause {
 
 export type StatementAst =
   /** A statement of PostgreSQL's grammar; `asOf` set for `<query> AS OF ...`. */
-  | { readonly kind: 'pg'; readonly node: PgNode; readonly asOf?: AsOfClause }
+  | { readonly kind: 'pg'; readonly node: PgNode; readonly asOf?: AsOfClause; readonly mutuallyRecursive?: MutuallyRecursive }
   | MzStatement;
+
+/** The bindings of `WITH MUTUALLY RECURSIVE` around the statement's query (`node`). */
+export interface MutuallyRecursive {
+  readonly limit?: { readonly n: number; readonly kind: 'return' | 'error' };
+  readonly bindings: readonly {
+    readonly name: string;
+    /** Declared columns; `type` is a TypeName node. */
+    readonly columns: readonly { readonly name: string; readonly type: PgNode }[];
+    readonly query: PgNode;
+  }[];
+}
 
 /** `name = value` options, e.g. WITH (SNAPSHOT = false, PROGRESS). Value is the raw token text (strings unquoted). */
 export interface MzOption {

@@ -12,6 +12,7 @@ import {
   parseDeclare, parseExplain, parseFetch, parseShow, parseSubscribe, splitAsOf,
 } from './mz.ts';
 import { pgParse, scan, type Tok } from './tokens.ts';
+import { isWmr, parseWmr } from './wmr.ts';
 
 let loaded: Promise<void> | undefined;
 
@@ -76,6 +77,10 @@ function route(c: Cursor): StatementAst {
   if (c.isKw('DECLARE')) return parseDeclare(c, sub);
   if (isMzExplain(c)) return parseExplain(c, sub);
   if (c.isKw('COPY') && c.isPunct('(', 1) && c.isKw('SUBSCRIBE', 2)) return parseCopySubscribe(c);
+  if (isWmr(c)) {
+    const { node, wmr } = parseWmr(c);
+    return { kind: 'pg', node, mutuallyRecursive: wmr };
+  }
   return pgStatement(c);
 }
 

@@ -18,7 +18,8 @@ import { SubqueryHost, range, registerCorrelatedPlanner } from './subquery.ts';
 import { planWindows } from './window.ts';
 import { exprKey } from './fold.ts';
 import { Scope, type ScopeItem } from './scope.ts';
-import { category, isStringType } from './types.ts';
+import { category, isStringType, resolveTypeName } from './types.ts';
+import type { MutuallyRecursive } from '../parser/index.ts';
 
 /** A planned query with its (top-level) finishing. `expr` may carry hidden trailing ORDER BY columns. */
 export interface SelectPlan {
@@ -110,6 +111,31 @@ function withCtes(w: NonNullable<SelectStmt['withClause']>, qc0: QueryContext): 
     wraps.push((e) => ({ kind: 'let', id, value: q.expr, body: e }));
   }
   return { qc, wrap: (e) => wraps.reduceRight<MirRelationExpr>((acc, f) => f(acc), e) };
+}
+
+/**
+ * WITH MUTUALLY RECURSIVE: every binding is visible to every binding's query and to the body, with its
+ * declared column types; all are bound in one LetRec iterated to a fixed point.
+ */
+export function withMutuallyRecursive(wmr: MutuallyRecursive, qc0: QueryContext): { qc: QueryContext; wrap: (e: MirRelationExpr) => MirRelationExpr } {
+  const ctes = new Map(qc0.ctes);
+  const qc: QueryContext = { ...qc0, ctes };
+  const ids: number[] = [];
+  const declared: ScalarType[][] = [];
+  for (const b of wmr.bindings) {
+    if (wmr.bindings.filter((x) => x.name === b.name).length > 1) throw new SqlError('42712', `WITH query name "${b.name}" specified more than once`);
+    const id = freshId(qc);
+    const types = b.columns.map((c) => resolveTypeName('TypeName' in c.type ? c.type.TypeName : {}));
+    ids.push(id);
+    declared.push(types);
+    ctes.set(b.name, { expr: Mir.get({ local: id }, types), scope: new Scope(b.columns.map((c, i) => ({ name: c.name, type: types[i]!, nullable: true, table: b.name }))) });
+  }
+  const values = wmr.bindings.map((b, i) => conformTypes(planDerived(b.query, qc), declared[i]!, qc));
+  const limit = wmr.limit?.n;
+  return {
+    qc,
+    wrap: (e) => ({ kind: 'letRec', ids, values, ...(limit !== undefined ? { limits: ids.map(() => limit) } : {}), body: e }),
+  };
 }
 
 function cteRefersTo(n: unknown, name: string): boolean {

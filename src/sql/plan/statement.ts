@@ -16,7 +16,7 @@ import { planDelete, planInsert, planUpdate } from './dml.ts';
 import { bindExpr } from './expr.ts';
 import { explainText } from './explain.ts';
 import type { AsOfSpec, Plan, StatementDescription } from './plan.ts';
-import { planSelect, selectOf } from './query.ts';
+import { planSelect, selectOf, withMutuallyRecursive } from './query.ts';
 import { Scope } from './scope.ts';
 import { planMzShow, planPgMisc } from './misc.ts';
 
@@ -104,7 +104,15 @@ function parseTimeout(text: string): number {
 }
 
 function planPg(node: Node, ast: Extract<StatementAst, { kind: 'pg' }>, stmt: Statement, qc: QueryContext): Plan {
-  if ('SelectStmt' in node) return planQueryStatement(node, qc, ast.asOf === undefined ? undefined : evalAsOf(ast.asOf.expr, ast.asOf.atLeast, qc));
+  if ('SelectStmt' in node) {
+    const asOf = ast.asOf === undefined ? undefined : evalAsOf(ast.asOf.expr, ast.asOf.atLeast, qc);
+    if (ast.mutuallyRecursive !== undefined) {
+      const w = withMutuallyRecursive(ast.mutuallyRecursive, qc);
+      const p = planQueryStatement(node, w.qc, asOf);
+      return p.kind === 'select' ? { ...p, plan: w.wrap(p.plan) } : p;
+    }
+    return planQueryStatement(node, qc, asOf);
+  }
   if ('InsertStmt' in node) return planInsert(node.InsertStmt, qc);
   if ('UpdateStmt' in node) return planUpdate(node.UpdateStmt, qc);
   if ('DeleteStmt' in node) return planDelete(node.DeleteStmt, qc);

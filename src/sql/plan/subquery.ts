@@ -10,7 +10,8 @@
  */
 import type { Node, SubLink } from 'libpg-query';
 import {
-  type AggregateExpr, type MirRelationExpr, type MirScalarExpr, Mir, arity, call, col, columnTypes, ifThen, lit,
+  type AggregateExpr, type MirRelationExpr, type MirScalarExpr, Mir, arity, call, col, columnTypes, columnsUsed, ifThen, lit,
+  permuteColumns,
 } from '../../expr/index.ts';
 import { PgArray, type ScalarType, T, arrayOf } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
@@ -85,6 +86,8 @@ interface Correlated {
   readonly hostId?: number;
   readonly dId?: number;
   readonly dExpr?: MirRelationExpr;
+  /** Further Let bindings (inside the host's and D's) that the result reads. */
+  readonly extraLets?: readonly { readonly id: number; readonly value: MirRelationExpr }[];
 }
 
 /**
@@ -137,7 +140,11 @@ function lookup(host: SubqueryHost, c: Correlated, r: MirRelationExpr, nvals: nu
     const hostId = c.hostId;
     const dId = c.dId!;
     const dExpr = c.dExpr!;
-    wrap.push((b) => ({ kind: 'let', id: hostId, value: hostRel, body: { kind: 'let', id: dId, value: dExpr, body: b } }));
+    const extra = c.extraLets ?? [];
+    wrap.push((b) => ({
+      kind: 'let', id: hostId, value: hostRel,
+      body: { kind: 'let', id: dId, value: dExpr, body: extra.reduceRight<MirRelationExpr>((acc, l) => ({ kind: 'let', id: l.id, value: l.value, body: acc }), b) },
+    }));
   } else {
     const hostId = freshId(qc);
     hostGet = Mir.get({ local: hostId }, hostTypes);
@@ -204,6 +211,10 @@ export function bindSubLink(s: SubLink, cx: ExprContext, bind: (n: Node, cx: Exp
       const lhsNodes = 'RowExpr' in test ? test.RowExpr.args ?? [] : [test];
       const lhs = lhsNodes.map((x) => bind(x, cx));
       const lhsCols = lhs.map((e) => host.addColumn(e));
+      if (any && op === '=' && lhs.length === 1) {
+        const v = inEquijoin(host, sub, qc, lhsCols[0]!, lhs[0]!.type);
+        if (v !== undefined) return v;
+      }
       const c = correlate(host, sub, qc, lhsCols, true);
       const m = c.q.scope.items.length;
       if (m !== lhs.length) {
@@ -299,4 +310,56 @@ export function lateralJoin(host: SubqueryHost, node: Node, qc: QueryContext): {
 export function planCorrelatable(node: Node, qc: QueryContext): PlannedQuery {
   const { corr: _c, ...base } = qc;
   return planQueryFn!(node, base);
+}
+
+/**
+ * `x IN (subquery)` / `x = ANY (subquery)` by an equi-join rather than a comparison with every row:
+ * TRUE for outer keys with an equal row; otherwise NULL when the (correlated) subquery has rows and
+ * x or some row is NULL; otherwise FALSE. Undefined when the equality is not a plain equi-join.
+ */
+function inEquijoin(host: SubqueryHost, sub: Node, qc: QueryContext, lhsCol: number, lhsType: ScalarType): MirScalarExpr | undefined {
+  const c = correlate(host, sub, qc, [], false);
+  if (c.q.scope.items.length !== 1) return undefined;
+  const sTypes = columnTypes(c.q.expr);
+  const eq = bindOperatorFn!('=', [col(0, lhsType), col(1, sTypes[0]!)], { qc, scope: Scope.empty(), clause: 'IN' });
+  if (eq.kind !== 'call' || eq.func !== 'eq' || eq.args.length !== 2) return undefined;
+  const [lk, sk] = eq.args as [MirScalarExpr, MirScalarExpr];
+  if ([...columnsUsed(lk)].some((i) => i !== 0) || [...columnsUsed(sk)].some((i) => i !== 1)) return undefined;
+  const hostTypes = columnTypes(host.rel);
+  const k = c.dHostCols.length;
+  const dCols = [...c.dHostCols, lhsCol];
+  const hostId = c.hostId ?? freshId(qc);
+  const dId = freshId(qc);
+  const sId = freshId(qc);
+  const hostGet = Mir.get({ local: hostId }, hostTypes);
+  const dExpr = distinct(Mir.project(hostGet, dCols));
+  const dTypes = dCols.map((x) => hostTypes[x]!);
+  const dGet = Mir.get({ local: dId }, dTypes);
+  const sGet = Mir.get({ local: sId }, sTypes);
+  // D' ⋈ S: correlation columns NULL-safe, the IN comparison as an ordinary (NULL-rejecting) equality.
+  const eqClass = [permuteColumns(lk, () => k), permuteColumns(sk, () => k + 1)];
+  const joined = Mir.join([dGet, sGet], [...keyEquivalence(range(0, k), dTypes, range(1, k), sTypes, k + 1), eqClass]);
+  const fId = freshId(qc);
+  const found = distinct(Mir.project(joined, range(0, k + 1)));
+  const fGet = Mir.get({ local: fId }, dTypes);
+  const stats = Mir.reduce(sGet, range(1, k).map((i) => col(i, sTypes[i]!)), [
+    { func: 'bool_or', expr: call('is_null', [col(0, sTypes[0]!)], T.bool), distinct: false, type: T.bool },
+  ]);
+  const notFound = Mir.union(dGet, [Mir.negate(fGet)]);
+  const sawNull = col(k + 1 + k, T.bool);
+  const lhsNull = call('is_null', [col(k, lhsType)], T.bool);
+  const nullOrFalse = ifThen(call('or', [lhsNull, sawNull], T.bool), lit(null, T.bool), lit(false, T.bool));
+  const notFoundValues = Mir.project(
+    Mir.map(Mir.join([notFound, stats], keyEquivalence(range(0, k), dTypes, range(0, k), columnTypes(stats), k + 1)), [nullOrFalse]),
+    [k + 1 + k + 1, ...range(0, k + 1)],
+  );
+  const foundValues = Mir.project(Mir.map(fGet, [lit(true, T.bool)]), [k + 1, ...range(0, k + 1)]);
+  const r: MirRelationExpr = { kind: 'let', id: fId, value: found, body: Mir.union(foundValues, [notFoundValues]) };
+  const extraLets = [
+    ...(c.hostId !== undefined ? [{ id: c.dId!, value: c.dExpr! }] : []),
+    { id: sId, value: c.q.expr },
+  ];
+  const c2: Correlated = { q: c.q, dHostCols: dCols, hostId, dId, dExpr, extraLets };
+  const [i] = lookup(host, c2, r, 1, [lit(false, T.bool)], qc);
+  return col(i!, T.bool);
 }

@@ -1,0 +1,66 @@
+/**
+ * Builtin catalog relations (pg_catalog, information_schema, mz_catalog, mz_internal): real relations
+ * whose contents are derived from the catalog. Each is a stored collection (a persist shard with the
+ * id `s<N>`); after every catalog change the coordinator calls `sync`, which appends the difference
+ * between the relations' new and old contents at a fresh timestamp, so SQL reads, joins and
+ * subscribes over them like any table.
+ */
+import type { GlobalId } from '../../expr/index.ts';
+import type { PersistClient } from '../../persist/index.ts';
+import type { Catalog, CatalogItem } from '../catalog.ts';
+import { BUILTIN_RELATIONS, type BuiltinRelation } from './relations.ts';
+import { BuiltinStore } from './store.ts';
+
+export type { BuiltinRelation };
+
+export class BuiltinCatalog {
+  readonly #store: BuiltinStore;
+  readonly #byName = new Map<string, BuiltinRelation>();
+  readonly #byId = new Map<GlobalId, BuiltinRelation>();
+
+  constructor(persist: PersistClient) {
+    this.#store = new BuiltinStore(persist);
+    for (const r of BUILTIN_RELATIONS) {
+      this.#byName.set(`${r.schema}.${r.name}`, r);
+      this.#byId.set(r.id, r);
+    }
+  }
+
+  /** The catalog item for `schema.name` if it names a builtin relation. */
+  resolve(schema: string, name: string): CatalogItem | undefined {
+    const r = this.#byName.get(`${schema}.${name}`);
+    return r === undefined ? undefined : this.#store.item(r);
+  }
+
+  get(id: GlobalId): CatalogItem | undefined {
+    const r = this.#byId.get(id);
+    return r === undefined ? undefined : this.#store.item(r);
+  }
+
+  all(): readonly BuiltinRelation[] {
+    return BUILTIN_RELATIONS;
+  }
+
+  /** Opens every builtin relation's shard (at boot). */
+  async open(): Promise<void> {
+    for (const r of BUILTIN_RELATIONS) await this.#store.open(r);
+  }
+
+  /** Appends, at time `at`, the changes that make every builtin relation match `catalog`. */
+  async sync(catalog: Catalog, at: number): Promise<void> {
+    await this.#store.sync(BUILTIN_RELATIONS, catalog, at);
+  }
+
+  upper(id: GlobalId): ReturnType<BuiltinStore['upper']> {
+    return this.#store.upper(id);
+  }
+
+  since(id: GlobalId): ReturnType<BuiltinStore['since']> {
+    return this.#store.since(id);
+  }
+
+  /** Advances every builtin shard's upper (like tables: time passes for them too). */
+  async advance(to: number): Promise<void> {
+    await this.#store.advance(to);
+  }
+}
