@@ -6,6 +6,11 @@
  * checks the final index contents against a from-scratch evaluation.
  *
  *   npm exec -- node bench/engine-smoke.ts [orders] [updates] [batch]
+ *
+ * OPS=1 prints time per operator; PROFILE=file.cpuprofile writes a CPU profile of the update phase.
+ * Also runs a hand-written maintenance loop over the same updates and prints the ratio (the machine
+ * is shared: compare same-run ratios, not absolute rates across runs). bench/README.md's `engine`
+ * suite is the recorded benchmark.
  */
 import { ArrangeOp, InputOp, UpdateBatch, Worker } from '../src/dataflow/index.ts';
 import { RenderContext } from '../src/compute/index.ts';

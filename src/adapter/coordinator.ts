@@ -12,7 +12,7 @@ import { type Diff, type Frontier, type Row, type Timestamp, type Update, compar
 import { initParser, parseStatements, planStatement, type Plan, type PlanContext } from '../sql/index.ts';
 import { TableController } from '../storage/index.ts';
 import { optimize } from '../transform/index.ts';
-import { type Logger, SqlError, SqlState, silentLogger } from '../util/index.ts';
+import { Deferred, type Logger, SqlError, SqlState, silentLogger } from '../util/index.ts';
 import { Catalog, type CatalogItem, type DurableEntry, durableItem, entryKey } from './catalog.ts';
 import { TimestampOracle } from './oracle.ts';
 import { ReadHolds } from './read-holds.ts';
@@ -462,6 +462,51 @@ export class Coordinator implements AdapterClient {
   }
 
   // --- writes ----------------------------------------------------------------------------------
+
+  readonly #pendingWrites: { readonly id: GlobalId; readonly updates: readonly (readonly [Row, Diff])[]; readonly done: Deferred<Timestamp> }[] = [];
+  #flushScheduled = false;
+
+  /**
+   * Group commit: writes that need no read (INSERT ... VALUES, COPY, committed insert transactions)
+   * queue here and are appended together at one timestamp — one durable append per table for all
+   * writers that arrived meanwhile. Each resolves once its own table's append is durable.
+   */
+  groupCommit(id: GlobalId, updates: readonly (readonly [Row, Diff])[]): Promise<Timestamp> {
+    const done = new Deferred<Timestamp>();
+    this.#pendingWrites.push({ id, updates, done });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => void this.withWriteLock(() => this.#flushWrites()));
+    }
+    return done.promise;
+  }
+
+  async #flushWrites(): Promise<void> {
+    this.#flushScheduled = false;
+    const batch = this.#pendingWrites.splice(0);
+    if (batch.length === 0) return;
+    const at = this.oracle.writeTs();
+    const byTable = new Map<GlobalId, { updates: (readonly [Row, Diff])[]; writers: Deferred<Timestamp>[] }>();
+    for (const w of batch) {
+      let t = byTable.get(w.id);
+      if (t === undefined) byTable.set(w.id, (t = { updates: [], writers: [] }));
+      for (const u of w.updates) t.updates.push(u);
+      t.writers.push(w.done);
+    }
+    const results = await Promise.allSettled([...byTable].map(async ([id, t]) => {
+      await this.tables.append(id, t.updates, at);
+      return t;
+    }));
+    this.oracle.applyWrite(at);
+    this.tables.advanceAllSoon(ts(at + 1));
+    [...byTable.values()].forEach((t, i) => {
+      const r = results[i]!;
+      for (const w of t.writers) {
+        if (r.status === 'fulfilled') w.resolve(at);
+        else w.reject(r.reason);
+      }
+    });
+  }
 
   /** Appends rows to one table at a fresh write timestamp; resolves once durable and visible to reads. */
   async writeTable(id: GlobalId, updates: readonly (readonly [Row, Diff])[]): Promise<Timestamp> {

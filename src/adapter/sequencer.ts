@@ -409,7 +409,7 @@ function copyFrom(env: SequenceEnv, plan: Extract<Plan, { kind: 'copyFrom' }>): 
         rows.push(row);
       });
       checkNotNull(item, rows);
-      await env.coord.withWriteLock(() => env.coord.writeTable(item.id, rows.map((r) => [r, 1] as const)));
+      if (rows.length > 0) await env.coord.groupCommit(item.id, rows.map((r) => [r, 1] as const));
       return `COPY ${rows.length}`;
     },
   };
@@ -470,6 +470,13 @@ async function sequenceInsert(env: SequenceEnv, plan: Extract<Plan, { kind: 'ins
     checkNotNull(item, rows);
     if (txn.ops.kind !== 'write') txn.ops = { kind: 'write', table: item.id, updates: [] };
     for (const r of rows) (txn.ops as { updates: [Row, Diff][] }).updates.push([r, 1]);
+    return returning(plan, rows, tag) ?? commandResult(tag(rows.length));
+  }
+  if (dependsOn(plan.values).size === 0) {
+    // Nothing to read: evaluate now, then join the next group commit.
+    const rows = await evaluateRows(env, plan.values);
+    checkNotNull(item, rows);
+    if (rows.length > 0) await coord.groupCommit(item.id, rows.map((r) => [r, 1] as const));
     return returning(plan, rows, tag) ?? commandResult(tag(rows.length));
   }
   return coord.withWriteLock(async () => {

@@ -154,7 +154,7 @@ export class SessionImpl implements Session {
       case 'read': this.#coord.holds.release(ops.hold); return;
       case 'write': {
         if (ops.updates.length === 0) return;
-        await this.#coord.withWriteLock(() => this.#coord.writeTable(ops.table, ops.updates));
+        await this.#coord.groupCommit(ops.table, ops.updates);
         return;
       }
       case 'ddl': {

@@ -10,7 +10,7 @@ import {
 } from '../expr/index.ts';
 import { compareByOrder, datumsIdentical, errorRow, lookupTableFunc, rowComparator } from '../dataflow/index.ts';
 import { type Datum, Numeric, PgArray, type Row, compareDatum, rowKey } from '../repr/index.ts';
-import { assertNever, unsupported } from '../util/index.ts';
+import { SqlError, SqlState, assertNever, unsupported } from '../util/index.ts';
 import { planJoin } from './join-plan.ts';
 
 /** A multiset as (row, multiplicity) pairs. */
@@ -78,7 +78,7 @@ class BatchEvaluator {
       case 'let':
         this.locals.set(e.id, this.eval(e.value));
         return this.eval(e.body);
-      case 'letRec': throw unsupported('WITH MUTUALLY RECURSIVE');
+      case 'letRec': return this.letRec(e);
       case 'project':
         return this.eval(e.input).map(([r, d]) => [e.outputs.map((i) => r[i] ?? null), d]);
       case 'map':
@@ -129,6 +129,32 @@ class BatchEvaluator {
       case 'arrangeBy': return this.eval(e.input);
       default: return assertNever(e, 'relation expression');
     }
+  }
+
+  /**
+   * Iterates the bindings to a fixed point, in declaration order (each binding sees the values of
+   * earlier bindings from this iteration and of later ones from the previous iteration), stopping
+   * early at the least recursion limit. Only the last iteration's errors count.
+   */
+  private letRec(e: Extract<MirRelationExpr, { kind: 'letRec' }>): Multiset {
+    for (const id of e.ids) this.locals.set(id, []);
+    const limits = (e.limits ?? []).filter((l): l is number => l !== undefined);
+    const limit = limits.length === 0 ? undefined : Math.min(...limits);
+    const base = this.errs.length;
+    for (let iter = 1; ; iter++) {
+      this.errs.length = base;
+      let changed = false;
+      e.ids.forEach((id, i) => {
+        const next = consolidate(this.eval(e.values[i]!));
+        if (!sameMultiset(this.locals.get(id)!, next)) changed = true;
+        this.locals.set(id, next);
+      });
+      if (!changed || (limit !== undefined && iter >= limit)) break;
+      if (iter >= MAX_ITERATIONS) {
+        throw new SqlError(SqlState.programLimitExceeded, `WITH MUTUALLY RECURSIVE did not reach a fixed point after ${MAX_ITERATIONS} iterations`);
+      }
+    }
+    return this.eval(e.body);
   }
 
   private rowwise(input: Multiset, f: (r: Row) => Row | null): Multiset {
@@ -209,6 +235,17 @@ class BatchEvaluator {
     }
     return out;
   }
+}
+
+/** Iterations after which a recursion without a fixed point is an error. */
+const MAX_ITERATIONS = 100_000;
+
+function sameMultiset(a: Multiset, b: Multiset): boolean {
+  if (a.length !== b.length) return false;
+  const counts = new Map<string, number>();
+  for (const [r, d] of a) counts.set(rowKey(r), d);
+  for (const [r, d] of b) if (counts.get(rowKey(r)) !== d) return false;
+  return true;
 }
 
 function aggInput(a: AggregateExpr, row: Row): Datum {

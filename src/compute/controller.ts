@@ -11,7 +11,7 @@ import {
 } from '../dataflow/index.ts';
 import type { GlobalId, RowSetFinishing } from '../expr/index.ts';
 import type { PersistClient } from '../persist/index.ts';
-import { type Frontier, type Row, type Timestamp, compareRows } from '../repr/index.ts';
+import { type Frontier, type Row, type Timestamp, compareRows, minFrontier } from '../repr/index.ts';
 import { type Logger, SqlError, SqlState, assertNever, silentLogger, toSqlError } from '../util/index.ts';
 import { applyFinishing, expandCounts } from './finishing.ts';
 import { MvSink } from './mv-sink.ts';
@@ -43,6 +43,7 @@ interface IndexState extends ImportedIndex {
 
 interface SinkState {
   readonly sink: MvSink;
+  readonly errSink: MvSink;
   readonly dataflow: DataflowState;
 }
 
@@ -59,6 +60,13 @@ interface PendingPeek {
   readonly key: Row | undefined;
 }
 
+const ERRORS_SUFFIX = '.errors';
+
+/** The shard holding a materialized view's errors collection, beside its rows' shard. */
+export function errorsShardId(shardId: string): string {
+  return shardId + ERRORS_SUFFIX;
+}
+
 const toFrontier = (f: number): Frontier => (f === Infinity ? 'closed' : (f as Timestamp));
 const fromFrontier = (f: Frontier): number => (f === 'closed' ? Infinity : f);
 
@@ -73,6 +81,9 @@ export class ComputeController {
   private readonly listeners = new Set<(r: ComputeResponse) => void>();
   private readonly upperWaiters: { id: GlobalId; t: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private peekCounter = 0;
+  /** Errors shards that exist: listed once from persist, plus those our sinks create. */
+  private listedErrorShards: Promise<Set<string>> | undefined;
+  private readonly createdErrorShards = new Set<string>();
 
   constructor(opts: { persist: PersistClient; logger?: Logger; worker?: Worker }) {
     this.persist = opts.persist;
@@ -127,7 +138,7 @@ export class ComputeController {
     const idx = this.indexes.get(id);
     if (idx !== undefined) return toFrontier(indexUpper(idx));
     const sink = this.sinks.get(id);
-    if (sink !== undefined) return sink.sink.currentUpper;
+    if (sink !== undefined) return minFrontier(sink.sink.currentUpper, sink.errSink.currentUpper);
     const sub = this.subscribes.get(id);
     if (sub !== undefined) return sub.sub.upper;
     return 0 as Timestamp;
@@ -192,8 +203,12 @@ export class ComputeController {
       }
       for (const src of desc.sourceImports) {
         const input = ctx.track(new InputOp(this.worker, `source ${src.id}`));
-        ctx.collections.set(src.id, { oks: input.output, errs: [] });
+        // A materialized view's shard has an errors shard beside it (see mv-sink.ts).
+        const errInput = ctx.track(new InputOp(this.worker, `source ${src.id}.errors`));
+        ctx.collections.set(src.id, { oks: input.output, errs: [errInput.output] });
+        const errShard = errorsShardId(src.shardId);
         df.sources.push(new SourceImport(this.persist, src.shardId, input, asOf, this.logger));
+        df.sources.push(new SourceImport(this.persist, errShard, errInput, asOf, this.logger, () => this.errorShardExists(errShard)));
       }
       for (const obj of desc.objectsToBuild) ctx.collections.set(obj.id, ctx.render(obj.plan));
       for (const exp of desc.indexExports) {
@@ -209,15 +224,18 @@ export class ComputeController {
       }
       for (const exp of desc.sinkExports) {
         const coll = ctx.collection(exp.from);
-        const sink = new MvSink({
-          id: exp.id, shardId: exp.shardId, asOf, persist: this.persist, logger: this.logger,
-          onUpper: (upper) => this.reportUpper(exp.id, upper),
-        });
+        // Rows go to the view's shard, errors to its errors shard; the sink's upper is the lesser.
+        const report = (): void => this.reportUpper(exp.id, this.upper(exp.id));
+        const common = { asOf, persist: this.persist, logger: this.logger, onUpper: report };
+        const sink = new MvSink({ ...common, id: exp.id, shardId: exp.shardId });
+        const errShard = errorsShardId(exp.shardId);
+        const errSink = new MvSink({ ...common, id: `${exp.id}.errors`, shardId: errShard });
+        this.createdErrorShards.add(errShard);
         ctx.track(new CaptureOp(this.worker, coll.oks, { onBatch: (b) => sink.onBatch(b), onFrontier: (f) => sink.onFrontier(f) }, `sink ${exp.id}`));
-        ctx.track(new CaptureOp(this.worker, this.concatErrors(ctx, coll.errs), { onBatch: (b) => sink.onErrors(b) }, `sink ${exp.id}.errors`));
-        this.sinks.set(exp.id, { sink, dataflow: df });
+        ctx.track(new CaptureOp(this.worker, this.concatErrors(ctx, coll.errs), { onBatch: (b) => errSink.onBatch(b), onFrontier: (f) => errSink.onFrontier(f) }, `sink ${exp.id}.errors`));
+        this.sinks.set(exp.id, { sink, errSink, dataflow: df });
         df.exports.add(exp.id);
-        sinks.push(sink);
+        sinks.push(sink, errSink);
       }
       for (const exp of desc.subscribeExports ?? []) {
         const coll = ctx.collection(exp.from);
@@ -243,6 +261,12 @@ export class ComputeController {
     }
     for (const s of df.sources) s.start();
     for (const s of sinks) s.start();
+  }
+
+  private async errorShardExists(shardId: string): Promise<boolean> {
+    if (this.createdErrorShards.has(shardId)) return true;
+    this.listedErrorShards ??= this.persist.list().then((ids) => new Set(ids.filter((id) => id.endsWith(ERRORS_SUFFIX))));
+    return (await this.listedErrorShards).has(shardId);
   }
 
   private concatErrors(ctx: RenderContext, errs: readonly Stream[]): Stream {
@@ -281,6 +305,7 @@ export class ComputeController {
     if (sink !== undefined && frontier === 'closed') {
       this.sinks.delete(id);
       sink.sink.stop();
+      sink.errSink.stop();
       this.releaseExport(sink.dataflow, id);
       this.rejectWaiters(id);
     }

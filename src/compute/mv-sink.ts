@@ -9,6 +9,9 @@
  * One append is in flight at a time; everything that closed meanwhile goes into the next one.
  * On an upper mismatch the sink re-reads the shard and corrects again, so a restarted or
  * concurrent writer never leaves duplicates.
+ *
+ * A materialized view uses two sinks: its rows go to the view's shard, its errors collection to the
+ * errors shard beside it (controller.ts `errorsShardId`), which source imports read back as errors.
  */
 import type { UpdateBatch } from '../dataflow/index.ts';
 import type { GlobalId } from '../expr/index.ts';
@@ -50,7 +53,6 @@ export class MvSink {
   private stopped = false;
   /** Whether `persisted` must be re-read before the next write (after a failed or lost append). */
   private needsReread = false;
-  private warnedErrors = false;
 
   constructor(opts: { id: GlobalId; shardId: string; asOf: number; persist: PersistClient; logger: Logger; onUpper: (upper: Frontier) => void }) {
     this.id = opts.id;
@@ -81,13 +83,6 @@ export class MvSink {
 
   onBatch(batch: UpdateBatch): void {
     for (let i = 0; i < batch.length; i++) this.buffer.push([batch.rows[i]!, batch.times[i]!, batch.diffs[i]!]);
-  }
-
-  onErrors(batch: UpdateBatch): void {
-    if (batch.length > 0 && !this.warnedErrors) {
-      this.warnedErrors = true;
-      this.logger.warn({ sink: this.id }, 'compute: materialized view has evaluation errors; persisted contents omit the failing rows');
-    }
   }
 
   onFrontier(frontier: number): void {

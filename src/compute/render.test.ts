@@ -121,6 +121,18 @@ describe('operators vs batch evaluation', () => {
   });
 });
 
+describe('WITH MUTUALLY RECURSIVE', () => {
+  const R = Mir.get({ local: 7 }, [I4, I4]);
+  const step = Mir.project(Mir.join([R, B], [[c(1), c(2)]]), [0, 3]);
+  it('transitive closure, recomputed per changed time', () => {
+    check({ kind: 'letRec', ids: [7], values: [Mir.reduce(Mir.union(B, [step]), [c(0), c(1)], [])], body: Mir.join([R, A], [[c(0), c(2)]]) }, 60);
+  });
+  it('recursion limit and references to an enclosing let', () => {
+    const body: MirRelationExpr = { kind: 'letRec', ids: [7], values: [Mir.union(Mir.get({ local: 3 }, [I4, I4]), [step])], limits: [3], body: R };
+    check({ kind: 'let', id: 3, value: Mir.filter(A, [gt(c(0), lit(0, I4))]), body }, 60);
+  });
+});
+
 describe('temporal filters', () => {
   const now = { kind: 'mzNow', type: T.mzTimestamp } as const;
   const ms = (e: MirScalarExpr): MirScalarExpr => call('test_to_int8', [e], T.mzTimestamp);

@@ -9,9 +9,11 @@ import {
   ArrangeOp, type Arrangement, ConcatOp, FlatMapOp, InputOp, JoinOp, type MfpStep, MfpOp, NegateOp, type Operator,
   ReadArrangementOp, ReduceOp, type Stream, ThresholdOp, TopKOp, UpdateBatch, type Worker, splitTemporal,
 } from '../dataflow/index.ts';
-import type { GlobalId, MirRelationExpr, MirScalarExpr } from '../expr/index.ts';
-import { assertNever, unsupported } from '../util/index.ts';
+import { type GlobalId, type MirRelationExpr, type MirScalarExpr, arity } from '../expr/index.ts';
+import { T } from '../repr/index.ts';
+import { assertNever } from '../util/index.ts';
 import { planJoin } from './join-plan.ts';
+import { LetRecOp } from './let-rec.ts';
 
 export interface RenderedCollection {
   readonly oks: Stream;
@@ -82,7 +84,7 @@ export class RenderContext {
         return this.render(e.body);
       }
       case 'letRec':
-        throw unsupported('WITH MUTUALLY RECURSIVE');
+        return this.renderLetRec(e);
       case 'project': case 'map': case 'filter':
         return this.renderMfp(e);
       case 'flatMap': {
@@ -122,6 +124,65 @@ export class RenderContext {
       default:
         return assertNever(e, 'relation expression');
     }
+  }
+
+  /**
+   * WITH MUTUALLY RECURSIVE: every collection the recursion reads from outside (global ids and
+   * enclosing let bindings) is tagged with its position and fed to a LetRecOp (let-rec.ts), which
+   * re-evaluates the recursion per changed time.
+   */
+  private renderLetRec(e: Extract<MirRelationExpr, { kind: 'letRec' }>): RenderedCollection {
+    const refs = new Map<string, { get: MirRelationExpr; rendered: RenderedCollection }>();
+    const rewrite = (x: MirRelationExpr, bound: ReadonlySet<number>): MirRelationExpr => {
+      if (x.kind === 'get') {
+        if (typeof x.id === 'string') {
+          if (!refs.has(x.id)) refs.set(x.id, { get: x, rendered: this.collection(x.id) });
+          return x;
+        }
+        if (bound.has(x.id.local)) return x;
+        const name = `__local_${x.id.local}`;
+        const local = this.locals.get(x.id.local);
+        if (local === undefined) throw new Error(`internal error: unbound local ${x.id.local}`);
+        if (!refs.has(name)) refs.set(name, { get: x, rendered: local });
+        return { kind: 'get', id: name, types: x.types };
+      }
+      switch (x.kind) {
+        case 'let': {
+          const inner = new Set(bound).add(x.id);
+          return { ...x, value: rewrite(x.value, bound), body: rewrite(x.body, inner) };
+        }
+        case 'letRec': {
+          const inner = new Set(bound);
+          for (const id of x.ids) inner.add(id);
+          return { ...x, values: x.values.map((v) => rewrite(v, inner)), body: rewrite(x.body, inner) };
+        }
+        case 'constant': return x;
+        case 'join': return { ...x, inputs: x.inputs.map((i) => rewrite(i, bound)) };
+        case 'union': return { ...x, base: rewrite(x.base, bound), inputs: x.inputs.map((i) => rewrite(i, bound)) };
+        default: return { ...x, input: rewrite(x.input, bound) };
+      }
+    };
+    const expr = rewrite(e, new Set());
+    const ids = [...refs.keys()];
+    const errs: Stream[] = [];
+    const tick = this.track(new InputOp(this.worker, 'letRec tick'));
+    tick.send(UpdateBatch.of([[[-1], this.asOf, 1]]));
+    tick.close();
+    const tagged: Stream[] = [tick.output];
+    ids.forEach((id, i) => {
+      const { get, rendered } = refs.get(id)!;
+      const n = arity(get);
+      const steps: MfpStep[] = [
+        { kind: 'map', exprs: [{ kind: 'literal', value: i, type: T.int4 }] },
+        { kind: 'project', outputs: [n, ...Array.from({ length: n }, (_, c) => c)] },
+      ];
+      const tag = this.applyMfp(rendered, steps, `letRec input ${id}`);
+      tagged.push(tag.oks);
+      errs.push(...tag.errs);
+    });
+    const all = this.track(new ConcatOp(this.worker, tagged, 'letRec inputs'));
+    const op = this.track(new LetRecOp(this.worker, all.output, expr, ids));
+    return { oks: op.output, errs: [...errs, op.errors] };
   }
 
   /** Fuses a run of map/filter/project nodes into one operator. */

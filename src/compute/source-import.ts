@@ -22,12 +22,16 @@ export class SourceImport {
   private readonly asOf: number;
   private readonly logger: Logger;
 
-  constructor(persist: PersistClient, shardId: string, input: InputOp, asOf: number, logger: Logger) {
+  /** For optional shards (a materialized view's errors): resolves false when the shard does not exist. */
+  private readonly exists: (() => Promise<boolean>) | undefined;
+
+  constructor(persist: PersistClient, shardId: string, input: InputOp, asOf: number, logger: Logger, exists?: () => Promise<boolean>) {
     this.persist = persist;
     this.shardId = shardId;
     this.input = input;
     this.asOf = asOf;
     this.logger = logger;
+    this.exists = exists;
   }
 
   start(): void {
@@ -43,6 +47,11 @@ export class SourceImport {
   }
 
   private async run(): Promise<void> {
+    if (this.exists !== undefined && !(await this.exists())) {
+      // Nothing to read, ever: an absent optional shard is the empty collection.
+      if (!this.stopped) this.input.close();
+      return;
+    }
     const shard = await this.persist.open(this.shardId);
     if (this.stopped) return;
     const asOf = this.asOf;

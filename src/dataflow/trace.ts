@@ -9,7 +9,7 @@
  * Invariant: for every time t >= since, the multiset of (val, diff) with time <= t summed per val
  * equals the arranged collection's contents at t.
  */
-import { type Row, rowKey } from '../repr/index.ts';
+import type { Row } from '../repr/index.ts';
 import { KeyedMap, type PackedKey, hashRow, packKey, rowsIdentical, unpackKey } from './keys.ts';
 
 export class TraceEntry {
@@ -184,16 +184,36 @@ export class Trace {
   readAt(asOf: number, key?: Row): [Row, number][] {
     const out: [Row, number][] = [];
     const one = (e: TraceEntry): void => {
-      const acc = new Map<string, [Row, number]>();
+      // Bucket by hash, confirm with rowsIdentical: no string key per row.
+      const buckets = new Map<number, number | number[]>();
+      const start = out.length;
       for (let i = 0; i < e.vals.length; i++) {
         if (e.times[i]! > asOf) continue;
         const v = e.vals[i]!;
-        const k = rowKey(v);
-        const cur = acc.get(k);
-        if (cur === undefined) acc.set(k, [v, e.diffs[i]!]);
-        else cur[1] += e.diffs[i]!;
+        const h = hashRow(v);
+        const b = buckets.get(h);
+        let found = -1;
+        if (b !== undefined) {
+          if (typeof b === 'number') {
+            if (rowsIdentical(out[b]![0], v)) found = b;
+          } else {
+            for (const j of b) if (rowsIdentical(out[j]![0], v)) { found = j; break; }
+          }
+        }
+        if (found >= 0) {
+          out[found]![1] += e.diffs[i]!;
+          continue;
+        }
+        const idx = out.length;
+        out.push([v, e.diffs[i]!]);
+        if (b === undefined) buckets.set(h, idx);
+        else if (typeof b === 'number') buckets.set(h, [b, idx]);
+        else b.push(idx);
       }
-      for (const rc of acc.values()) if (rc[1] !== 0) out.push(rc);
+      // Drop rows whose diffs cancelled.
+      let w = start;
+      for (let r = start; r < out.length; r++) if (out[r]![1] !== 0) out[w++] = out[r]!;
+      out.length = w;
     };
     if (key !== undefined) {
       const e = this.entries.get(packKey(key));

@@ -28,6 +28,13 @@ export interface ShardBatch {
   readonly upper: Frontier;
 }
 
+export interface SnapshotAndHistory {
+  readonly snapshot: Update[];
+  /** Updates at times in (asOf, upper), in no particular order; a row may appear more than once. */
+  readonly history: Update[];
+  readonly upper: Frontier;
+}
+
 export interface Shard {
   readonly id: string;
   /** Current frontiers as known to this process (updated by every successful operation). */
@@ -41,6 +48,12 @@ export interface Shard {
    * the append may have happened.
    */
   compareAndAppend(updates: readonly Update[], expectedUpper: Timestamp, newUpper: Frontier): Promise<AppendResult>;
+  /**
+   * The contents at asOf (as `snapshot`) plus every update with asOf < time < upper at its own time
+   * (not consolidated across batches), read from one state: what a dataflow restarting at asOf needs
+   * to catch up to `upper` exactly, without diffing two snapshots. Requires since <= asOf < upper.
+   */
+  snapshotAndHistory(asOf: Timestamp): Promise<SnapshotAndHistory>;
   /** The contents at asOf: consolidated updates (time forwarded to asOf, diffs summed, zero-diff rows removed). Requires since <= asOf < upper, else throws a SqlError. */
   snapshot(asOf: Timestamp): Promise<Update[]>;
   /**

@@ -54,6 +54,17 @@ function referenceAt(history: readonly Update[], asOf: number): [string, number]
   return canon([...sums.values()].filter(([, d]) => d !== 0).map(([row, d]) => [row, t(asOf), d] as const));
 }
 
+/** Checks snapshotAndHistory(asOf): the snapshot, plus history up to t, is the contents at every t in [asOf, upper). */
+async function expectSnapshotAndHistory(s: Shard, asOf: number, upper: number, reference: readonly Update[]): Promise<void> {
+  const r = await s.snapshotAndHistory(t(asOf));
+  expect(r.upper).toBe(upper);
+  expect(canon(r.snapshot)).toEqual(referenceAt(reference, asOf));
+  expect(r.history.every((u) => u[1] > asOf && u[1] < upper)).toBe(true);
+  for (let at = asOf; at < upper; at++) {
+    expect(referenceAt([...r.snapshot, ...r.history], at)).toEqual(referenceAt(reference, at));
+  }
+}
+
 function compareUpper(f: Frontier): number {
   return f === 'closed' ? Infinity : f;
 }
@@ -187,6 +198,7 @@ export function persistConformance(h: PersistHarness): void {
         expect(canon(snap)).toEqual(referenceAt(history, asOf));
       }
       await expectSqlError(s.snapshot(t(6)), '22023', /upper/);
+      for (let asOf = 0; asOf < 6; asOf++) await expectSnapshotAndHistory(s, asOf, 6, history);
       await s.downgradeSince(t(3));
       await s.downgradeSince(t(1));
       expect(s.since()).toBe(3);
@@ -406,6 +418,7 @@ export function persistConformance(h: PersistHarness): void {
         }
         await quiesce(s);
         for (let asOf = since; asOf < upper; asOf++) expect(canon(await s.snapshot(t(asOf)))).toEqual(referenceAt(history, asOf));
+        if (since < upper) await expectSnapshotAndHistory(s, since, upper, history);
         await c.close();
         // And after a restart.
         const c2 = await newClient(env);

@@ -14,7 +14,7 @@ import { MemoryStore } from './memory.ts';
 import { PgConsensus } from './pg-consensus.ts';
 import { S3Blob, type S3BlobOptions } from './s3-blob.ts';
 
-export type { AppendResult, PersistClient, Shard, ShardBatch } from './api.ts';
+export type { AppendResult, PersistClient, Shard, ShardBatch, SnapshotAndHistory } from './api.ts';
 export type { Blob } from './blob.ts';
 export type { CasResult, Consensus, VersionedData } from './consensus.ts';
 export type { CompactionConfig } from './compaction.ts';

@@ -10,7 +10,7 @@ import {
   type Frontier, type Timestamp, type Update, compareFrontier, dataCorrupted, decodeUpdates, encodeUpdates, formatFrontier,
 } from '../repr/index.ts';
 import { SqlState, type Logger } from '../util/index.ts';
-import type { ShardBatch, AppendResult, Shard } from './api.ts';
+import type { ShardBatch, AppendResult, Shard, SnapshotAndHistory } from './api.ts';
 import type { Blob } from './blob.ts';
 import { type CompactionConfig, pickMerge } from './compaction.ts';
 import type { CasResult, Consensus, Fence, VersionedData } from './consensus.ts';
@@ -161,36 +161,56 @@ export class ShardImpl implements Shard {
   }
 
   async snapshot(asOf: Timestamp): Promise<Update[]> {
+    return (await this.read(asOf, false)).snapshot;
+  }
+
+  async snapshotAndHistory(asOf: Timestamp): Promise<SnapshotAndHistory> {
+    return this.read(asOf, true);
+  }
+
+  /** The contents at asOf and, with `withHistory`, every stored update after asOf, from one state. */
+  private async read(asOf: Timestamp, withHistory: boolean): Promise<SnapshotAndHistory> {
     this.checkUsable();
     const s = this.state;
     if (compareFrontier(s.since, asOf) > 0 || compareFrontier(s.upper, asOf) <= 0) {
       throw new PersistError(SqlState.invalidParameterValue,
         `persist: shard ${this.id}: cannot read at ${asOf}: readable times are [since ${formatFrontier(s.since)}, upper ${formatFrontier(s.upper)})`, false);
     }
-    const batches = s.batches.filter((b) => b.minTime <= asOf);
+    const batches = s.batches.filter((b) => b.minTime <= asOf || (withHistory && b.maxTime > asOf));
     // Pin synchronously with reading `state`, so a compaction finishing meanwhile keeps these blobs.
     for (const b of batches) this.pins.set(b.key, (this.pins.get(b.key) ?? 0) + 1);
     const started = performance.now();
     try {
       const parts = await Promise.all(batches.map((b) => this.readBatch(b)));
       const read = performance.now();
+      // Taken before consolidation, which reuses (mutates) the tuples at times <= asOf only.
+      const history: Update[] = [];
+      if (withHistory) {
+        for (let i = 0; i < batches.length; i++) {
+          if (batches[i]!.maxTime <= asOf) continue;
+          for (const u of parts[i]!) if (u[1] > asOf) history.push(u);
+        }
+      }
+      const current = batches.map((b, i) => [b, parts[i]!] as const).filter(([b]) => b.minTime <= asOf);
       // A batch is consolidated per (row, time), so one whose updates share a single time holds
       // each row once: the largest such batch can be forwarded in place instead of hashed in.
       let base = -1;
-      for (let i = 0; i < batches.length; i++) {
-        const b = batches[i]!;
-        if (b.minTime === b.maxTime && (base < 0 || b.count > batches[base]!.count)) base = i;
+      for (let i = 0; i < current.length; i++) {
+        const b = current[i]![0];
+        if (b.minTime === b.maxTime && (base < 0 || b.count > current[base]![0].count)) base = i;
       }
-      const out = base >= 0 ? contentsAtWithBase(parts[base]!, parts.filter((_, i) => i !== base), asOf) : contentsAt(parts, asOf, true);
+      const snapshot = base >= 0
+        ? contentsAtWithBase(current[base]![1], current.filter((_, i) => i !== base).map(([, p]) => p), asOf)
+        : contentsAt(current.map(([, p]) => p), asOf, true);
       const total = performance.now() - started;
       // Big snapshots are what a restart waits for (hydration): say what was read and how long it took.
-      if (total >= SLOW_SNAPSHOT_MS || out.length >= BIG_SNAPSHOT_ROWS) {
+      if (total >= SLOW_SNAPSHOT_MS || snapshot.length >= BIG_SNAPSHOT_ROWS) {
         this.host.logger.info({
-          shard: this.id, asOf, batches: batches.length, updates: out.length,
+          shard: this.id, asOf, batches: batches.length, updates: snapshot.length, history: history.length,
           bytes: batches.reduce((n, b) => n + b.bytes, 0), readMs: Math.round(read - started), ms: Math.round(total),
         }, 'persist: snapshot');
       }
-      return out;
+      return { snapshot, history, upper: s.upper };
     } finally {
       for (const b of batches) this.unpin(b.key);
     }

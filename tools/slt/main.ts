@@ -3,7 +3,7 @@
  * process per file by default), an already-running server, or a real PostgreSQL, and prints one
  * summary line per file plus a total. Exit code 1 when anything failed. See tools/slt/README.md.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runFile, type FileResult } from './runner.ts';
@@ -24,6 +24,7 @@ const USAGE = `usage: npm run slt -- [options] <files or dirs...>
   --verbose, -v        print each failure with expected and actual results
   --timeout-ms <n>     per-record timeout (default 30000; 0 = none)
   --max-records <n>    run at most n records per file
+  --summary-json <f>   also write the totals as JSON to file f (used by npm test)
 `;
 
 function collectFiles(paths: readonly string[]): string[] {
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
       verbose: { type: 'boolean', short: 'v', default: false },
       'timeout-ms': { type: 'string' },
       'max-records': { type: 'string' },
+      'summary-json': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -115,6 +117,8 @@ async function main(): Promise<number> {
       totals.failed += r.failed;
       totals.skipped += r.skipped;
       totals.unsupported += r.unsupported;
+      // A file that stopped early (bail-out or error) counts as one more failure: its rest never ran.
+      if (r.error !== undefined || r.bailed !== undefined) totals.failed++;
       if (r.failed > 0 || r.unsupported > 0 || r.error !== undefined || r.bailed !== undefined) totals.failedFiles++;
       if (values['fail-fast'] && (r.failed > 0 || r.error !== undefined)) break;
     }
@@ -126,6 +130,7 @@ async function main(): Promise<number> {
     `TOTAL ${totals.files} files (${totals.failedFiles} failing) against ${target.description}: ` +
       `${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped (unsupported: ${totals.unsupported}) in ${secs}s\n`,
   );
+  if (values['summary-json'] !== undefined) writeFileSync(values['summary-json'], JSON.stringify({ ...totals, seconds: Number(secs) }));
   return totals.failedFiles > 0 ? 1 : 0;
 }
 

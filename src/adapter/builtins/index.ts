@@ -4,14 +4,19 @@
  * id `s<N>`); after every catalog change the coordinator calls `sync`, which appends the difference
  * between the relations' new and old contents at a fresh timestamp, so SQL reads, joins and
  * subscribes over them like any table.
+ *
+ * `CatalogFunctionBinder` (functions.ts) binds the catalog- and session-dependent SQL functions
+ * (pg_table_is_visible, pg_get_indexdef, 'name'::regclass, current_setting, ...) for the planner.
  */
 import type { GlobalId } from '../../expr/index.ts';
 import type { PersistClient } from '../../persist/index.ts';
 import type { Catalog, CatalogItem } from '../catalog.ts';
+import { CatalogModel } from './model.ts';
 import { BUILTIN_RELATIONS, type BuiltinRelation } from './relations.ts';
 import { BuiltinStore } from './store.ts';
 
 export type { BuiltinRelation };
+export { CatalogFunctionBinder, type SessionFacts } from './functions.ts';
 
 export class BuiltinCatalog {
   readonly #store: BuiltinStore;
@@ -48,7 +53,7 @@ export class BuiltinCatalog {
 
   /** Appends, at time `at`, the changes that make every builtin relation match `catalog`. */
   async sync(catalog: Catalog, at: number): Promise<void> {
-    await this.#store.sync(BUILTIN_RELATIONS, catalog, at);
+    await this.#store.sync(BUILTIN_RELATIONS, new CatalogModel(catalog, BUILTIN_RELATIONS), at);
   }
 
   upper(id: GlobalId): ReturnType<BuiltinStore['upper']> {

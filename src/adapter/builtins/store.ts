@@ -7,7 +7,8 @@ import type { GlobalId } from '../../expr/index.ts';
 import type { PersistClient, Shard } from '../../persist/index.ts';
 import { type Diff, type Frontier, type Row, type Timestamp, relationDesc, rowKey } from '../../repr/index.ts';
 import { SqlError, SqlState } from '../../util/index.ts';
-import type { Catalog, CatalogItem } from '../catalog.ts';
+import type { CatalogItem } from '../catalog.ts';
+import type { CatalogModel } from './model.ts';
 import type { BuiltinRelation } from './relations.ts';
 
 interface Open {
@@ -46,22 +47,22 @@ export class BuiltinStore {
       for (const [row, , diff] of await shard.snapshot((upper - 1) as Timestamp)) contents.set(rowKey(row), [row, diff]);
     }
     const item: CatalogItem = {
-      id: r.id, oid: 0, name: { database: 'materialize', schema: r.schema, item: r.name }, kind: 'table',
+      id: r.id, oid: r.oid, name: { database: 'materialize', schema: r.schema, item: r.name }, kind: 'table',
       desc: relationDesc(r.columns), createSql: `-- builtin ${r.schema}.${r.name}`, shardId, dependsOn: [],
     };
     this.#open.set(r.id, { shard, item, contents });
   }
 
-  sync(relations: readonly BuiltinRelation[], catalog: Catalog, at: number): Promise<void> {
-    return this.#enqueue(() => this.#sync(relations, catalog, at));
+  sync(relations: readonly BuiltinRelation[], model: CatalogModel, at: number): Promise<void> {
+    return this.#enqueue(() => this.#sync(relations, model, at));
   }
 
-  async #sync(relations: readonly BuiltinRelation[], catalog: Catalog, at: number): Promise<void> {
+  async #sync(relations: readonly BuiltinRelation[], model: CatalogModel, at: number): Promise<void> {
     await Promise.all(relations.map(async (r) => {
       const o = this.#open.get(r.id);
       if (o === undefined) return;
       const desired = new Map<string, [Row, Diff]>();
-      for (const row of r.rows(catalog)) {
+      for (const row of r.rows(model)) {
         const k = rowKey(row);
         const e = desired.get(k);
         if (e) e[1] += 1;

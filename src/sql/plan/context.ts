@@ -66,7 +66,7 @@ export interface Grouping {
   readonly keys: readonly string[];
   readonly keyTypes: readonly ScalarType[];
   /** Aggregate call (normalized AST JSON) → output column index and type. */
-  readonly aggs: ReadonlyMap<string, { readonly index: number; readonly type: ScalarType }>;
+  readonly aggs: ReadonlyMap<string, { readonly index: number; readonly type: ScalarType; readonly count?: boolean }>;
   /** The scope of the reduce's input. */
   readonly inputScope: Scope;
 }

@@ -11,7 +11,8 @@ import type { CatalogItemInfo } from './catalog-api.ts';
 import { coerceAssignment, coerceBool, tryCoerce } from './coerce.ts';
 import type { QueryContext } from './context.ts';
 import { fullName, resolveExisting } from './ddl.ts';
-import { bindExpr, nameParts } from './expr.ts';
+import { bindExpr, containsSubLink, nameParts } from './expr.ts';
+import { SubqueryHost } from './subquery.ts';
 import type { Plan, ReturningPlan } from './plan.ts';
 import { outputName, planSubquery, rowsToRelation } from './query.ts';
 import { Scope } from './scope.ts';
@@ -111,7 +112,7 @@ export function planInsert(ins: InsertStmt, qc: QueryContext): Plan {
   const sel = ins.selectStmt !== undefined && 'SelectStmt' in ins.selectStmt ? ins.selectStmt.SelectStmt : undefined;
   if (sel === undefined) {
     values = rowsToRelation([complete(() => undefined)], desc.columns.map((c) => c.type));
-  } else if (sel.valuesLists !== undefined && sel.sortClause === undefined && sel.limitCount === undefined && sel.withClause === undefined) {
+  } else if (sel.valuesLists !== undefined && sel.sortClause === undefined && sel.limitCount === undefined && sel.withClause === undefined && !containsSubLink(sel.valuesLists)) {
     const rows = sel.valuesLists.map((l) => {
       const items = 'List' in l ? l.List.items ?? [] : [];
       if (items.length > targets.length) throw new SqlError(SqlState.syntaxError, 'INSERT has more expressions than target columns');
@@ -176,7 +177,9 @@ function planSelection(t: CatalogItemInfo, scope: Scope, where: Node | undefined
   qc.dependsOn.add(t.id);
   const get = Mir.get(t.id, t.desc!.columns.map((c) => c.type));
   if (where === undefined) return get;
-  return Mir.filter(get, [coerceBool(bindExpr(where, { qc, scope, clause: 'WHERE' }), 'WHERE', qc.st)]);
+  const host = new SubqueryHost(get, scope);
+  const pred = coerceBool(bindExpr(where, { qc, scope, clause: 'WHERE', host }), 'WHERE', qc.st);
+  return Mir.project(Mir.filter(host.rel, [pred]), scope.items.map((_it, i) => i));
 }
 
 export { resolveExisting };

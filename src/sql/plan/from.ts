@@ -13,7 +13,7 @@ import { coerceBool, commonType, tryCoerce } from './coerce.ts';
 import { type PlannedQuery, type QueryContext, freshId } from './context.ts';
 import { SubqueryHost, distinct, keyEquivalence, lateralJoin, planCorrelatable, range } from './subquery.ts';
 import { bindTableFunc } from './table-funcs.ts';
-import { bindExpr, bindOperator, nameParts } from './expr.ts';
+import { bindExpr, bindOperator, containsSubLink, nameParts } from './expr.ts';
 import { renumberLets, substituteNow } from './mir-util.ts';
 import { exprKey } from './fold.ts';
 import { Scope } from './scope.ts';
@@ -171,11 +171,20 @@ function planJoinExpr(j: JoinExpr, qc: QueryContext): FromResult {
     if (type.name === 'unknown') type = T.text;
     merged.push({ name, li, ri: ri + nl, type });
   }
-  if (j.quals !== undefined) {
-    preds.push(coerceBool(bindExpr(j.quals, { qc, scope, clause: 'JOIN/ON' }), 'JOIN/ON', qc.st));
-  }
+  // ON conjuncts with subqueries filter the joined rows through a host after the join.
+  const onConjuncts = astConjuncts(j.quals);
+  const subOn = onConjuncts.filter((x) => containsSubLink(x));
+  for (const x of onConjuncts) if (!containsSubLink(x)) preds.push(coerceBool(bindExpr(x, { qc, scope, clause: 'JOIN/ON' }), 'JOIN/ON', qc.st));
+  const withSubOn = (inner: MirRelationExpr): MirRelationExpr => {
+    if (subOn.length === 0) return inner;
+    const host = new SubqueryHost(inner, scope);
+    const sp = subOn.map((x) => coerceBool(bindExpr(x, { qc, scope, clause: 'JOIN/ON', host }), 'JOIN/ON', qc.st));
+    return Mir.project(Mir.filter(host.rel, sp), range(0, scope.items.length));
+  };
+  // With subqueries in ON, whether rows match depends on whole rows.
+  const matchCols = subOn.length === 0 ? [] : scope.items.map((it, i) => col(i, it.type));
   const { name: alias } = aliasOf(j);
-  if (kind === 'inner' && lateralRel === undefined && merged.length === 0) {
+  if (kind === 'inner' && lateralRel === undefined && merged.length === 0 && subOn.length === 0) {
     const joined = concatFrom(l, r);
     const out = { ...joined, preds: [...joined.preds, ...preds] };
     return alias === undefined ? out : { ...out, scope: aliasJoin(out.scope, alias) };
@@ -183,21 +192,21 @@ function planJoinExpr(j: JoinExpr, qc: QueryContext): FromResult {
   const nr = r.scope.items.length;
   let rel: MirRelationExpr;
   if (lateralRel !== undefined) {
-    const inner = Mir.filter(lateralRel, splitConjuncts(preds));
+    const inner = withSubOn(Mir.filter(lateralRel, splitConjuncts(preds)));
     // Whether a left row matches depends on the row itself (through the correlation), not only on ON's columns.
     const leftCols = range(0, nl).map((i) => col(i, scope.items[i]!.type));
     rel = kind === 'inner' ? inner : outerJoin(buildJoin(l, []), undefined, inner, nl, nr, [...preds, ...leftCols], kind, qc);
   } else {
     const L = buildJoin(l, []);
     const R = buildJoin(r, []);
-    if (kind === 'inner') rel = buildJoin({ inputs: [L, R], scope, preds }, []);
+    if (kind === 'inner') rel = withSubOn(buildJoin({ inputs: [L, R], scope, preds }, []));
     else {
       const lId = freshId(qc);
       const rId = freshId(qc);
       const lGet = Mir.get({ local: lId }, columnTypes(L));
       const rGet = Mir.get({ local: rId }, columnTypes(R));
-      const inner = buildJoin({ inputs: [lGet, rGet], scope, preds }, []);
-      rel = { kind: 'let', id: lId, value: L, body: { kind: 'let', id: rId, value: R, body: outerJoin(lGet, rGet, inner, nl, nr, preds, kind, qc) } };
+      const inner = withSubOn(buildJoin({ inputs: [lGet, rGet], scope, preds }, []));
+      rel = { kind: 'let', id: lId, value: L, body: { kind: 'let', id: rId, value: R, body: outerJoin(lGet, rGet, inner, nl, nr, [...preds, ...matchCols], kind, qc) } };
     }
   }
   let outScope = new Scope(scope.items.map((it, i) => ({
@@ -333,6 +342,13 @@ export function buildJoin(fr: FromResult, extra: readonly MirScalarExpr[]): MirR
     rest.push(p);
   }
   return Mir.filter(Mir.join(fr.inputs, classes), rest);
+}
+
+/** The top-level AND conjuncts of a condition. */
+export function astConjuncts(n: Node | undefined): Node[] {
+  if (n === undefined) return [];
+  if ('BoolExpr' in n && n.BoolExpr.boolop === 'AND_EXPR') return (n.BoolExpr.args ?? []).flatMap(astConjuncts);
+  return [n];
 }
 
 export function splitConjuncts(preds: readonly MirScalarExpr[]): MirScalarExpr[] {

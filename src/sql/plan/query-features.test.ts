@@ -138,3 +138,17 @@ describe('table functions, DISTINCT ON, windows', () => {
     expect(err('select a from t where rank() over () > 1')[0]).toBe('42P20');
   });
 });
+
+describe('WITH MUTUALLY RECURSIVE', () => {
+  it('parses the bindings and plans one LetRec over all of them', () => {
+    const sql = 'WITH MUTUALLY RECURSIVE (RETURN AT RECURSION LIMIT 10) evens (n int) AS (SELECT 0 UNION SELECT n + 1 FROM odds WHERE n < 6), odds (n int) AS (SELECT n + 1 FROM evens) SELECT n FROM evens';
+    const p = plan(sql);
+    expect(p.kind).toBe('letRec');
+    if (p.kind === 'letRec') {
+      expect(p.ids.length).toBe(2);
+      expect(p.limits).toEqual([10, 10]);
+    }
+    expect(() => parseStatements('WITH MUTUALLY RECURSIVE x (n int) AS SELECT 1 SELECT 1')).toThrow(SqlError);
+    expect(err('WITH MUTUALLY RECURSIVE x (n int) AS (SELECT 1), x (n int) AS (SELECT 2) SELECT * FROM x')[0]).toBe('42712');
+  });
+});

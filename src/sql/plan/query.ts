@@ -13,8 +13,8 @@ import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import { coerceBool, commonType, tryCoerce } from './coerce.ts';
 import { type ExprContext, type Grouping, type PlannedQuery, type QueryContext, freshId } from './context.ts';
 import { astKey, bindExpr, containsAggregate, containsSubLink, isAggregateCall, nameParts, positionalName } from './expr.ts';
-import { buildJoin, planFrom, registerSubqueryPlanner } from './from.ts';
-import { SubqueryHost, range, registerCorrelatedPlanner } from './subquery.ts';
+import { astConjuncts, buildJoin, planFrom, registerSubqueryPlanner } from './from.ts';
+import { SubqueryHost, leftJoinOnKeys, range, registerCorrelatedPlanner } from './subquery.ts';
 import { planWindows } from './window.ts';
 import { exprKey } from './fold.ts';
 import { Scope, type ScopeItem } from './scope.ts';
@@ -167,10 +167,18 @@ function conformTypes(q: PlannedQuery, types: readonly ScalarType[], qc: QueryCo
 export function planValues(lists: readonly Node[], qc: QueryContext): PlannedQuery {
   const corr = qc.corr;
   const vscope = corr === undefined ? Scope.empty() : new Scope(corr.items);
-  const rows = lists.map((l) => ('List' in l ? l.List.items ?? [] : []).map((n) => {
-    if ('SetToDefault' in n) throw new SqlError(SqlState.syntaxError, 'DEFAULT is not allowed in this context');
-    return bindExpr(n, { qc, scope: vscope, clause: 'VALUES' });
-  }));
+  const unit = corr?.d ?? Mir.constant([[[], 1]], []);
+  // Rows with subqueries bind over their own host (the unit row, or D when correlated).
+  const hosts: (SubqueryHost | undefined)[] = [];
+  const rows = lists.map((l) => {
+    const items = 'List' in l ? l.List.items ?? [] : [];
+    const host = containsSubLink(items) ? new SubqueryHost(unit, vscope) : undefined;
+    hosts.push(host);
+    return items.map((n) => {
+      if ('SetToDefault' in n) throw new SqlError(SqlState.syntaxError, 'DEFAULT is not allowed in this context');
+      return bindExpr(n, { qc, scope: vscope, clause: 'VALUES', ...(host !== undefined ? { host } : {}) });
+    });
+  });
   const width = rows[0]?.length ?? 0;
   if (rows.some((r) => r.length !== width)) throw new SqlError(SqlState.syntaxError, 'VALUES lists must all be the same length');
   const types: ScalarType[] = [];
@@ -181,10 +189,14 @@ export function planValues(lists: readonly Node[], qc: QueryContext): PlannedQue
   }
   const coerced = rows.map((r) => r.map((e, c) => tryCoerce(e, types[c]!, 'implicit', qc.st)!));
   const scope = new Scope(types.map((type, i) => ({ name: `column${i + 1}`, type, nullable: true })));
-  if (corr !== undefined) {
-    // Correlated: one row per outer key, carrying the key as trailing columns.
-    const k = corr.items.length;
-    const parts = coerced.map((r) => Mir.project(Mir.map(corr.d, r), [...range(k, width), ...range(0, k)]));
+  if (corr !== undefined || hosts.some((h) => h !== undefined)) {
+    // One row per outer key (correlated), carrying the key as trailing columns.
+    const k = corr?.items.length ?? 0;
+    const parts = coerced.map((r, i) => {
+      const base = hosts[i]?.rel ?? unit;
+      const n = arity(base);
+      return Mir.project(Mir.map(base, r), [...range(n, width), ...range(0, k)]);
+    });
     return { expr: Mir.union(parts[0]!, parts.slice(1)), scope };
   }
   return { expr: rowsToRelation(coerced, types), scope };
@@ -355,10 +367,13 @@ function planCore(s: SelectStmt, qc: QueryContext): SelectPlan {
   } else if (distinct) {
     rel = Mir.reduce(rel, [...exprs, ...dcols].map((e, i) => col(i, e.type)), []);
   }
+  // count(...) is never NULL (0 for no rows).
+  const countColumns = new Set<number>(cx.grouping === undefined ? [] : [...cx.grouping.aggs.values()].filter((a) => a.count === true).map((a) => a.index));
   const scope = new Scope(targets.map((t, i) => {
     const e = exprs[i]!;
     const nullable = e.kind === 'column' && !needsGrouping && t.colIndex !== undefined ? inputScope.items[t.colIndex]!.nullable
       : e.kind === 'column' && !needsGrouping && e.index < inputScope.items.length ? inputScope.items[e.index]!.nullable
+      : e.kind === 'column' && needsGrouping && countColumns.has(e.index) ? false
       : e.kind === 'literal' ? e.value === null : true;
     return { name: t.name, type: e.type, nullable };
   }));
@@ -389,12 +404,6 @@ function bindDistinctOn(n: Node, targets: readonly MirScalarExpr[], names: reado
   return bindExpr(n, cx);
 }
 
-/** The top-level AND conjuncts of a WHERE clause. */
-function astConjuncts(n: Node | undefined): Node[] {
-  if (n === undefined) return [];
-  if ('BoolExpr' in n && n.BoolExpr.boolop === 'AND_EXPR') return (n.BoolExpr.args ?? []).flatMap(astConjuncts);
-  return [n];
-}
 
 /** PostgreSQL's output column name for an expression without an alias. */
 export function outputName(v: Node): string {
@@ -481,14 +490,34 @@ function planGrouping(
   for (const t of targets) collectAggregates(t.node, aggNodes);
   collectAggregates(s.havingClause, aggNodes);
   for (const sb of sortBys) collectAggregates(sb.node, aggNodes);
-  const aggs = new Map<string, { index: number; type: ScalarType }>();
+  const aggs = new Map<string, { index: number; type: ScalarType; count?: boolean }>();
   const aggExprs: AggregateExpr[] = [];
-  for (const [k, f] of aggNodes) {
+  // array_agg keeps NULL inputs, so its FILTER cannot be a NULL guard: it aggregates the filtered rows separately.
+  const filtered: { slot: number; agg: AggregateExpr; filter: MirScalarExpr }[] = [];
+  for (const [key, f] of aggNodes) {
     const a = planAggregate(f, { qc, scope: inputScope, clause: 'aggregate' });
-    aggs.set(k, { index: keys.length + aggExprs.length, type: a.type });
-    aggExprs.push(a);
+    const count = a.agg.func === 'count' || a.agg.func === 'count_star';
+    aggs.set(key, { index: keys.length + aggExprs.length, type: a.agg.type, ...(count ? { count } : {}) });
+    if (a.filter !== undefined) {
+      filtered.push({ slot: aggExprs.length, agg: a.agg, filter: a.filter });
+      aggExprs.push({ func: 'count_star', expr: lit(true, T.bool), distinct: false, type: T.int8 });
+    } else aggExprs.push(a.agg);
   }
   let out = Mir.reduce(rel, keys, aggExprs);
+  if (filtered.length > 0) {
+    const relId = freshId(qc);
+    const relGet = Mir.get({ local: relId }, columnTypes(rel));
+    let combined = Mir.reduce(relGet, keys, aggExprs);
+    const nk = keys.length;
+    for (const fa of filtered) {
+      const width = nk + aggExprs.length;
+      const part = Mir.reduce(Mir.filter(relGet, [fa.filter]), keys, [fa.agg]);
+      combined = leftJoinOnKeys(combined, part, range(0, nk), 1, [lit(null, fa.agg.type)], qc);
+      combined = Mir.project(combined, range(0, width).map((c) => (c === nk + fa.slot ? width : c)));
+      aggExprs[fa.slot] = fa.agg;
+    }
+    out = { kind: 'let', id: relId, value: rel, body: combined };
+  }
   if (keys.length === k && (s.groupClause ?? []).length === 0) out = withDefaultRow(out, aggExprs, qc);
   return {
     rel: out,
@@ -515,7 +544,19 @@ function withDefaultRow(reduce: MirRelationExpr, aggs: readonly AggregateExpr[],
 
 const AGG_ALIASES: Record<string, AggregateFunc> = { every: 'bool_and', stddev: 'stddev_samp', variance: 'var_samp' };
 
-function planAggregate(f: FuncCall, cx: ExprContext): AggregateExpr {
+/** An aggregate call; `filter` is set when its FILTER must be applied to the input rows (array_agg). */
+function planAggregate(f: FuncCall, cx: ExprContext): { agg: AggregateExpr; filter?: MirScalarExpr } {
+  const agg = planAggregateExpr(f, cx);
+  const name = nameParts(f.funcname).at(-1)!;
+  if (f.agg_filter !== undefined && (name === 'array_agg' || name === 'jsonb_agg')) {
+    const filter = coerceBool(bindExpr(f.agg_filter, { ...cx, clause: 'FILTER' }), 'FILTER', cx.qc.st);
+    const unguard = (e: MirScalarExpr): MirScalarExpr => (e.kind === 'if' ? e.then : e);
+    return { agg: { ...agg, expr: unguard(agg.expr) }, filter };
+  }
+  return { agg };
+}
+
+function planAggregateExpr(f: FuncCall, cx: ExprContext): AggregateExpr {
   const parts = nameParts(f.funcname);
   const name = parts[parts.length - 1]!;
   const distinct = f.agg_distinct === true;

@@ -363,3 +363,23 @@ function inEquijoin(host: SubqueryHost, sub: Node, qc: QueryContext, lhsCol: num
   const [i] = lookup(host, c2, r, 1, [lit(false, T.bool)], qc);
   return col(i!, T.bool);
 }
+
+/**
+ * `left` extended with the `nvals` value columns of `right` (columns: keys, then values) for the row
+ * with the same key (NULL-safe), or `defaults`. `right` has at most one row per key, and only keys of
+ * `left`; `left` has one row per key.
+ */
+export function leftJoinOnKeys(left: MirRelationExpr, right: MirRelationExpr, keyCols: readonly number[], nvals: number, defaults: readonly MirScalarExpr[], qc: QueryContext): MirRelationExpr {
+  const lTypes = columnTypes(left);
+  const rTypes = columnTypes(right);
+  const w = lTypes.length;
+  const k = keyCols.length;
+  const lId = freshId(qc);
+  const rId = freshId(qc);
+  const lGet = Mir.get({ local: lId }, lTypes);
+  const rGet = Mir.get({ local: rId }, rTypes);
+  const matched = Mir.project(Mir.join([lGet, rGet], keyEquivalence(keyCols, lTypes, range(0, k), rTypes, w)), [...range(0, w), ...range(w + k, nvals)]);
+  const missing = Mir.union(Mir.project(lGet, keyCols), [Mir.negate(Mir.project(rGet, range(0, k)))]);
+  const unmatched = Mir.map(Mir.project(Mir.join([lGet, missing], keyEquivalence(keyCols, lTypes, range(0, k), columnTypes(missing), w)), range(0, w)), defaults);
+  return { kind: 'let', id: lId, value: left, body: { kind: 'let', id: rId, value: right, body: Mir.union(matched, [unmatched]) } };
+}

@@ -1,0 +1,181 @@
+/**
+ * One flattened view of everything the builtin relations describe: databases, schemas (user and system)
+ * and objects (user items and the builtin relations themselves), with their oids, owners and column
+ * lists. Built once per sync (and per planned catalog function) from the Catalog, so every builtin
+ * relation derives its rows from the same consistent snapshot.
+ */
+import type { Column } from '../../repr/index.ts';
+import type { CatalogItemKind } from '../../sql/index.ts';
+import type { Catalog, CatalogItem } from '../catalog.ts';
+import { SCHEMA_OIDS } from './oids.ts';
+import { defaultTexts, indexKeyTexts } from './sql-text.ts';
+
+/** A builtin relation's identity and shape (what pg_class/pg_attribute need to list it). */
+export interface BuiltinShape {
+  readonly id: string;
+  readonly oid: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly Column[];
+}
+
+export interface SchemaInfo {
+  readonly id: string;
+  readonly oid: number;
+  /** Undefined for system schemas (they exist in every database). */
+  readonly database: string | undefined;
+  readonly databaseId: string | undefined;
+  readonly name: string;
+}
+
+export interface ObjectInfo {
+  readonly id: string;
+  readonly oid: number;
+  readonly schema: SchemaInfo;
+  readonly name: string;
+  readonly kind: CatalogItemKind;
+  readonly columns: readonly Column[];
+  readonly system: boolean;
+  /** User items only. */
+  readonly item?: CatalogItem;
+}
+
+export interface IndexInfo {
+  readonly object: ObjectInfo;
+  readonly on: ObjectInfo;
+  /** Per key: 1-based column number in `on`, or 0 for an expression. */
+  readonly attnums: readonly number[];
+  /** Per key: its SQL text. */
+  readonly keyTexts: readonly string[];
+}
+
+export const SYSTEM_SCHEMA_IDS: Readonly<Record<string, string>> = {
+  mz_catalog: 's1', pg_catalog: 's2', mz_internal: 's3', information_schema: 's4',
+};
+
+export class CatalogModel {
+  readonly catalog: Catalog;
+  readonly schemas: readonly SchemaInfo[];
+  readonly objects: readonly ObjectInfo[];
+  readonly #byId = new Map<string, ObjectInfo>();
+  readonly #byOid = new Map<number, ObjectInfo>();
+  #indexes: IndexInfo[] | undefined;
+  readonly #defaults = new Map<string, readonly (string | null)[]>();
+
+  constructor(catalog: Catalog, builtins: readonly BuiltinShape[]) {
+    this.catalog = catalog;
+    const schemas: SchemaInfo[] = [];
+    const schemaByKey = new Map<string, SchemaInfo>();
+    for (const [name, oid] of Object.entries(SCHEMA_OIDS)) {
+      const s: SchemaInfo = { id: SYSTEM_SCHEMA_IDS[name]!, oid, database: undefined, databaseId: undefined, name };
+      schemas.push(s);
+      schemaByKey.set(`\u0000${name}`, s);
+    }
+    for (const s of catalog.schemas.values()) {
+      const info: SchemaInfo = { id: s.id, oid: s.oid, database: s.database, databaseId: catalog.databases.get(s.database)?.id, name: s.name };
+      schemas.push(info);
+      schemaByKey.set(`${s.database}\u0000${s.name}`, info);
+    }
+    this.schemas = schemas;
+    const objects: ObjectInfo[] = [];
+    for (const b of builtins) {
+      const schema = schemaByKey.get(`\u0000${b.schema}`)!;
+      objects.push({ id: b.id, oid: b.oid, schema, name: b.name, kind: 'table', columns: b.columns, system: true });
+    }
+    for (const item of catalog.items()) {
+      const schema = schemaByKey.get(`${item.name.database}\u0000${item.name.schema}`);
+      if (schema === undefined) continue;
+      objects.push({ id: item.id, oid: item.oid, schema, name: item.name.item, kind: item.kind, columns: item.desc?.columns ?? [], system: false, item });
+    }
+    this.objects = objects;
+    for (const o of objects) {
+      this.#byId.set(o.id, o);
+      this.#byOid.set(o.oid, o);
+    }
+  }
+
+  byId(id: string): ObjectInfo | undefined {
+    return this.#byId.get(id);
+  }
+
+  byOid(oid: number): ObjectInfo | undefined {
+    return this.#byOid.get(oid);
+  }
+
+  /** Objects that PostgreSQL would list in pg_class. */
+  relations(): ObjectInfo[] {
+    return this.objects.filter((o) => relkind(o) !== undefined);
+  }
+
+  indexes(): readonly IndexInfo[] {
+    if (this.#indexes === undefined) {
+      this.#indexes = [];
+      for (const o of this.objects) {
+        const item = o.item;
+        if (item === undefined || o.kind !== 'index' || item.indexOn === undefined) continue;
+        const on = this.#byId.get(item.indexOn);
+        if (on === undefined) continue;
+        const keys = item.indexKeys ?? [];
+        const attnums = keys.map((k) => (k.kind === 'column' ? k.index + 1 : 0));
+        this.#indexes.push({ object: o, on, attnums, keyTexts: indexKeyTexts(item.createSql, keys, on.columns) });
+      }
+    }
+    return this.#indexes;
+  }
+
+  indexOf(oid: number): IndexInfo | undefined {
+    return this.indexes().find((i) => i.object.oid === oid);
+  }
+
+  hasIndex(o: ObjectInfo): boolean {
+    return this.indexes().some((i) => i.on.id === o.id);
+  }
+
+  /** Column default expressions of a table, as SQL text (null = no default). */
+  defaults(o: ObjectInfo): readonly (string | null)[] {
+    let d = this.#defaults.get(o.id);
+    if (d === undefined) {
+      d = o.kind === 'table' && o.item !== undefined ? defaultTexts(o.item.createSql, o.columns.length) : o.columns.map(() => null);
+      this.#defaults.set(o.id, d);
+    }
+    return d;
+  }
+
+  /** `schema.name`, or just `name` when visible through `searchPath` (as regclass prints it). */
+  displayName(o: ObjectInfo, database: string, searchPath: readonly string[]): string {
+    const visible = isVisible(o, database, searchPath);
+    return visible ? quoteIdent(o.name) : `${quoteIdent(o.schema.name)}.${quoteIdent(o.name)}`;
+  }
+}
+
+/** pg_class.relkind of an object, or undefined when pg_class does not list it. */
+export function relkind(o: ObjectInfo): string | undefined {
+  switch (o.kind) {
+    case 'table': case 'source': return 'r';
+    case 'view': return 'v';
+    case 'materialized-view': return 'm';
+    case 'index': return 'i';
+    case 'sink': case 'connection': case 'secret': return undefined;
+  }
+}
+
+/** Whether an unqualified name would find `o` (pg_table_is_visible): its schema is on the path, or pg_catalog. */
+export function isVisible(o: ObjectInfo, database: string, searchPath: readonly string[]): boolean {
+  if (o.schema.database === undefined) return o.schema.name === 'pg_catalog' || searchPath.includes(o.schema.name);
+  return o.schema.database === database && searchPath.includes(o.schema.name);
+}
+
+const RESERVED = new Set([
+  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'both', 'case', 'cast', 'check', 'collate', 'column',
+  'constraint', 'create', 'current_catalog', 'current_date', 'current_role', 'current_time', 'current_timestamp', 'current_user',
+  'default', 'deferrable', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'from', 'grant',
+  'group', 'having', 'in', 'initially', 'intersect', 'into', 'lateral', 'leading', 'limit', 'localtime', 'localtimestamp', 'not',
+  'null', 'offset', 'on', 'only', 'or', 'order', 'placing', 'primary', 'references', 'returning', 'select', 'session_user', 'some',
+  'symmetric', 'table', 'then', 'to', 'trailing', 'true', 'union', 'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with',
+]);
+
+/** PostgreSQL's quote_ident: quotes unless the name is a lower-case identifier and not a reserved word. */
+export function quoteIdent(s: string): string {
+  if (/^[a-z_][a-z0-9_$]*$/.test(s) && !RESERVED.has(s)) return s;
+  return `"${s.replace(/"/g, '""')}"`;
+}
