@@ -5,7 +5,7 @@
  * durable entries are replayed and every item's `create_sql` is planned again, in id order.
  */
 import type { GlobalId, MirRelationExpr, MirScalarExpr } from '../expr/index.ts';
-import type { RelationDesc } from '../repr/index.ts';
+import { type Column, type RelationDesc, relationDesc } from '../repr/index.ts';
 import type { CatalogItemInfo, CatalogItemKind, CatalogReader, QualifiedName } from '../sql/index.ts';
 import { SqlError, SqlState } from '../util/index.ts';
 
@@ -15,7 +15,19 @@ export interface CatalogItem extends CatalogItemInfo {
   readonly shardId?: string;
   /** Global ids this item reads (after view inlining). */
   readonly dependsOn: readonly GlobalId[];
+  /** Items that are not planned from create_sql (secrets, connections, sources) keep their facts here, durably. */
+  readonly extra?: ItemExtra;
 }
+
+/**
+ * What a secret, connection or source needs beyond its create_sql: purification asks the outside
+ * world once, at CREATE, and the answer is stored so a restart resumes exactly the same ingestion.
+ */
+export type ItemExtra =
+  | { readonly kind: 'secret'; readonly value: string }
+  | { readonly kind: 'postgres-connection'; readonly host: string; readonly port: number; readonly user: string; readonly database: string; readonly passwordSecret?: GlobalId; readonly password?: string; readonly sslMode?: 'disable' | 'require' }
+  | { readonly kind: 'postgres-source'; readonly connection: GlobalId; readonly publication: string; readonly slotName: string; readonly tables: readonly unknown[]; readonly shards: { readonly progress: string; readonly errors: string; readonly data: readonly string[] }; readonly subsources: readonly GlobalId[] }
+  | { readonly kind: 'subsource'; readonly source: GlobalId; readonly type: 'subsource' | 'progress'; readonly columns: readonly Column[]; readonly keys?: readonly (readonly number[])[] };
 
 export interface SchemaEntry {
   readonly id: string;
@@ -34,7 +46,7 @@ export interface DatabaseEntry {
 export type DurableEntry =
   | { readonly type: 'database'; readonly id: string; readonly oid: number; readonly name: string }
   | { readonly type: 'schema'; readonly id: string; readonly oid: number; readonly database: string; readonly name: string }
-  | { readonly type: 'item'; readonly id: GlobalId; readonly oid: number; readonly kind: CatalogItemKind; readonly name: QualifiedName; readonly createSql: string; readonly shardId?: string }
+  | { readonly type: 'item'; readonly id: GlobalId; readonly oid: number; readonly kind: CatalogItemKind; readonly name: QualifiedName; readonly createSql: string; readonly shardId?: string; readonly extra?: ItemExtra; readonly dependsOn?: readonly GlobalId[] }
   | { readonly type: 'idAlloc'; readonly nextId: number; readonly nextOid: number };
 
 export const SYSTEM_SCHEMAS = ['mz_catalog', 'pg_catalog', 'mz_internal', 'information_schema'];
@@ -199,8 +211,18 @@ export function itemKindLabel(kind: CatalogItemKind): string {
 }
 
 export function durableItem(item: CatalogItem): DurableEntry {
-  const base = { type: 'item' as const, id: item.id, oid: item.oid, kind: item.kind, name: item.name, createSql: item.createSql };
-  return item.shardId === undefined ? base : { ...base, shardId: item.shardId };
+  return {
+    type: 'item', id: item.id, oid: item.oid, kind: item.kind, name: item.name, createSql: item.createSql,
+    ...(item.shardId === undefined ? {} : { shardId: item.shardId }),
+    ...(item.extra === undefined ? {} : { extra: item.extra, dependsOn: item.dependsOn }),
+  };
+}
+
+/** Rebuilds an item that is not planned from create_sql (it carries `extra`). */
+export function itemFromExtra(e: Extract<DurableEntry, { type: 'item' }>, extra: ItemExtra): CatalogItem {
+  const base = { id: e.id, oid: e.oid, name: e.name, kind: e.kind, createSql: e.createSql, dependsOn: e.dependsOn ?? [], extra };
+  if (extra.kind === 'subsource') return { ...base, desc: relationDesc(extra.columns, extra.keys), ...(e.shardId === undefined ? {} : { shardId: e.shardId }) };
+  return base;
 }
 
 export function entryKey(e: DurableEntry): string {

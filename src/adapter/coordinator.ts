@@ -13,13 +13,14 @@ import { initParser, parseStatements, planStatement, type Plan, type PlanContext
 import { TableController } from '../storage/index.ts';
 import { optimize } from '../transform/index.ts';
 import { Deferred, type Logger, SqlError, SqlState, silentLogger } from '../util/index.ts';
-import { Catalog, type CatalogItem, type DurableEntry, durableItem, entryKey } from './catalog.ts';
+import { Catalog, type CatalogItem, type DurableEntry, durableItem, entryKey, itemFromExtra } from './catalog.ts';
 import { TimestampOracle } from './oracle.ts';
 import { ReadHolds } from './read-holds.ts';
 import type { AdapterClient, Session, StartupParams } from './session-api.ts';
 import { SessionImpl } from './session.ts';
 import { SubscribeStream } from './subscribe.ts';
-import { BuiltinCatalog } from './builtins/index.ts';
+import { BuiltinCatalog, CatalogFunctionBinder } from './builtins/index.ts';
+import { SourceManager, subsourceError } from './sources.ts';
 import { type IsolationLevel, type TimestampDecision, determineTimestamp } from './timestamp-selection.ts';
 
 const CATALOG_SHARD = 'catalog';
@@ -46,8 +47,9 @@ export class Coordinator implements AdapterClient {
   /** The durable catalog entries as currently persisted, by key (to write exact retractions). */
   readonly #durable = new Map<string, string>();
   readonly #sessions = new Map<number, SessionImpl>();
-  readonly #mvShards = new Map<GlobalId, Shard>();
+  readonly #storedShards = new Map<GlobalId, Shard>();
   readonly builtins: BuiltinCatalog;
+  readonly sources: SourceManager;
   #nextConnectionId = 1;
   #nextTransientId = 1;
   /** Serializes every write (DDL and DML): one writer at a time keeps table appends ordered. */
@@ -63,6 +65,7 @@ export class Coordinator implements AdapterClient {
     this.#now = config.now ?? Date.now;
     this.tables = new TableController(config.persist);
     this.builtins = new BuiltinCatalog(config.persist);
+    this.sources = new SourceManager(config.persist, this.logger.child({ layer: 'storage' }));
     this.catalog.system = this.builtins;
     this.compute = new ComputeController({ persist: config.persist, logger: this.logger.child({ layer: 'compute' }) });
     this.oracle = new TimestampOracle(ts(0), this.#now);
@@ -101,6 +104,12 @@ export class Coordinator implements AdapterClient {
     await this.afterCatalogChange();
     await this.tables.advanceAll(ts(this.oracle.readTs() + 1));
     await this.#startDataflows();
+    for (const item of this.catalog.items()) {
+      if (item.extra?.kind === 'postgres-source') {
+        this.logger.info({ source: item.name.item }, 'resuming source');
+        await this.sources.start(this, item);
+      }
+    }
     this.#compactionTimer = setInterval(() => void this.#compact().catch((e: unknown) => this.logger.warn({ err: e }, 'compaction failed')), COMPACTION_INTERVAL_MS);
     this.#compactionTimer.unref();
     // Logical time moves on even when nothing is written: tables advance to "now" every tick, so
@@ -151,16 +160,19 @@ export class Coordinator implements AdapterClient {
     }
     items.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
     for (const e of items) {
-      const plan = this.#planDurable(e);
-      const item = this.itemFromPlan(plan, e.id, e.oid, e.shardId);
+      const item = e.extra !== undefined ? itemFromExtra(e, e.extra) : this.itemFromPlan(this.#planDurable(e), e.id, e.oid, e.shardId);
       this.catalog.addItem(item);
+      if (item.extra?.kind === 'subsource') await this.openStoredShard(item.id, item.shardId!);
       if (item.kind === 'table') await this.tables.openTable(item.id, item.shardId!);
-      if (item.kind === 'materialized-view') await this.openMvShard(item.id, item.shardId!);
+      if (item.kind === 'materialized-view') await this.openStoredShard(item.id, item.shardId!);
     }
   }
 
   #planDurable(e: Extract<DurableEntry, { type: 'item' }>): Plan {
-    const ctx: PlanContext = { catalog: this.catalog, database: e.name.database, searchPath: [e.name.schema], paramTypes: [] };
+    const functions = new CatalogFunctionBinder(this.catalog, {
+      database: e.name.database, searchPath: [e.name.schema], user: 'materialize', backendPid: 0, setting: () => undefined,
+    });
+    const ctx: PlanContext = { catalog: this.catalog, database: e.name.database, searchPath: [e.name.schema], paramTypes: [], functions };
     const [stmt] = parseStatements(e.createSql);
     if (stmt === undefined) throw new SqlError(SqlState.dataCorrupted, `catalog entry ${e.id} has no statement`);
     return planStatement(stmt, ctx);
@@ -170,7 +182,7 @@ export class Coordinator implements AdapterClient {
   async #startDataflows(): Promise<void> {
     for (const item of this.catalog.items()) {
       if (item.kind === 'materialized-view') {
-        const upper = this.#mvShards.get(item.id)!.upper();
+        const upper = this.#storedShards.get(item.id)!.upper();
         const inputsSince = this.#inputFrontiers(item.dependsOn).since;
         const resumeAt = upper === 'closed' || upper === 0 ? 0 : upper - 1;
         const asOf = ts(Math.max(numericFrontier(inputsSince), resumeAt));
@@ -199,21 +211,22 @@ export class Coordinator implements AdapterClient {
 
   #mvMaxUpper(): number {
     let m = 0;
-    for (const shard of this.#mvShards.values()) m = Math.max(m, numericFrontier(shard.upper()));
+    for (const shard of this.#storedShards.values()) m = Math.max(m, numericFrontier(shard.upper()));
     return m;
   }
 
-  /** Opens the shard of a materialized view (its since/upper are the view's frontiers). */
-  async openMvShard(id: GlobalId, shardId: string): Promise<Shard> {
+  /** Opens the shard of a materialized view or subsource (its since/upper are the collection's frontiers). */
+  async openStoredShard(id: GlobalId, shardId: string): Promise<Shard> {
     const shard = await this.#persist.open(shardId);
-    this.#mvShards.set(id, shard);
+    this.#storedShards.set(id, shard);
     return shard;
   }
 
-  async dropMvShard(id: GlobalId): Promise<void> {
-    const shard = this.#mvShards.get(id);
-    this.#mvShards.delete(id);
-    await shard?.drop();
+  /** Forgets a stored shard; drops its data unless someone else (a source) owns that. */
+  async dropStoredShard(id: GlobalId, dropData = true): Promise<void> {
+    const shard = this.#storedShards.get(id);
+    this.#storedShards.delete(id);
+    if (dropData) await shard?.drop();
   }
 
   // --- sessions --------------------------------------------------------------------------------
@@ -240,6 +253,7 @@ export class Coordinator implements AdapterClient {
     if (this.#tickTimer) clearInterval(this.#tickTimer);
     for (const s of this.#subscribes.values()) s.close();
     await this.tables.settled();
+    await this.sources.stopAll();
     for (const s of this.#sessions.values()) s.close();
     await this.#writeLock;
   }
@@ -358,8 +372,8 @@ export class Coordinator implements AdapterClient {
       } else if (item.kind === 'table') {
         s = this.tables.since(id);
         u = this.tables.upper(id);
-      } else if (item.kind === 'materialized-view') {
-        const shard = this.#mvShards.get(id);
+      } else if (item.kind === 'materialized-view' || item.extra?.kind === 'subsource') {
+        const shard = this.#storedShards.get(id);
         s = shard?.since() ?? ts(0);
         u = shard?.upper() ?? ts(0);
       } else {
@@ -381,6 +395,37 @@ export class Coordinator implements AdapterClient {
   }
 
   // --- reads -----------------------------------------------------------------------------------
+
+  /**
+   * Waits until every source-fed input of `plan` is readable at some time (a new source hides its
+   * snapshot behind `since` until the snapshot is complete). Choosing a timestamp before that could
+   * pick a time the snapshot will never be readable at.
+   */
+  async waitUntilReadable(plan: MirRelationExpr, signal?: AbortSignal): Promise<void> {
+    for (const id of dependsOn(plan)) {
+      if (this.catalog.getItem(id)?.extra?.kind !== 'subsource') continue;
+      const shard = this.#storedShards.get(id);
+      if (shard === undefined) continue;
+      const readable = (): boolean => {
+        const since = shard.since();
+        const upper = shard.upper();
+        return since === 'closed' || upper === 'closed' || (upper > 0 && since < upper);
+      };
+      while (!readable()) {
+        if (signal?.aborted) throw canceled();
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  }
+
+  /** The time a new index or materialized view starts at: the latest write, but never before its inputs' since. */
+  async dataflowAsOf(item: CatalogItem, signal?: AbortSignal): Promise<Timestamp> {
+    const inputs = item.plan ?? (item.indexOn !== undefined ? this.catalog.getItem(item.indexOn)?.plan : undefined);
+    const ids = inputs !== undefined ? dependsOn(inputs) : new Set(item.dependsOn);
+    if (inputs !== undefined) await this.waitUntilReadable(inputs, signal);
+    else for (const id of ids) await this.waitUntilReadable({ kind: 'get', id, types: [] }, signal);
+    return ts(Math.max(this.oracle.readTs(), numericFrontier(this.#inputFrontiers(ids).since)));
+  }
 
   /** Chooses the timestamp for a read of `plan` (see timestamp-selection.ts). */
   selectTimestamp(plan: MirRelationExpr, isolation: IsolationLevel, asOf?: { ts: number; atLeast: boolean }, pinned?: Timestamp): TimestampDecision {
@@ -418,7 +463,13 @@ export class Coordinator implements AdapterClient {
         },
       });
       const peek = this.compute.peek(indexId, at, finishing);
-      return await abortable(peek, signal);
+      const rows = await abortable(peek, signal);
+      for (const id of deps) {
+        const item = this.catalog.getItem(id);
+        const err = item === undefined ? undefined : await subsourceError(this, this.#persist, item, at);
+        if (err !== undefined) throw err;
+      }
+      return rows;
     } finally {
       this.compute.send({ kind: 'AllowCompaction', id: indexId, frontier: 'closed' });
       this.holds.release(hold);
@@ -526,7 +577,7 @@ export class Coordinator implements AdapterClient {
     if (least !== undefined) since = Math.min(since, least);
     if (since <= 0) return;
     for (const id of this.tables.ids()) await this.tables.allowCompaction(id, ts(since));
-    for (const shard of this.#mvShards.values()) {
+    for (const shard of this.#storedShards.values()) {
       const current = shard.since();
       if (current !== 'closed' && since > current && compareFrontier(shard.upper(), ts(since)) > 0) await shard.downgradeSince(ts(since));
     }

@@ -216,8 +216,8 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
         await coord.tables.openTable(item.id, item.shardId!);
         await coord.advanceStored((coord.oracle.readTs() + 1) as Timestamp);
       } else if (item.kind === 'materialized-view' || item.kind === 'index') {
-        if (item.kind === 'materialized-view') await coord.openMvShard(item.id, item.shardId!);
-        const at = coord.oracle.readTs();
+        if (item.kind === 'materialized-view') await coord.openStoredShard(item.id, item.shardId!);
+        const at = await coord.dataflowAsOf(item, env.signal);
         await coord.advanceStored((at + 1) as Timestamp);
         coord.compute.send({ kind: 'CreateDataflow', dataflow: coord.dataflowFor(item, at) });
       }
@@ -265,7 +265,7 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
 }
 
 /** Drops items (and, with cascade, everything depending on them); without cascade, dependents are an error. */
-async function dropItems(env: SequenceEnv, ids: readonly GlobalId[], cascade: boolean): Promise<CatalogItem[]> {
+export async function dropItems(env: SequenceEnv, ids: readonly GlobalId[], cascade: boolean): Promise<CatalogItem[]> {
   const { coord } = env;
   const catalog = coord.catalog;
   const all = catalog.transitiveDependents(ids);
@@ -275,6 +275,7 @@ async function dropItems(env: SequenceEnv, ids: readonly GlobalId[], cascade: bo
       if (requested.has(id)) continue;
       const dependent = catalog.getItem(id)!;
       if (dependent.kind === 'index') continue; // indexes go with what they index, as in PostgreSQL and Materialize
+      if (dependent.extra?.kind === 'subsource' && requested.has(dependent.extra.source)) continue; // subsources go with their source
       const on = ids.map((i) => catalog.getItem(i)!).find((i) => catalog.transitiveDependents([i.id]).includes(id))!;
       throw new SqlError(
         SqlState.dependentObjectsStillExist,
@@ -292,9 +293,13 @@ async function dropItems(env: SequenceEnv, ids: readonly GlobalId[], cascade: bo
       case 'table': await coord.tables.drop(item.id); break;
       case 'materialized-view':
         coord.compute.send({ kind: 'AllowCompaction', id: item.id, frontier: 'closed' });
-        await coord.dropMvShard(item.id);
+        await coord.dropStoredShard(item.id);
         break;
       case 'index': coord.compute.send({ kind: 'AllowCompaction', id: item.id, frontier: 'closed' }); break;
+      case 'source':
+        if (item.extra?.kind === 'postgres-source') await coord.sources.drop(coord, item);
+        else if (item.extra?.kind === 'subsource') await coord.dropStoredShard(item.id, false);
+        break;
       default: break;
     }
   }
@@ -313,6 +318,7 @@ async function sequenceSelect(env: SequenceEnv, plan: Extract<Plan, { kind: 'sel
   }
   let at: Timestamp | undefined;
   if (!constant) {
+    await coord.waitUntilReadable(plan.plan, env.signal);
     const pinned = inBlock && txn?.ops.kind === 'read' && plan.asOf === undefined ? txn.ops.ts : undefined;
     const decision = coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf, pinned);
     if ('error' in decision) throw decision.error;
@@ -356,6 +362,7 @@ async function fetchCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'fetch'
 /** Chooses the subscribe's AS OF like a read's, then starts its dataflow. */
 async function startSubscribe(env: SequenceEnv, plan: Extract<Plan, { kind: 'subscribe' }>): Promise<SubscribeStream> {
   const { coord, session } = env;
+  await coord.waitUntilReadable(plan.plan, env.signal);
   const decision = coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf);
   if ('error' in decision) throw decision.error;
   return coord.subscribe(plan.plan, {

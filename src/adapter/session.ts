@@ -8,9 +8,11 @@ import type { GlobalId } from '../expr/index.ts';
 import type { Column, Datum, Diff, Row, ScalarType, Timestamp } from '../repr/index.ts';
 import { type Plan, type PlanContext, type Statement, describeStatement, parseStatements, planStatement } from '../sql/index.ts';
 import { SqlError, SqlState, toSqlError } from '../util/index.ts';
+import { CatalogFunctionBinder } from './builtins/index.ts';
 import type { Coordinator } from './coordinator.ts';
 import { commandResult } from './rows.ts';
-import { sequence, isDdl, type SequenceEnv } from './sequencer.ts';
+import { dropItems, sequence, isDdl, type SequenceEnv } from './sequencer.ts';
+import { sequenceCreateOther } from './sources.ts';
 import type { ExecuteResult, Notice, ParsedStatement, RowStream, Session, StartupParams, StatementDescription } from './session-api.ts';
 import { SessionVars } from './vars.ts';
 
@@ -79,10 +81,21 @@ export class SessionImpl implements Session {
   }
 
   planContext(paramTypes: readonly (ScalarType | undefined)[] = []): PlanContext {
-    return {
-      catalog: this.#coord.catalog, database: this.vars.get('database'), searchPath: this.vars.searchPath(), paramTypes,
-      now: BigInt(Date.now()) * 1000n, user: this.vars.get('session_authorization'),
-    };
+    const database = this.vars.get('database');
+    const searchPath = this.vars.searchPath();
+    const user = this.vars.get('session_authorization');
+    const vars = this.vars;
+    const functions = new CatalogFunctionBinder(this.#coord.catalog, {
+      database, searchPath, user, backendPid: this.connectionId,
+      setting: (name) => {
+        try {
+          return vars.get(name);
+        } catch {
+          return undefined;
+        }
+      },
+    });
+    return { catalog: this.#coord.catalog, database, searchPath, paramTypes, now: BigInt(Date.now()) * 1000n, user, functions };
   }
 
   parse(sql: string): readonly ParsedStatement[] {
@@ -108,6 +121,7 @@ export class SessionImpl implements Session {
     const controller = new AbortController();
     this.#running = controller;
     try {
+      if (stmt.ast.kind === 'createOther' || stmt.ast.kind === 'dropOther') return await this.#externalDdl(stmt, stmt.ast);
       const plan = planStatement(stmt, this.planContext(), params);
       if (txn?.kind === 'explicit' && txn.ops.kind === 'ddl' && plan.kind !== 'commit' && plan.kind !== 'rollback') {
         throw new SqlError(SqlState.invalidTransactionState, 'this transaction can only execute a single statement');
@@ -122,6 +136,36 @@ export class SessionImpl implements Session {
     } finally {
       if (this.#running === controller) this.#running = undefined;
     }
+  }
+
+  /** CREATE/DROP of secrets, connections and sources: they talk to the outside world, so no plan. */
+  async #externalDdl(stmt: Statement, ast: Extract<Statement['ast'], { kind: 'createOther' | 'dropOther' }>): Promise<ExecuteResult> {
+    if (this.inTransactionBlock()) throw new SqlError(SqlState.activeSqlTransaction, `${stmt.tagHint} cannot be run inside a transaction block`);
+    const coord = this.#coord;
+    return coord.withWriteLock(async () => {
+      let result: ExecuteResult;
+      if (ast.kind === 'createOther') {
+        result = await sequenceCreateOther(coord, this, stmt, ast);
+      } else {
+        if (ast.objectType === 'sink' || ast.objectType === 'cluster') throw new SqlError(SqlState.featureNotSupported, `DROP ${ast.objectType.toUpperCase()} not yet supported`);
+        const ids: string[] = [];
+        for (const parts of ast.names) {
+          const item = coord.catalog.resolveItem(parts, this.vars.searchPath(), this.vars.get('database'));
+          if (item === undefined || item.kind !== ast.objectType) {
+            if (ast.ifExists) {
+              this.notice(`${ast.objectType} "${parts.join('.')}" does not exist, skipping`);
+              continue;
+            }
+            throw new SqlError(SqlState.undefinedObject, `unknown catalog item '${parts.join('.')}'`);
+          }
+          ids.push(item.id);
+        }
+        await dropItems({ coord, session: this, signal: new AbortController().signal }, ids, ast.cascade);
+        result = commandResult(stmt.tagHint);
+      }
+      await coord.afterCatalogChange();
+      return result;
+    });
   }
 
   #env(signal: AbortSignal): SequenceEnv {

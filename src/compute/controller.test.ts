@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type MirRelationExpr, Mir, call, col, lit } from '../expr/index.ts';
 import { MemoryStore, type PersistClient, type Shard, openPersistWith } from '../persist/index.ts';
 import { type Row, T, type Timestamp, type Update } from '../repr/index.ts';
-import { ComputeController } from './controller.ts';
+import { ComputeController, errorsShardId } from './controller.ts';
 import type { ComputeResponse, DataflowDescription } from './protocol.ts';
 import './test-funcs.ts';
 
@@ -234,6 +234,32 @@ describe('materialized view sink', () => {
     await append(shard, [[[1, 1], ts(1), 1]], upper + 3);
     await cc.waitForUpper('mv1', ts(upper + 2));
     expect(await contents(mv, upper + 2)).toEqual(['[1,"11n"] x1']);
+  });
+});
+
+describe('materialized view errors', () => {
+  it('persists the errors collection beside the rows, so readers of the view see the error', async () => {
+    const { client } = await persist();
+    const shard = await client.open('t1');
+    await append(shard, [[[4, 2], ts(0), 1], [[4, 0], ts(0), 1]], 1);
+    const cc = new ComputeController({ persist: client });
+    const plan = Mir.project(Mir.map(T1, [call('test_div', [col(0, I4), col(1, I4)], I4)]), [2]);
+    cc.send({ kind: 'CreateDataflow', dataflow: dataflow({
+      asOf: ts(0), sourceImports: [{ id: 'u1', shardId: 't1', types: [I4, I4] }],
+      objectsToBuild: [{ id: 'v1', plan }], sinkExports: [{ id: 'mv1', from: 'v1', shardId: 'mv' }],
+    }) });
+    await append(shard, [[[4, 0], ts(1), -1]], 2);
+    await cc.waitForUpper('mv1', ts(1));
+    // A one-shot read of the view, as the adapter does it: import its shard, export a transient index.
+    const read = (id: string, at: number) => {
+      cc.send({ kind: 'CreateDataflow', dataflow: dataflow({
+        asOf: ts(at), sourceImports: [{ id: 'mv1', shardId: 'mv', types: [I4] }], indexExports: [{ id, on: 'mv1', keys: [] }],
+      }) });
+      return cc.peek(id, ts(at), { order: [], offset: 0, project: [0] });
+    };
+    await expect(read('p0', 0)).rejects.toMatchObject({ code: '22012' });
+    expect(await read('p1', 1)).toEqual([[2]]);
+    expect((await client.list()).sort()).toEqual(['mv', errorsShardId('mv'), 't1']);
   });
 });
 

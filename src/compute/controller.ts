@@ -84,6 +84,7 @@ export class ComputeController {
   /** Errors shards that exist: listed once from persist, plus those our sinks create. */
   private listedErrorShards: Promise<Set<string>> | undefined;
   private readonly createdErrorShards = new Set<string>();
+  private readonly reportedSinkUppers = new Map<GlobalId, Frontier>();
 
   constructor(opts: { persist: PersistClient; logger?: Logger; worker?: Worker }) {
     this.persist = opts.persist;
@@ -304,6 +305,7 @@ export class ComputeController {
     const sink = this.sinks.get(id);
     if (sink !== undefined && frontier === 'closed') {
       this.sinks.delete(id);
+      this.reportedSinkUppers.delete(id);
       sink.sink.stop();
       sink.errSink.stop();
       this.releaseExport(sink.dataflow, id);
@@ -353,6 +355,8 @@ export class ComputeController {
   }
 
   private reportUpper(id: GlobalId, upper: Frontier): void {
+    if (this.reportedSinkUppers.get(id) === upper) return;
+    this.reportedSinkUppers.set(id, upper);
     this.respond({ kind: 'Frontiers', id, upper });
     this.wakeWaiters();
   }

@@ -250,9 +250,78 @@ export function parseText(text: string, type: ScalarType): Datum {
     }
     case 'text': case 'varchar': case 'bpchar': case 'name': case 'unknown': case 'json': case 'jsonb':
       return text;
+    // "char" is one byte: PostgreSQL keeps the first character of the input.
+    case 'char': return text.slice(0, 1);
+    case 'array': return parseArray(text, type);
     default:
       throw new SqlError(SqlState.featureNotSupported, `text input for type ${typeName(type)} not yet supported`);
   }
+}
+
+/** PostgreSQL's array input: `{a,"b c",NULL}`, nested braces for more dimensions (all sub-arrays equal length). */
+function parseArray(text: string, type: ScalarType): PgArray {
+  const elem = type.elem ?? { name: 'text' };
+  const s = text.trim();
+  let i = 0;
+  const elems: Datum[] = [];
+  const lengths: number[] = [];
+  const parseLevel = (depth: number): void => {
+    if (s[i] !== '{') throw invalid(type, text);
+    i++;
+    let count = 0;
+    const close = (): void => {
+      if (lengths[depth] === undefined) lengths[depth] = count;
+      else if (lengths[depth] !== count) throw new SqlError(SqlState.invalidTextRepresentation, `malformed array literal: "${text}"`, { detail: 'Multidimensional arrays must have sub-arrays with matching dimensions.' });
+    };
+    while (i < s.length && /\s/.test(s[i]!)) i++;
+    if (s[i] === '}') {
+      i++;
+      close();
+      return;
+    }
+    for (;;) {
+      while (i < s.length && /\s/.test(s[i]!)) i++;
+      if (s[i] === '{') parseLevel(depth + 1);
+      else if (s[i] === '"') {
+        let v = '';
+        i++;
+        while (i < s.length && s[i] !== '"') {
+          if (s[i] === '\\') i++;
+          v += s[i] ?? '';
+          i++;
+        }
+        if (s[i] !== '"') throw invalid(type, text);
+        i++;
+        elems.push(parseText(v, elem));
+      } else {
+        let v = '';
+        while (i < s.length && s[i] !== ',' && s[i] !== '}') {
+          if (s[i] === '\\') i++;
+          v += s[i] ?? '';
+          i++;
+        }
+        v = v.trim();
+        if (v === '') throw invalid(type, text);
+        elems.push(v.toUpperCase() === 'NULL' ? null : parseText(v, elem));
+      }
+      count++;
+      while (i < s.length && /\s/.test(s[i]!)) i++;
+      if (s[i] === ',') {
+        i++;
+        continue;
+      }
+      if (s[i] === '}') {
+        i++;
+        close();
+        return;
+      }
+      throw invalid(type, text);
+    }
+  };
+  parseLevel(0);
+  if (s.slice(i).trim() !== '') throw invalid(type, text);
+  if (elems.length === 0) return new PgArray([]);
+  return new PgArray(elems, lengths.map((length) => ({ length, lower: 1 })));
 }
 
 function parseDate(text: string, type: ScalarType): number {

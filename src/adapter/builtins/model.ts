@@ -85,7 +85,7 @@ export class CatalogModel {
     for (const item of catalog.items()) {
       const schema = schemaByKey.get(`${item.name.database}\u0000${item.name.schema}`);
       if (schema === undefined) continue;
-      objects.push({ id: item.id, oid: item.oid, schema, name: item.name.item, kind: item.kind, columns: item.desc?.columns ?? [], system: false, item });
+      objects.push({ id: item.id, oid: item.oid, schema, name: item.name.item, kind: item.kind, columns: item.kind === 'index' ? [] : item.desc?.columns ?? [], system: false, item });
     }
     this.objects = objects;
     for (const o of objects) {

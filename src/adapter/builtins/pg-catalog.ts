@@ -72,7 +72,7 @@ export const PG_CATALOG: readonly BuiltinSpec[] = [
     ['relpartbound', C.nodeTree], ['relhasoids', C.bool],
   ), (m) => m.relations().map((o) => [
     o.oid, o.name, o.schema.oid, 0, 0, OWNER_OID, relam(o), 0, 0, 0, -1, 0, 0, m.hasIndex(o), false, 'p', relkind(o)!,
-    o.columns.length, 0, o.kind === 'view', false, false, false, false, true, 'd', false, 0, null, null, null, false,
+    o.kind === 'index' ? m.indexOf(o.oid)?.attnums.length ?? 0 : o.columns.length, 0, o.kind === 'view', false, false, false, false, true, 'd', false, 0, null, null, null, false,
   ])),
 
   spec('pg_catalog', 'pg_attribute', cols(

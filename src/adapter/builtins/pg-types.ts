@@ -75,10 +75,15 @@ const VECTORS: readonly PgTypeInfo[] = [
   { oid: 30, name: 'oidvector', len: -1, byval: false, typtype: 'b', category: 'A', preferred: false, elem: 26, array: 1013, input: 'oidvectorin', output: 'oidvectorout', receive: 'oidvectorrecv', send: 'oidvectorsend', align: 'i', storage: 'p', collation: 0 },
 ];
 
+/** Pseudo-types named in clients' queries (psql's `\\df` casts 'pg_catalog.trigger' to regtype). */
+const PSEUDO: readonly (readonly [number, string])[] = [
+  [2275, 'cstring'], [2276, 'any'], [2277, 'anyarray'], [2278, 'void'], [2279, 'trigger'], [2280, 'language_handler'],
+  [2281, 'internal'], [2283, 'anyelement'], [3838, 'event_trigger'], [3115, 'fdw_handler'], [325, 'index_am_handler'],
+  [3310, 'tsm_handler'], [269, 'table_am_handler'], [2776, 'anynonarray'],
+];
+
 function ioNames(io: string): { input: string; output: string; receive: string; send: string } {
-  return io.endsWith('_')
-    ? { input: `${io}in`, output: `${io}out`, receive: `${io}recv`, send: `${io}send` }
-    : { input: `${io}in`, output: `${io}out`, receive: `${io}recv`, send: `${io}send` };
+  return { input: `${io}in`, output: `${io}out`, receive: `${io}recv`, send: `${io}send` };
 }
 
 function buildTypes(): PgTypeInfo[] {
@@ -89,7 +94,7 @@ function buildTypes(): PgTypeInfo[] {
     const byval = b.len > 0 && b.len <= 8;
     out.push({
       oid, name: b.name, len: b.len, byval, typtype: b.typtype ?? 'b', category: b.category, preferred: b.preferred ?? false,
-      elem: 0, array, ...ioNames(b.io), align: b.align, storage: b.len === -1 ? 'x' : 'p', collation: b.collation ?? 0,
+      elem: 0, array, ...ioNames(b.io), align: b.align, storage: b.len !== -1 ? 'p' : tname === 'numeric' ? 'm' : 'x', collation: b.collation ?? 0,
     });
     if (array !== 0) {
       out.push({
@@ -103,6 +108,9 @@ function buildTypes(): PgTypeInfo[] {
   out.push({ oid: 2249, name: 'record', len: -1, byval: false, typtype: 'p', category: 'P', preferred: false, elem: 0, array: 2287, ...ioNames(rec.io), align: 'd', storage: 'x', collation: 0 });
   out.push({ oid: 2287, name: '_record', len: -1, byval: false, typtype: 'p', category: 'P', preferred: false, elem: 2249, array: 0, input: 'array_in', output: 'array_out', receive: 'array_recv', send: 'array_send', align: 'd', storage: 'x', collation: 0 });
   out.push(...VECTORS);
+  for (const [oid, name] of PSEUDO) {
+    out.push({ oid, name, len: 4, byval: true, typtype: 'p', category: 'P', preferred: false, elem: 0, array: 0, ...ioNames(`${name}_`), align: 'i', storage: 'p', collation: 0 });
+  }
   out.sort((a, b) => a.oid - b.oid);
   return out;
 }

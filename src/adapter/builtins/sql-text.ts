@@ -16,10 +16,13 @@ function tokens(sql: string): { toks: ScanToken[]; bytes: Buffer } | undefined {
   }
 }
 
+/** A token's keyword spelling (upper case) when it is one; quoted identifiers never match a keyword. */
+const word = (k: ScanToken): string => (k.text.startsWith('"') ? '' : k.text.toUpperCase());
+
 const text = (bytes: Buffer, from: number, to: number): string => bytes.subarray(from, to).toString('utf8').trim();
 
 /** Keywords that end a DEFAULT expression inside a column definition. */
-const CONSTRAINT_START = new Set(['NOT', 'NULL_P', 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'REFERENCES', 'GENERATED', 'COLLATE', 'DEFAULT']);
+const CONSTRAINT_START = new Set(['NOT', 'NULL', 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'REFERENCES', 'GENERATED', 'COLLATE', 'DEFAULT']);
 
 /**
  * Per column of `CREATE TABLE t (c1 type [DEFAULT expr] ..., ...)`: the DEFAULT expression text or null.
@@ -39,7 +42,7 @@ export function defaultTexts(createSql: string, columnCount: number): (string | 
   for (let i = open + 1; i < toks.length; i++) {
     const k = toks[i]!;
     if (depth === 0 && elementStart) {
-      isConstraint = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN', 'EXCLUDE', 'LIKE'].includes(k.tokenName);
+      isConstraint = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN', 'EXCLUDE', 'LIKE'].includes(word(k));
       elementStart = false;
     }
     if (k.text === '(') depth++;
@@ -49,7 +52,7 @@ export function defaultTexts(createSql: string, columnCount: number): (string | 
     } else if (k.text === ',' && depth === 0) {
       if (!isConstraint) col++;
       elementStart = true;
-    } else if (depth === 0 && k.tokenName === 'DEFAULT' && !isConstraint) {
+    } else if (depth === 0 && word(k) === 'DEFAULT' && !isConstraint) {
       let j = i + 1;
       let d = 0;
       for (; j < toks.length; j++) {
@@ -58,7 +61,7 @@ export function defaultTexts(createSql: string, columnCount: number): (string | 
         else if (m.text === ')') {
           if (d === 0) break;
           d--;
-        } else if (d === 0 && (m.text === ',' || CONSTRAINT_START.has(m.tokenName))) break;
+        } else if (d === 0 && (m.text === ',' || CONSTRAINT_START.has(word(m)))) break;
       }
       if (j > i + 1 && col < columnCount) out[col] = text(bytes, toks[i + 1]!.start, toks[j - 1]!.end);
       i = j - 1;
@@ -81,7 +84,7 @@ function indexKeysFromSql(createSql: string): string[] | undefined {
   const t = tokens(createSql);
   if (t === undefined) return undefined;
   const { toks, bytes } = t;
-  const on = toks.findIndex((k) => k.tokenName === 'ON');
+  const on = toks.findIndex((k) => word(k) === 'ON');
   if (on < 0) return undefined;
   const open = toks.findIndex((k, i) => i > on && k.text === '(');
   if (open < 0) return undefined;

@@ -7,3 +7,4 @@ import './logic.ts';
 import './strings.ts';
 import './datetime.ts';
 import './casts.ts';
+import './catalog.ts';

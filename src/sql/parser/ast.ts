@@ -5,6 +5,7 @@
  * expressions inside Materialize statements are PostgreSQL nodes too, so binding has one expression shape.
  */
 import type { Node } from 'libpg-query';
+import type { SourceDdl } from './sources.ts';
 
 export type PgNode = Node;
 
@@ -87,7 +88,9 @@ export type MzStatement =
       readonly keys?: readonly PgNode[]; readonly ifNotExists: boolean;
     }
   /** CREATE SOURCE/SINK/CONNECTION/SECRET/CLUSTER [REPLICA]: recognized, not planned yet. */
-  | { readonly kind: 'createOther'; readonly objectType: 'source' | 'sink' | 'connection' | 'secret' | 'cluster' | 'cluster replica'; readonly name: readonly string[]; readonly ifNotExists: boolean }
+  | { readonly kind: 'createOther'; readonly objectType: 'source' | 'sink' | 'connection' | 'secret' | 'cluster' | 'cluster replica'; readonly name: readonly string[]; readonly ifNotExists: boolean; readonly detail?: SourceDdl }
+  /** DROP SOURCE/CONNECTION/SECRET/SINK/CLUSTER (not in PostgreSQL's grammar). */
+  | { readonly kind: 'dropOther'; readonly objectType: 'source' | 'connection' | 'secret' | 'sink' | 'cluster'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'fetch'; readonly count: number | 'all'; readonly cursor: string; readonly timeout?: string }
   | { readonly kind: 'declare'; readonly name: string; readonly inner: Statement }
   | { readonly kind: 'explainPlan'; readonly stage: ExplainStage; readonly explainee: Statement }

@@ -4,6 +4,7 @@
  */
 import { SqlError, SqlState } from '../../util/index.ts';
 import type { AsOfClause, ExplainStage, MzOption, MzStatement, PgNode, ShowFilter, ShowWhat, Statement, SubscribeStmt } from './ast.ts';
+import { parseSourceDdl } from './sources.ts';
 import { Cursor } from './cursor.ts';
 import { pgParse, pgParseExprs } from './tokens.ts';
 
@@ -239,6 +240,10 @@ export function parseCreateOther(c: Cursor): MzStatement {
   else throw c.error();
   const ifNotExists = c.eatKws('IF', 'NOT', 'EXISTS');
   const name = c.objectName();
+  if (objectType === 'secret' || objectType === 'connection' || objectType === 'source') {
+    const detail = parseSourceDdl(c, objectType);
+    if (detail !== undefined) return { kind: 'createOther', objectType, name, ifNotExists, detail };
+  }
   return { kind: 'createOther', objectType, name, ifNotExists };
 }
 

@@ -13,6 +13,7 @@ import {
 } from './mz.ts';
 import { pgParse, scan, type Tok } from './tokens.ts';
 import { isWmr, parseWmr } from './wmr.ts';
+import { parseDropOther } from './sources.ts';
 
 let loaded: Promise<void> | undefined;
 
@@ -73,6 +74,7 @@ function route(c: Cursor): StatementAst {
     if (c.isKw('INDEX', 1) || c.isKws('CREATE', 'DEFAULT', 'INDEX')) return parseCreateIndex(c);
     if (['SOURCE', 'SINK', 'CONNECTION', 'SECRET', 'CLUSTER'].some((w) => c.isKw(w, 1))) return parseCreateOther(c);
   }
+  if (c.isKw('DROP') && ['SOURCE', 'CONNECTION', 'SECRET', 'SINK', 'CLUSTER'].some((w) => c.isKw(w, 1))) return { kind: 'dropOther', ...parseDropOther(c) };
   if (c.isKw('FETCH')) return parseFetch(c);
   if (c.isKw('DECLARE')) return parseDeclare(c, sub);
   if (isMzExplain(c)) return parseExplain(c, sub);
@@ -138,5 +140,6 @@ export function tagOf(ast: StatementAst): string {
     case 'declare': return 'DECLARE CURSOR';
     case 'explainPlan': case 'explainTimestamp': return 'EXPLAIN';
     case 'copySubscribe': return 'COPY';
+    case 'dropOther': return `DROP ${ast.objectType.toUpperCase()}`;
   }
 }

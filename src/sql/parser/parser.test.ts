@@ -17,12 +17,13 @@ function summarize(s: Statement): string {
     case 'showCreate': d = `showCreate:${a.objectType} ${a.name.join('.')}`; break;
     case 'createMaterializedView': d = `createMaterializedView:${a.name.join('.')}${a.inCluster ? ` cluster=${a.inCluster}` : ''}${a.replace ? ' replace' : ''}${a.ifNotExists ? ' ifNotExists' : ''}`; break;
     case 'createIndex': d = `createIndex:${a.isDefault ? 'default' : `name=${a.name ?? '-'}`} on=${a.on.join('.')} keys=${a.keys?.length ?? '-'}`; break;
-    case 'createOther': d = `createOther:${a.objectType} ${a.name.join('.')}`; break;
+    case 'createOther': d = `createOther:${a.objectType} ${a.name.join('.')}${a.detail ? ` ${a.detail.kind}` : ''}`; break;
     case 'fetch': d = `fetch:${a.cursor} count=${a.count}${a.timeout !== undefined ? ` timeout=${a.timeout}` : ''}`; break;
     case 'declare': d = `declare:${a.name} inner=${a.inner.ast.kind}`; break;
     case 'explainPlan': d = `explainPlan:${a.stage} inner=${a.explainee.ast.kind}`; break;
     case 'explainTimestamp': d = `explainTimestamp:${a.explainee.ast.kind}`; break;
     case 'copySubscribe': d = 'copySubscribe'; break;
+    case 'dropOther': d = `dropOther:${a.objectType} ${a.names.map((n) => n.join('.')).join(',')}${a.ifExists ? ' ifExists' : ''}${a.cascade ? ' cascade' : ''}`; break;
   }
   return `${s.tagHint} | ${d}${s.paramCount > 0 ? ` params=${s.paramCount}` : ''}`;
 }

@@ -53,4 +53,18 @@ export interface PlanContext {
   readonly now?: bigint;
   /** The session user (current_user); defaults to 'materialize'. */
   readonly user?: string;
+  /** Catalog- and session-dependent functions and reg* casts, bound by the adapter (absent: not available). */
+  readonly functions?: CatalogFunctions;
+}
+
+/**
+ * Binds the functions and casts whose meaning depends on the catalog or the session (pg_table_is_visible,
+ * pg_get_indexdef, current_setting, `'t'::regclass`, ...) and the client-compatibility functions the
+ * overload tables do not list (format_type, pg_get_userbyid, ...).
+ */
+export interface CatalogFunctions {
+  /** Called for a function name the overload tables do not know; undefined when this binder does not know it either. */
+  bindCall(name: string, args: readonly MirScalarExpr[]): MirScalarExpr | undefined;
+  /** Called for every explicit cast; undefined to apply the ordinary cast rules. */
+  bindCast(arg: MirScalarExpr, to: import('../../repr/index.ts').ScalarType): MirScalarExpr | undefined;
 }

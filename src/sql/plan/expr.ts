@@ -55,7 +55,8 @@ export function bindExpr(node: Node, cx: ExprContext): MirScalarExpr {
     if (arg !== undefined && 'A_ArrayExpr' in arg && (arg.A_ArrayExpr.elements ?? []).length === 0 && to.name === 'array') {
       return lit(new PgArray([]), to);
     }
-    return coerceExplicit(bindExpr(node.TypeCast.arg!, cx), to, cx.qc.st);
+    const bound = bindExpr(node.TypeCast.arg!, cx);
+    return cx.qc.pc.functions?.bindCast(bound, to) ?? coerceExplicit(bound, to, cx.qc.st);
   }
   if ('A_Expr' in node) return bindAExpr(node.A_Expr, cx);
   if ('BoolExpr' in node) {
@@ -109,6 +110,24 @@ export function isAggregateCall(f: FuncCall): boolean {
   const parts = nameParts(f.funcname);
   const name = parts[parts.length - 1]!;
   return f.over === undefined && AGGREGATES.has(name) && (parts.length === 1 || parts[0] === 'pg_catalog');
+}
+
+/**
+ * `x op ANY (array)` / `ALL` over an array-valued expression: the operator is resolved against a placeholder
+ * element, then applied per element at evaluation (`array_any`/`array_all`, SQL's three-valued semantics).
+ */
+function bindAnyAllArray(all: boolean, op: string, lhs: MirScalarExpr, arr: MirScalarExpr, cx: ExprContext): MirScalarExpr {
+  let array = arr;
+  if (isUnknown(array)) {
+    if (isUnknown(lhs)) lhs = tryCoerce(lhs, T.text, 'implicit', cx.qc.st)!;
+    array = tryCoerce(array, arrayOf(lhs.type), 'implicit', cx.qc.st)!;
+  }
+  if (array.type.name !== 'array' || array.type.elem === undefined) throw new SqlError(SqlState.datatypeMismatch, `op ANY/ALL (array) requires array on right side`);
+  const cmp = bindOperator(op, [lhs, col(-1, array.type.elem)], cx);
+  if (cmp.kind !== 'call' || cmp.args.length !== 2 || cmp.args[1]!.kind !== 'column' || (cmp.args[1] as { index: number }).index !== -1 || cmp.type.name !== 'bool') {
+    throw unsupported(`${all ? 'ALL' : 'ANY'} with operator ${op} over ${typeName(array.type)}`);
+  }
+  return mkCall(all ? 'array_all' : 'array_any', [cmp.args[0]!, array, lit(cmp.func, T.text)], T.bool);
 }
 
 /** True iff a subquery occurs in `n`. */
@@ -214,7 +233,8 @@ function bindAExpr(a: A_Expr, cx: ExprContext): MirScalarExpr {
     }
     case 'AEXPR_OP_ANY': case 'AEXPR_OP_ALL': {
       const r = a.rexpr;
-      if (r === undefined || !('A_ArrayExpr' in r)) throw unsupported(`${a.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} over a non-literal array`);
+      if (r === undefined) throw unsupported('ANY without an array');
+      if (!('A_ArrayExpr' in r)) return bindAnyAllArray(a.kind === 'AEXPR_OP_ALL', op, bindExpr(a.lexpr!, cx), bindExpr(r, cx), cx);
       const lhs = bindExpr(a.lexpr!, cx);
       const cmps = (r.A_ArrayExpr.elements ?? []).map((n) => bindOperator(op, [lhs, bindExpr(n, cx)], cx));
       if (cmps.length === 0) return lit(a.kind === 'AEXPR_OP_ALL', T.bool);
@@ -366,6 +386,8 @@ function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
   if (isTableFuncName(name)) return bindSrf(name, f, cx);
   const args = funcArgs(f, cx);
   const cands = functionOverloads(name);
+  const hooked = cands === undefined ? cx.qc.pc.functions?.bindCall(name, args) : undefined;
+  if (hooked !== undefined) return hooked;
   const shown = `${name}(${args.map((a) => typeName(a.type)).join(', ')})`;
   if (cands === undefined) {
     throw new SqlError(SqlState.undefinedFunction, `function ${shown} does not exist`, { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' });

@@ -2,7 +2,7 @@
  * The operator and function overloads the binder knows: SQL name and argument types → registry function
  * and result type. Resolution among overloads follows PostgreSQL's rules (coerce.ts `resolveOverload`).
  */
-import { type ScalarType, type ScalarTypeName, T, scalar } from '../../repr/index.ts';
+import { type ScalarType, type ScalarTypeName, T, arrayOf, scalar } from '../../repr/index.ts';
 
 export interface Overload {
   readonly args: readonly ScalarType[];
@@ -58,6 +58,12 @@ for (const [op, f] of [['=', 'eq'], ['<>', 'neq'], ['<', 'lt'], ['<=', 'lte'], [
   for (const t of COMPARABLE_TYPES) push(binary, op, ov([t, t], 'bool', f));
   push(binary, op, ov(['float4', 'float8'], 'bool', f));
   push(binary, op, ov(['float8', 'float4'], 'bool', f));
+}
+
+// Array equality (psql compares pg_policy.polroles = '{0}') and concatenation (psql's reloptions || ...).
+for (const t of ['oid', 'int2', 'int4', 'int8', 'text'] as const) {
+  for (const [op, f] of [['=', 'eq'], ['<>', 'neq']] as const) push(binary, op, { args: [arrayOf(s(t)), arrayOf(s(t))], ret: s('bool'), func: f });
+  push(binary, '||', { args: [arrayOf(s(t)), arrayOf(s(t))], ret: arrayOf(s(t)), func: 'array_cat' });
 }
 
 // Dates, times, intervals.

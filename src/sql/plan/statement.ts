@@ -72,6 +72,8 @@ function planAst(ast: StatementAst, stmt: Statement, qc: QueryContext): Plan {
     case 'createMaterializedView': return planCreateMaterializedView(ast, stmt, qc);
     case 'createIndex': return planCreateIndex(ast, stmt, qc);
     case 'createOther': throw unsupported(`CREATE ${ast.objectType.toUpperCase()}`);
+    // Needs the outside world (purification), so the adapter sequences it without a plan.
+    case 'dropOther': throw unsupported(`DROP ${ast.objectType.toUpperCase()}`);
     case 'fetch': return { kind: 'fetch', cursor: ast.cursor, count: ast.count, ...(ast.timeout !== undefined ? { timeoutMs: parseTimeout(ast.timeout) } : {}) };
     case 'declare': {
       const inner = planAst(ast.inner.ast, ast.inner, qc);
