@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Coordinator } from './adapter/index.ts';
-import { type PersistError, type PersistLocation, openPersist, parseS3Url } from './persist/index.ts';
+import { type PersistError, type PersistLocation, RoutingPersistClient, openPersist, parseS3Url } from './persist/index.ts';
 import { startPgwireServer } from './pgwire/index.ts';
 import { type Logger, createLogger, silentLogger } from './util/index.ts';
 
@@ -61,7 +61,10 @@ export async function startTributary(config: TributaryConfig): Promise<Tributary
     await persist.close().catch(() => undefined);
     throw err;
   });
-  const coordinator = await Coordinator.open({ persist, logger: logger.child({ layer: 'adapter' }) });
+  // Builtin catalog relations are rebuilt from the catalog at every start: keep them in memory.
+  const ephemeral = await openPersist({ backend: 'memory' }, logger.child({ layer: 'persist', store: 'ephemeral' }));
+  const routed = new RoutingPersistClient(persist, ephemeral);
+  const coordinator = await Coordinator.open({ persist: routed, logger: logger.child({ layer: 'adapter' }) });
   const server = await startPgwireServer({ host: config.host, port: config.port, adapter: coordinator, logger: logger.child({ layer: 'pgwire' }) });
   logger.info({ address: `${config.host}:${server.port}`, dataDir: config.dataDir ?? '(memory)', ms: Date.now() - started }, 'tributary is ready');
   let closing: Promise<void> | undefined;
@@ -72,7 +75,7 @@ export async function startTributary(config: TributaryConfig): Promise<Tributary
       closing ??= (async () => {
         await server.close();
         await coordinator.shutdown();
-        await persist.close();
+        await routed.close();
       })();
       return closing;
     },

@@ -214,8 +214,19 @@ async function run(args: readonly string[]): Promise<number> {
       }
     }
     const upMs = performance.now() - upStart;
-    // Let compaction catch up (the coordinator downgrades since every second; merges run in the background).
-    await sleep(5000);
+    // Let compaction catch up (the coordinator downgrades since every second, merges run in the
+    // background): wait until disk use stops shrinking for 3 s, at most 30 s.
+    const settleStart = performance.now();
+    let last = diskUse(upDir).bytes;
+    let stable = 0;
+    while (stable < 3 && performance.now() - settleStart < 30_000) {
+      await sleep(1000);
+      const now = diskUse(upDir).bytes;
+      stable = now < last ? 0 : stable + 1;
+      last = Math.min(last, now);
+    }
+    const settleS = (performance.now() - settleStart) / 1000 - stable;
+    say(`compaction settled ${settleS.toFixed(1)} s after the last update`);
     const live = await c.query<{ k: number; v: string; payload: string }>('SELECT k, v, payload FROM kv');
     await c.end();
     if (live.rows.length !== updateRows || live.rows.some((r) => Number(r.v) !== statements)) throw new Error('kv has wrong contents after the updates');
@@ -254,6 +265,7 @@ async function run(args: readonly string[]): Promise<number> {
       diskBytesAfterUpdates: afterUpdates.bytes,
       diskAllocatedBytesAfterUpdates: afterUpdates.allocated,
       diskPeakBytesDuringUpdates: peak,
+      compactionSettleS: Number(settleS.toFixed(1)),
       liveBytes,
       diskToLiveRatio: Number(ratio.toFixed(2)),
       targets: { startupS: TARGETS.startupS, diskRatio: TARGETS.diskRatio },

@@ -69,3 +69,4 @@ export async function openPersist(location: PersistLocation, logger: Logger = si
 export async function openPersistWith(backends: PersistBackends, config: PersistConfig = {}): Promise<PersistClient> {
   return PersistClientImpl.start(backends, config);
 }
+export { RoutingPersistClient, EPHEMERAL_PREFIX } from './routing.ts';

@@ -140,7 +140,7 @@ describe.skipIf(!hasPsql)('psql meta-commands: Tributary vs PostgreSQL', () => {
     const { trib: l } = both('\\l');
     // (The database name `materialize` is normalized to OWNER like the owner names.)
     expect(l.rows.map((r) => r.slice(0, 5))).toEqual([['OWNER', 'OWNER', 'UTF8', 'C', 'C']]);
-    expect(psql(tribTarget, '\\ds').out).toContain('Did not find any relations.');
+    expect(psql(tribTarget, '\\ds').err).toContain('Did not find any relations.');
   });
 
   it('\\sv prints the view definition', () => {

@@ -31,6 +31,8 @@ const REGRESSIONS: readonly string[] = [
   'SELECT t1.a, array_agg(t1.b ORDER BY t1.b) FILTER (WHERE t1.b > 1) FROM t1 GROUP BY t1.a',
   // Found and fixed: window calls sharing a window were ordered independently, so peers disagreed.
   'SELECT x, y, lag(y) OVER w, lead(y) OVER w, row_number() OVER w FROM t3 WINDOW w AS (ORDER BY y, x)',
+  // Found and fixed: windows inside a correlated subquery were not partitioned by the outer key.
+  'SELECT t1.a, (SELECT max(r) FROM (SELECT rank() OVER (ORDER BY t3.y) AS r FROM t3 WHERE t3.x = t1.a) q) FROM t1',
   // Found and fixed: a derived table inside a correlated subquery could not refer to the outer query.
   'SELECT t1.a, (SELECT max(q.b) FROM (SELECT t2.b FROM t2 WHERE t2.a = t1.a ORDER BY t2.b LIMIT 2) q) FROM t1',
 ];
@@ -177,7 +179,9 @@ function otherQuery(g: Gen): string {
   const t = g.pick(TABLES);
   const [c1, c2] = [g.pick(intCols(t, 'u')), g.pick(intCols(t, 'u'))];
   const all = intCols(t, 'u');
-  switch (g.int(14)) {
+  switch (g.int(16)) {
+    case 14: return `SELECT ${c1}, (SELECT max(r) FROM (SELECT ${g.pick(['rank()', 'dense_rank()', 'count(*)'])} OVER (ORDER BY v.y) AS r FROM t3 v WHERE v.x ${g.pick(['=', '<'])} ${c1}) q) FROM ${t.name} u`;
+    case 15: return `SELECT ${c1}, x FROM ${t.name} u LEFT JOIN LATERAL (SELECT v.x FROM t3 v WHERE v.y ${g.pick(['=', '>'])} ${c2} ORDER BY v.x DESC NULLS LAST LIMIT 1) q ON true`;
     case 9: return `SELECT l.c FROM t1 l WHERE l.c ${g.pick(['IN', 'NOT IN'])} (SELECT s.d FROM t2 s${g.chance(0.5) ? ' WHERE s.a = l.a' : ''})`;
     case 10: return `SELECT l.a, r.x, (SELECT count(*) FROM t2 s WHERE s.a = r.x) FROM t1 l ${g.pick(['LEFT', 'FULL', 'RIGHT'])} JOIN t3 r ON l.a = r.x`;
     case 11: return `SELECT ${c1} FROM ${t.name} u WHERE NOT EXISTS (SELECT 1 FROM t3 v WHERE v.x = ${c1} AND v.y ${g.pick(['IN', 'NOT IN'])} (SELECT w.b FROM t2 w WHERE w.a ${g.pick(['=', '<>'])} ${c2}))`;

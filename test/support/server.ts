@@ -53,7 +53,7 @@ export async function startServerProcess(opts: { dataDir?: string; args?: readon
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const started = Date.now();
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} during startup:\n${out}`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited with ${child.exitCode ?? child.signalCode} during startup:\n${out}`);
       try {
         const c = new pg.Client({ host: '127.0.0.1', port, user: 'materialize', database: 'materialize' });
         await c.connect();

@@ -131,6 +131,17 @@ export class CatalogModel {
     return this.indexes().some((i) => i.on.id === o.id);
   }
 
+  /**
+   * The objects `o` reads directly: its recorded dependencies (which include everything reached through
+   * inlined views) minus those reached through another dependency, as PostgreSQL records them.
+   */
+  directDependencies(o: ObjectInfo): ObjectInfo[] {
+    const deps = [...new Set(o.item?.dependsOn ?? [])].map((id) => this.#byId.get(id)).filter((d): d is ObjectInfo => d !== undefined);
+    const reached = new Set<string>();
+    for (const d of deps) for (const x of d.item?.dependsOn ?? []) reached.add(x);
+    return deps.filter((d) => !reached.has(d.id));
+  }
+
   /** Column default expressions of a table, as SQL text (null = no default). */
   defaults(o: ObjectInfo): readonly (string | null)[] {
     let d = this.#defaults.get(o.id);

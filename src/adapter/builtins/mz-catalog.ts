@@ -145,7 +145,8 @@ export const MZ_INTERNAL: readonly BuiltinSpec[] = [
     for (const o of m.objects) {
       const item = o.item;
       if (item === undefined) continue;
-      for (const d of new Set([...item.dependsOn, ...(item.indexOn === undefined ? [] : [item.indexOn])])) rows.push([o.id, d]);
+      const direct = m.directDependencies(o).map((d) => d.id);
+      for (const d of new Set([...direct, ...(item.indexOn === undefined ? [] : [item.indexOn])])) rows.push([o.id, d]);
     }
     return rows;
   }),

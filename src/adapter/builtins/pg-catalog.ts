@@ -174,10 +174,7 @@ export const PG_CATALOG: readonly BuiltinSpec[] = [
       if (o.item === undefined) continue;
       if (o.kind === 'view' || o.kind === 'materialized-view') {
         rows.push([pgRewrite, rewriteOid(o), 0, pgClass, o.oid, 0, 'i']);
-        for (const dep of new Set(o.item.dependsOn)) {
-          const d = m.byId(dep);
-          if (d !== undefined && !d.system) rows.push([pgRewrite, rewriteOid(o), 0, pgClass, d.oid, 0, 'n']);
-        }
+        for (const d of m.directDependencies(o)) if (!d.system) rows.push([pgRewrite, rewriteOid(o), 0, pgClass, d.oid, 0, 'n']);
       } else if (o.kind === 'index' && o.item.indexOn !== undefined) {
         const on = m.byId(o.item.indexOn);
         if (on !== undefined) rows.push([pgClass, o.oid, 0, pgClass, on.oid, 1, 'a']);

@@ -18,7 +18,8 @@ export interface BuiltinSpec {
 export const C = {
   oid: T.oid, text: T.text, name: scalar('name'), char: scalar('char'), bool: T.bool, int2: T.int2, int4: T.int4,
   int8: T.int8, float4: T.float4, float8: T.float8, numeric: T.numeric, timestamptz: T.timestamptz, jsonb: T.jsonb,
-  regproc: scalar('regproc'), interval: T.interval, mzTimestamp: T.mzTimestamp,
+  /** regproc: Tributary represents reg* values as oids (see functions.ts). */
+  regproc: T.oid, interval: T.interval, mzTimestamp: T.mzTimestamp,
   oidArray: arrayOf(T.oid), textArray: arrayOf(T.text), int2Array: arrayOf(T.int2), charArray: arrayOf(scalar('char')),
   /** pg_node_tree: Tributary keeps expressions as their SQL text. */
   nodeTree: T.text,

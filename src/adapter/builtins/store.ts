@@ -1,5 +1,5 @@
 /**
- * Storage for builtin relations: one persist shard each (`builtin-<id>`), written only by the
+ * Storage for builtin relations: one ephemeral persist shard each (`ephemeral/builtin-<id>`: in memory, rebuilt at every start), written only by the
  * coordinator. `sync` appends the consolidated difference between the desired rows and the shard's
  * current contents, so the shards stay exact across restarts without being rewritten.
  */
@@ -39,7 +39,7 @@ export class BuiltinStore {
   }
 
   async open(r: BuiltinRelation): Promise<void> {
-    const shardId = `builtin-${r.id}`;
+    const shardId = `ephemeral/builtin-${r.id}`;
     const shard = await this.#persist.open(shardId);
     const contents = new Map<string, [Row, Diff]>();
     const upper = shard.upper();

@@ -109,7 +109,6 @@ function planRangeFunction(rf: RangeFunction, qc: QueryContext, left: FromResult
   let types = tf.types;
   const correlated = tf.exprs.some((e) => columnsUsed(e).size > 0);
   const base = correlated ? buildJoin(left!, []) : Mir.constant([[[], 1]], []);
-  const baseArity = correlated ? leftScope.items.length : 0;
   let rel: MirRelationExpr = { kind: 'flatMap', input: base, func: tf.func, exprs: tf.exprs, types: tf.types };
   if (rf.ordinality === true) {
     // Numbered in the function's output order, which the table function produces per input row.
@@ -120,7 +119,6 @@ function planRangeFunction(rf: RangeFunction, qc: QueryContext, left: FromResult
   const table = alias ?? fname;
   const scope = new Scope(types.map((type, i) => ({ name: names[i]!, type, nullable: true, table })));
   if (correlated) return single(rel, leftScope.concat(scope));
-  void baseArity;
   return concatOpt(left, single(rel, scope));
 }
 
@@ -216,11 +214,9 @@ function planJoinExpr(j: JoinExpr, qc: QueryContext): FromResult {
   if (merged.length > 0) {
     // USING/NATURAL: the merged columns come first (PostgreSQL's order); the input copies stay, hidden from `*` and unqualified names.
     const hidden = new Set(merged.flatMap((m) => [m.li, m.ri]));
-    const cx = { qc, scope: outScope, clause: 'JOIN/USING' };
     const exprs = merged.map((m) => {
       const lc = tryCoerce(col(m.li, scope.items[m.li]!.type), m.type, 'implicit', qc.st)!;
       const rc = tryCoerce(col(m.ri, scope.items[m.ri]!.type), m.type, 'implicit', qc.st)!;
-      void cx;
       return kind === 'right' ? rc : kind === 'full' ? call('coalesce', [lc, rc], m.type) : lc;
     });
     const width = nl + nr;

@@ -146,7 +146,11 @@ export function planWindows(targets: readonly Node[], sortBys: readonly SortBy[]
     const gk = astKey([w.partitionClause ?? [], w.orderClause ?? []]);
     let g = groups.get(gk);
     if (g === undefined) {
-      g = { parts: (w.partitionClause ?? []).map((x) => bindExpr(x, inner)), sorts, orders: sorts.map((sb) => bindExpr(sb.node!, inner)), calls: [] };
+      // In a correlated subquery every window is also partitioned by the outer key (the leading D columns).
+      const k = cx.qc.corr?.items.length ?? 0;
+      const hostTypes = columnTypes(host.rel);
+      const dParts = range(0, k).map((i) => col(i, hostTypes[i]!));
+      g = { parts: [...dParts, ...(w.partitionClause ?? []).map((x) => bindExpr(x, inner))], sorts, orders: sorts.map((sb) => bindExpr(sb.node!, inner)), calls: [] };
       groups.set(gk, g);
     }
     g.calls.push({ key, spec, args, type });
