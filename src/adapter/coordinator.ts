@@ -4,7 +4,7 @@
  * out sessions, and offers the sequencer the operations plans are made of: durable catalog changes,
  * dataflow creation, reads at a chosen timestamp and table writes.
  */
-import { ComputeController, type DataflowDescription, applyFinishing, evaluateMir, expandCounts } from '../compute/index.ts';
+import { ComputeController, type DataflowDescription, errorsShardId, applyFinishing, evaluateMir, expandCounts } from '../compute/index.ts';
 import { errorFromRow } from '../dataflow/index.ts';
 import { type GlobalId, type MirRelationExpr, type RowSetFinishing, arity, dependsOn } from '../expr/index.ts';
 import type { PersistClient, Shard } from '../persist/index.ts';
@@ -226,7 +226,11 @@ export class Coordinator implements AdapterClient {
   async dropStoredShard(id: GlobalId, dropData = true): Promise<void> {
     const shard = this.#storedShards.get(id);
     this.#storedShards.delete(id);
-    if (dropData) await shard?.drop();
+    if (!dropData || shard === undefined) return;
+    await shard.drop();
+    // A materialized view's evaluation errors live beside it (compute's errors shard).
+    const errors = errorsShardId(shard.id);
+    if ((await this.#persist.list()).includes(errors)) await (await this.#persist.open(errors)).drop();
   }
 
   // --- sessions --------------------------------------------------------------------------------
@@ -577,9 +581,21 @@ export class Coordinator implements AdapterClient {
     if (least !== undefined) since = Math.min(since, least);
     if (since <= 0) return;
     for (const id of this.tables.ids()) await this.tables.allowCompaction(id, ts(since));
-    for (const shard of this.#storedShards.values()) {
+    // Indexes keep history only as far back as reads may still need it.
+    for (const item of this.catalog.items()) {
+      if (item.kind === 'index') this.compute.send({ kind: 'AllowCompaction', id: item.id, frontier: ts(since) });
+    }
+    for (const [id, shard] of this.#storedShards) {
       const current = shard.since();
-      if (current !== 'closed' && since > current && compareFrontier(shard.upper(), ts(since)) > 0) await shard.downgradeSince(ts(since));
+      if (current === 'closed' || since <= current || compareFrontier(shard.upper(), ts(since)) <= 0) continue;
+      const extra = this.catalog.getItem(id)?.extra;
+      if (extra?.kind === 'subsource') {
+        // A source clamps compaction of its own shards (its recovery reads them).
+        const handle = this.sources.handle(extra.source);
+        if (handle !== undefined) await handle.allowCompaction(shard.id, since);
+      } else {
+        await shard.downgradeSince(ts(since));
+      }
     }
   }
 }

@@ -10,7 +10,7 @@ function summarize(s: Statement): string {
   const a = s.ast;
   let d: string;
   switch (a.kind) {
-    case 'pg': d = `pg:${Object.keys(a.node)[0]}${a.asOf !== undefined ? ' asOf' : ''}`; break;
+    case 'pg': d = `pg:${Object.keys(a.node)[0]}${a.asOf !== undefined ? ' asOf' : ''}${a.mutuallyRecursive !== undefined ? ` wmr=${a.mutuallyRecursive.bindings.map((b) => `${b.name}(${b.columns.map((c) => c.name).join(',')})`).join(',')}${a.mutuallyRecursive.limit !== undefined ? ` limit=${a.mutuallyRecursive.limit.kind}:${a.mutuallyRecursive.limit.n}` : ''}` : ''}`; break;
     case 'subscribe': d = `subscribe:${a.target.kind === 'name' ? `name=${a.target.name.join('.')}` : 'query'} options=${a.options.map((o) => (o.value === undefined ? o.name : `${o.name}=${o.value}`)).join(',')}${a.asOf !== undefined ? ` asOf=${a.asOf.atLeast ? 'atLeast' : 'exact'}` : ''}`; break;
     case 'show': d = `show:${a.what}${a.from ? ` from=${a.from.join('.')}` : ''}${a.on ? ` on=${a.on.join('.')}` : ''}${a.inCluster ? ` cluster=${a.inCluster}` : ''}${a.filter && 'like' in a.filter ? ` like=${a.filter.like}` : ''}`; break;
     case 'showColumns': d = `showColumns:${a.from.join('.')}`; break;

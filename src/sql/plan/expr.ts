@@ -17,7 +17,7 @@ import { isStringType, resolveTypeName } from './types.ts';
 
 export const AGGREGATES = new Set([
   'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'jsonb_agg',
-  'jsonb_object_agg', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp',
+  'jsonb_object_agg', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp', 'grouping',
 ]);
 
 export function nameParts(fields: readonly Node[] | undefined): string[] {

@@ -467,13 +467,12 @@ function planGrouping(
   // A correlated subquery groups by its outer keys (the leading D columns) first.
   const k = qc.corr?.items.length ?? 0;
   const keys: MirScalarExpr[] = range(0, k).map((i) => col(i, inputScope.items[i]!.type));
-  for (const gnode of s.groupClause ?? []) {
-    if ('GroupingSet' in gnode) throw unsupported('GROUPING SETS, ROLLUP and CUBE');
+  const bindKey = (gnode: Node): number => {
     let node: Node = gnode;
     if ('A_Const' in gnode && gnode.A_Const.ival !== undefined) {
-      const k = gnode.A_Const.ival.ival ?? 0;
-      const t = targets[k - 1];
-      if (t === undefined) throw new SqlError(SqlState.invalidColumnReference, `GROUP BY position ${k} is not in select list`);
+      const pos = gnode.A_Const.ival.ival ?? 0;
+      const t = targets[pos - 1];
+      if (t === undefined) throw new SqlError(SqlState.invalidColumnReference, `GROUP BY position ${pos} is not in select list`);
       node = t.node;
     } else if ('ColumnRef' in gnode) {
       const parts = nameParts(gnode.ColumnRef.fields);
@@ -484,7 +483,17 @@ function planGrouping(
     }
     if (containsAggregate(node)) throw new SqlError(SqlState.groupingError, 'aggregate functions are not allowed in GROUP BY');
     const e = bindExpr(node, inCx);
-    if (!keys.some((k) => exprKey(k) === exprKey(e))) keys.push(e);
+    const hit = keys.findIndex((x) => exprKey(x) === exprKey(e));
+    if (hit >= 0) return hit;
+    keys.push(e);
+    return keys.length - 1;
+  };
+  // Each GROUP BY item expands to a list of grouping sets; the query's sets are their cross product.
+  const hasSets = (s.groupClause ?? []).some((g) => 'GroupingSet' in g);
+  let sets: number[][] = [range(0, k)];
+  for (const gnode of s.groupClause ?? []) {
+    const itemSets = expandGroupingItem(gnode).map((set) => set.map(bindKey));
+    sets = sets.flatMap((a) => itemSets.map((b) => [...a, ...b]));
   }
   const aggNodes = new Map<string, FuncCall>();
   for (const t of targets) collectAggregates(t.node, aggNodes);
@@ -494,7 +503,18 @@ function planGrouping(
   const aggExprs: AggregateExpr[] = [];
   // array_agg keeps NULL inputs, so its FILTER cannot be a NULL guard: it aggregates the filtered rows separately.
   const filtered: { slot: number; agg: AggregateExpr; filter: MirScalarExpr }[] = [];
+  const groupingCalls: { key: string; args: number[] }[] = [];
   for (const [key, f] of aggNodes) {
+    if (nameParts(f.funcname).at(-1) === 'grouping') {
+      const args = (f.args ?? []).map((a) => {
+        const e = bindExpr(a, inCx);
+        const i = keys.findIndex((x) => exprKey(x) === exprKey(e));
+        if (i < 0) throw new SqlError(SqlState.groupingError, 'arguments to GROUPING must be grouping expressions of the associated query level');
+        return i;
+      });
+      groupingCalls.push({ key, args });
+      continue;
+    }
     const a = planAggregate(f, { qc, scope: inputScope, clause: 'aggregate' });
     const count = a.agg.func === 'count' || a.agg.func === 'count_star';
     aggs.set(key, { index: keys.length + aggExprs.length, type: a.agg.type, ...(count ? { count } : {}) });
@@ -503,26 +523,84 @@ function planGrouping(
       aggExprs.push({ func: 'count_star', expr: lit(true, T.bool), distinct: false, type: T.int8 });
     } else aggExprs.push(a.agg);
   }
-  let out = Mir.reduce(rel, keys, aggExprs);
-  if (filtered.length > 0) {
+  groupingCalls.forEach((g, i) => aggs.set(g.key, { index: keys.length + aggExprs.length + i, type: T.int4 }));
+  const groupingValue = (set: readonly number[], args: readonly number[]): number =>
+    args.reduce((bits, a) => (bits << 1) | (set.includes(a) ? 0 : 1), 0);
+  let out: MirRelationExpr;
+  if (!hasSets) {
+    out = groupByKeys(rel, keys, aggExprs, filtered, qc);
+    if (keys.length === k && (s.groupClause ?? []).length === 0) out = withDefaultRow(out, aggExprs, qc);
+    out = Mir.map(out, groupingCalls.map((g) => lit(groupingValue(range(0, keys.length), g.args), T.int4)));
+  } else {
+    // GROUPING SETS / ROLLUP / CUBE: one reduce per set, keys outside the set NULL, unioned.
     const relId = freshId(qc);
     const relGet = Mir.get({ local: relId }, columnTypes(rel));
-    let combined = Mir.reduce(relGet, keys, aggExprs);
-    const nk = keys.length;
-    for (const fa of filtered) {
-      const width = nk + aggExprs.length;
-      const part = Mir.reduce(Mir.filter(relGet, [fa.filter]), keys, [fa.agg]);
-      combined = leftJoinOnKeys(combined, part, range(0, nk), 1, [lit(null, fa.agg.type)], qc);
-      combined = Mir.project(combined, range(0, width).map((c) => (c === nk + fa.slot ? width : c)));
-      aggExprs[fa.slot] = fa.agg;
-    }
-    out = { kind: 'let', id: relId, value: rel, body: combined };
+    const parts = sets.map((set) => {
+      const uniq = [...new Set(set)].sort((a, b) => a - b);
+      let r = groupByKeys(relGet, uniq.map((i) => keys[i]!), aggExprs, filtered, qc);
+      if (uniq.length === k) r = withDefaultRow(r, aggExprs, qc);
+      const n = uniq.length;
+      const width = n + aggExprs.length;
+      const fill = keys.map((kx, i) => (uniq.includes(i) ? col(uniq.indexOf(i), kx.type) : lit(null, kx.type)));
+      const gvals = groupingCalls.map((g) => lit(groupingValue(uniq, g.args), T.int4));
+      return Mir.project(Mir.map(r, [...fill, ...gvals]), [...range(width, keys.length), ...range(n, aggExprs.length), ...range(width + keys.length, gvals.length)]);
+    });
+    out = { kind: 'let', id: relId, value: rel, body: Mir.union(parts[0]!, parts.slice(1)) };
   }
-  if (keys.length === k && (s.groupClause ?? []).length === 0) out = withDefaultRow(out, aggExprs, qc);
+  for (const fa of filtered) aggExprs[fa.slot] = fa.agg;
   return {
     rel: out,
-    grouping: { keys: keys.map((k) => exprKey(k)), keyTypes: keys.map((k) => k.type), aggs, inputScope },
+    grouping: { keys: keys.map((x) => exprKey(x)), keyTypes: keys.map((x) => x.type), aggs, inputScope },
   };
+}
+
+/** A reduce by `keys`; aggregates with FILTER over array_agg are computed on the filtered rows and joined in. */
+function groupByKeys(
+  rel: MirRelationExpr, keys: readonly MirScalarExpr[], aggExprs: readonly AggregateExpr[],
+  filtered: readonly { slot: number; agg: AggregateExpr; filter: MirScalarExpr }[], qc: QueryContext,
+): MirRelationExpr {
+  if (filtered.length === 0) return Mir.reduce(rel, keys, aggExprs);
+  const relId = freshId(qc);
+  const relGet = Mir.get({ local: relId }, columnTypes(rel));
+  let combined = Mir.reduce(relGet, keys, aggExprs);
+  const nk = keys.length;
+  for (const fa of filtered) {
+    const width = nk + aggExprs.length;
+    const part = Mir.reduce(Mir.filter(relGet, [fa.filter]), keys, [fa.agg]);
+    combined = leftJoinOnKeys(combined, part, range(0, nk), 1, [lit(null, fa.agg.type)], qc);
+    combined = Mir.project(combined, range(0, width).map((c) => (c === nk + fa.slot ? width : c)));
+  }
+  return { kind: 'let', id: relId, value: rel, body: combined };
+}
+
+/** The grouping sets one GROUP BY item stands for, as lists of expression nodes. */
+function expandGroupingItem(n: Node): Node[][] {
+  if (!('GroupingSet' in n)) return [groupMembers(n)];
+  const gs = n.GroupingSet;
+  const content = gs.content ?? [];
+  switch (gs.kind) {
+    case 'GROUPING_SET_EMPTY': return [[]];
+    case 'GROUPING_SET_SIMPLE': return [content.flatMap(groupMembers)];
+    case 'GROUPING_SET_ROLLUP': {
+      const elems = content.map(groupMembers);
+      return range(0, elems.length + 1).reverse().map((len) => elems.slice(0, len).flat());
+    }
+    case 'GROUPING_SET_CUBE': {
+      const elems = content.map(groupMembers);
+      if (elems.length > 12) throw new SqlError(SqlState.programLimitExceeded, 'CUBE is limited to 12 elements');
+      const out: Node[][] = [];
+      for (let mask = (1 << elems.length) - 1; mask >= 0; mask--) out.push(elems.filter((_e, i) => (mask & (1 << (elems.length - 1 - i))) !== 0).flat());
+      return out;
+    }
+    case 'GROUPING_SET_SETS': return content.flatMap(expandGroupingItem);
+    default: throw unsupported(`grouping set ${gs.kind ?? ''}`);
+  }
+}
+
+/** A parenthesized row `(a, b)` in ROLLUP/CUBE/GROUPING SETS groups several expressions as one element. */
+function groupMembers(n: Node): Node[] {
+  if ('RowExpr' in n) return n.RowExpr.args ?? [];
+  return [n];
 }
 
 /**
