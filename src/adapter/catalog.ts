@@ -64,6 +64,8 @@ const IMPLICIT_SCHEMAS = ['mz_catalog', 'pg_catalog'];
 export class Catalog implements CatalogReader {
   /** Builtin relations, set by the coordinator at boot. */
   system: SystemItems | undefined;
+  /** Live status of a source or subsource (mz_internal.mz_source_statuses), set by the coordinator. */
+  sourceStatus: ((id: GlobalId) => { readonly status: string; readonly error: string | undefined } | undefined) | undefined;
   readonly databases = new Map<string, DatabaseEntry>();
   readonly schemas = new Map<string, SchemaEntry>();
   readonly #items = new Map<GlobalId, CatalogItem>();

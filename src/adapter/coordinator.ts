@@ -67,6 +67,7 @@ export class Coordinator implements AdapterClient {
     this.builtins = new BuiltinCatalog(config.persist);
     this.sources = new SourceManager(config.persist, this.logger.child({ layer: 'storage' }));
     this.catalog.system = this.builtins;
+    this.catalog.sourceStatus = (id) => this.#sourceStatus(id);
     this.compute = new ComputeController({ persist: config.persist, logger: this.logger.child({ layer: 'compute' }) });
     this.oracle = new TimestampOracle(ts(0), this.#now);
   }
@@ -123,6 +124,19 @@ export class Coordinator implements AdapterClient {
     this.logger.info({ items: this.catalog.items().length, ms: Date.now() - started }, 'catalog loaded');
   }
 
+  /** Status of a source (its ingestion) or subsource (its source's, or its own error) for mz_source_statuses. */
+  #sourceStatus(id: GlobalId): { status: string; error: string | undefined } | undefined {
+    const item = this.catalog.getItem(id);
+    const sourceId = item?.extra?.kind === 'subsource' ? item.extra.source : id;
+    const handle = this.sources.handle(sourceId);
+    if (handle === undefined) return undefined;
+    const s = handle.status();
+    const own = item?.extra?.kind === 'subsource' ? s.subsources?.find((x) => x.shardId === item.shardId)?.error : undefined;
+    const state = s.state === 'stopped' ? 'paused' : s.state;
+    if (own !== undefined) return { status: 'stalled', error: own };
+    return { status: state, error: s.error };
+  }
+
   #ticking = false;
 
   /** An empty write at a fresh timestamp to every table: time passes for everything that reads them. */
@@ -131,7 +145,7 @@ export class Coordinator implements AdapterClient {
     this.#ticking = true;
     try {
       const at = this.oracle.writeTs();
-      await Promise.all([this.tables.advanceAll(ts(at + 1)), this.builtins.advance(at + 1)]);
+      await Promise.all([this.tables.advanceAll(ts(at + 1)), this.builtins.syncLive(this.catalog, at).then(() => this.builtins.advance(at + 1))]);
       this.oracle.applyWrite(at);
     } catch (err) {
       this.logger.warn({ err }, 'advancing table frontiers failed');

@@ -49,6 +49,11 @@ export class RenderContext {
     return op;
   }
 
+  /** Binds a local id (let / letRec binding) to a rendered collection. */
+  bindLocal(id: number, c: RenderedCollection): void {
+    this.locals.set(id, c);
+  }
+
   /** The collection for `id`: built or imported, else read back from an imported index. */
   collection(id: GlobalId): RenderedCollection {
     const c = this.collections.get(id);
@@ -162,7 +167,7 @@ export class RenderContext {
         default: return { ...x, input: rewrite(x.input, bound) };
       }
     };
-    const expr = rewrite(e, new Set());
+    const expr = rewrite(e, new Set()) as typeof e;
     const ids = [...refs.keys()];
     const errs: Stream[] = [];
     const tick = this.track(new InputOp(this.worker, 'letRec tick'));

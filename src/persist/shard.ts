@@ -7,7 +7,7 @@
  * defers deleting them until the read finishes.
  */
 import {
-  type Frontier, type Timestamp, type Update, compareFrontier, dataCorrupted, decodeUpdates, encodeUpdates, formatFrontier,
+  type Frontier, type Timestamp, type Update, compareFrontier, dataCorrupted, decodeUpdatesStepwise, encodeUpdates, formatFrontier,
 } from '../repr/index.ts';
 import { SqlState, type Logger } from '../util/index.ts';
 import type { ShardBatch, AppendResult, Shard, SnapshotAndHistory } from './api.ts';
@@ -51,6 +51,8 @@ export const SHARD_KEY_PREFIX = 'shard/';
 const INLINE_TOTAL_MAX_BYTES = 32 * 1024;
 /** Updates consolidated between yields to the event loop during a merge. */
 const MERGE_SLICE = 50_000;
+/** Updates decoded between yields to the event loop (~50 ms of work). */
+const DECODE_SLICE = 65_536;
 /** Snapshots at least this slow or big are logged (they are what hydration waits for). */
 const SLOW_SNAPSHOT_MS = 250;
 const BIG_SNAPSHOT_ROWS = 100_000;
@@ -410,7 +412,15 @@ export class ShardImpl implements Shard {
       throw ioError(`reading ${where}`, err, false);
     }
     if (bytes === undefined) throw dataCorrupted(where, `missing, but shard ${this.id} references it`);
-    const updates = decodeUpdates(bytes, where);
+    // Decoded in steps with a turn of the event loop between them: a million-row batch takes about
+    // a second to decode, and connections must not stall for that long (e.g. during hydration).
+    const steps = decodeUpdatesStepwise(bytes, where, DECODE_SLICE);
+    let step = steps.next();
+    while (step.done !== true) {
+      await yieldToEventLoop();
+      step = steps.next();
+    }
+    const updates = step.value;
     if (updates.length !== b.count) throw dataCorrupted(where, `holds ${updates.length} updates, shard ${this.id} expects ${b.count}`);
     return updates;
   }

@@ -386,6 +386,19 @@ export function dataCorrupted(source: string, reason: string): SqlError {
  * XX001 if the magic, version, checksum or structure is wrong.
  */
 export function decodeUpdates(bytes: Uint8Array, source = 'update batch'): Update[] {
+  const steps = decodeUpdatesStepwise(bytes, source, Infinity);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/**
+ * decodeUpdates in steps: checks the header and checksum first, then decodes at most `slice`
+ * updates per step (yielding how many are done), returning the whole array at the end — so a caller
+ * decoding a million-row batch can give the event loop a turn between steps.
+ */
+export function* decodeUpdatesStepwise(bytes: Uint8Array, source = 'update batch', slice = 65_536): Generator<number, Update[], void> {
   if (bytes.length < HEADER_BYTES + TRAILER_BYTES) {
     throw dataCorrupted(source, `${bytes.length} bytes is shorter than the ${HEADER_BYTES + TRAILER_BYTES}-byte minimum`);
   }
@@ -402,16 +415,21 @@ export function decodeUpdates(bytes: Uint8Array, source = 'update batch'): Updat
   const r = new Reader(bytes, HEADER_BYTES, bodyEnd);
   if (count > bodyEnd - HEADER_BYTES) throw dataCorrupted(source, `implausible update count ${count}`);
   const out = new Array<Update>(count);
-  try {
-    for (let i = 0; i < count; i++) {
-      const time = (base + r.varuint()) as Timestamp;
-      const diff = r.varint();
-      const row: Row = r.datums(0);
-      out[i] = [row, time, diff];
+  for (let done = 0; done < count;) {
+    const stop = Math.min(count, done + slice);
+    try {
+      for (let i = done; i < stop; i++) {
+        const time = (base + r.varuint()) as Timestamp;
+        const diff = r.varint();
+        const row: Row = r.datums(0);
+        out[i] = [row, time, diff];
+      }
+    } catch (err) {
+      if (err instanceof Malformed) throw dataCorrupted(source, err.message);
+      throw err;
     }
-  } catch (err) {
-    if (err instanceof Malformed) throw dataCorrupted(source, err.message);
-    throw err;
+    done = stop;
+    if (done < count) yield done;
   }
   if (r.pos !== bodyEnd) throw dataCorrupted(source, `${bodyEnd - r.pos} trailing bytes`);
   return out;

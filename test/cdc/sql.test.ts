@@ -80,6 +80,19 @@ describe('CREATE SOURCE ... FROM POSTGRES', () => {
     expect(r).toEqual([['12', '12', '1006']]);
   });
 
+  it('reports its status, and a TRUNCATE upstream makes reads of that subsource fail', async () => {
+    const status = await eventually(() => rows("SELECT status FROM mz_internal.mz_source_statuses WHERE name = 'mz_source'"), (r) => r[0]?.[0] === 'running');
+    expect(status).toEqual([['running']]);
+    await up.query('TRUNCATE accounts');
+    const err = await eventually(
+      () => c.query('SELECT count(*) FROM accounts').then(() => undefined, (e: unknown) => e as pg.DatabaseError),
+      (e) => e !== undefined,
+    );
+    expect(err?.message).toMatch(/truncat/i);
+    const sub = await eventually(() => rows("SELECT status, error IS NOT NULL FROM mz_internal.mz_source_statuses WHERE name = 'accounts'"), (r) => r[0]?.[0] === 'stalled');
+    expect(sub).toEqual([['stalled', true]]);
+  });
+
   it('DROP SOURCE drops the subsources and the replication slot', async () => {
     await expect(c.query('DROP SOURCE mz_source')).rejects.toMatchObject({ code: '2BP01' });
     await c.query('DROP SOURCE mz_source CASCADE');

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { type ServerProcess, startServerProcess } from '../support/server.ts';
 
 const CONNECTIONS = 8;
-const OPS_PER_CONNECTION = Number(process.env.LINEARIZABILITY_OPS ?? 160);
+const OPS_PER_CONNECTION = Number(process.env.LINEARIZABILITY_OPS ?? 250);
 
 let server: ServerProcess;
 
@@ -104,5 +104,5 @@ describe('linearizability', () => {
     }
     expect(violations.slice(0, 10)).toEqual([]);
     expect(reads.length).toBeGreaterThan(100);
-  }, 120_000);
+  }, 300_000);
 });

@@ -179,7 +179,8 @@ function otherQuery(g: Gen): string {
   const t = g.pick(TABLES);
   const [c1, c2] = [g.pick(intCols(t, 'u')), g.pick(intCols(t, 'u'))];
   const all = intCols(t, 'u');
-  switch (g.int(16)) {
+  switch (g.int(17)) {
+    case 16: return `SELECT ${c1}, ${c2}, count(*), sum(${c2}), grouping(${c1}, ${c2}) FROM ${t.name} u GROUP BY ${g.pick([`ROLLUP (${c1}, ${c2})`, `CUBE (${c1}, ${c2})`, `GROUPING SETS ((${c1}), (${c2}), ())`])}`;
     case 14: return `SELECT ${c1}, (SELECT max(r) FROM (SELECT ${g.pick(['rank()', 'dense_rank()', 'count(*)'])} OVER (ORDER BY v.y) AS r FROM t3 v WHERE v.x ${g.pick(['=', '<'])} ${c1}) q) FROM ${t.name} u`;
     case 15: return `SELECT ${c1}, x FROM ${t.name} u LEFT JOIN LATERAL (SELECT v.x FROM t3 v WHERE v.y ${g.pick(['=', '>'])} ${c2} ORDER BY v.x DESC NULLS LAST LIMIT 1) q ON true`;
     case 9: return `SELECT l.c FROM t1 l WHERE l.c ${g.pick(['IN', 'NOT IN'])} (SELECT s.d FROM t2 s${g.chance(0.5) ? ' WHERE s.a = l.a' : ''})`;

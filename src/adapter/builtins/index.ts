@@ -18,6 +18,9 @@ import { BuiltinStore } from './store.ts';
 export type { BuiltinRelation };
 export { CatalogFunctionBinder, type SessionFacts } from './functions.ts';
 
+/** Relations whose contents follow running components, re-synced every tick. */
+const LIVE_RELATIONS = new Set(['mz_internal.mz_source_statuses']);
+
 export class BuiltinCatalog {
   readonly #store: BuiltinStore;
   readonly #byName = new Map<string, BuiltinRelation>();
@@ -54,6 +57,12 @@ export class BuiltinCatalog {
   /** Appends, at time `at`, the changes that make every builtin relation match `catalog`. */
   async sync(catalog: Catalog, at: number): Promise<void> {
     await this.#store.sync(BUILTIN_RELATIONS, new CatalogModel(catalog, BUILTIN_RELATIONS), at);
+  }
+
+  /** Like sync, for the relations whose rows change without a catalog change (statuses). */
+  async syncLive(catalog: Catalog, at: number): Promise<void> {
+    const live = BUILTIN_RELATIONS.filter((r) => LIVE_RELATIONS.has(`${r.schema}.${r.name}`));
+    await this.#store.sync(live, new CatalogModel(catalog, BUILTIN_RELATIONS), at);
   }
 
   upper(id: GlobalId): ReturnType<BuiltinStore['upper']> {

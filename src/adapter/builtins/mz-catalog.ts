@@ -15,6 +15,8 @@ function objectType(o: ObjectInfo): string {
 
 /** A source's type from its definition (kafka, postgres, load-generator, ...). */
 export function sourceType(o: ObjectInfo): string {
+  const extra = o.item?.extra;
+  if (extra?.kind === 'subsource') return extra.type;
   const sql = o.item?.createSql ?? '';
   if (/\bFROM\s+KAFKA\b/i.test(sql)) return 'kafka';
   if (/\bFROM\s+POSTGRES\b/i.test(sql)) return 'postgres';
@@ -153,7 +155,11 @@ export const MZ_INTERNAL: readonly BuiltinSpec[] = [
   empty('mz_internal', 'mz_comments', cols(['id', C.text], ['object_type', C.text], ['object_sub_id', C.int4], ['comment', C.text])),
   spec('mz_internal', 'mz_source_statuses', cols(
     ['id', C.text], ['name', C.text], ['type', C.text], ['last_status_change_at', C.timestamptz], ['status', C.text], ['error', C.text], ['details', C.jsonb],
-  ), (m) => user(m, 'source').map((o) => [o.id, o.name, sourceType(o), null, 'running', null, null])),
+  ), (m) => user(m, 'source').map((o) => {
+    // Live status from the running source (the coordinator re-syncs this relation every tick).
+    const status = o.item === undefined ? undefined : m.catalog.sourceStatus?.(o.item.id);
+    return [o.id, o.name, sourceType(o), null, status?.status ?? 'running', status?.error ?? null, null];
+  })),
   spec('mz_internal', 'mz_sink_statuses', cols(
     ['id', C.text], ['name', C.text], ['type', C.text], ['last_status_change_at', C.timestamptz], ['status', C.text], ['error', C.text], ['details', C.jsonb],
   ), (m) => user(m, 'sink').map((o) => [o.id, o.name, sinkType(o), null, 'running', null, null])),

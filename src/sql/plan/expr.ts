@@ -6,7 +6,7 @@
 import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
 import { type MirScalarExpr, arity, call, col, columnsUsed, ifThen, lit } from '../../expr/index.ts';
 import { bindTableFunc, isTableFuncName } from './table-funcs.ts';
-import { bindSubLink, registerOperatorBinder, resolveOuter } from './subquery.ts';
+import { bindSubLink, registerAggregateDetector, registerOperatorBinder, resolveOuter } from './subquery.ts';
 import { exprKey, mkCall } from './fold.ts';
 import { Numeric, PgArray, type ScalarType, T, arrayOf, scalar, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
@@ -17,7 +17,7 @@ import { isStringType, resolveTypeName } from './types.ts';
 
 export const AGGREGATES = new Set([
   'count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'jsonb_agg',
-  'jsonb_object_agg', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp', 'grouping',
+  'jsonb_object_agg', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp',
 ]);
 
 export function nameParts(fields: readonly Node[] | undefined): string[] {
@@ -87,6 +87,11 @@ export function bindExpr(node: Node, cx: ExprContext): MirScalarExpr {
     return mkCall(greatest ? 'greatest' : 'least', exprs, type);
   }
   if ('FuncCall' in node) return bindFuncCall(node.FuncCall, cx);
+  if ('GroupingFunc' in node) {
+    const hit = cx.grouping?.aggs.get(astKey(node.GroupingFunc));
+    if (hit !== undefined) return col(hit.index, hit.type);
+    throw new SqlError(SqlState.groupingError, `grouping operations are not allowed in ${cx.clause}`);
+  }
   if ('SQLValueFunction' in node) return bindSqlValueFunction(node.SQLValueFunction.op ?? 'SVFOP_CURRENT_TIMESTAMP', cx);
   if ('A_ArrayExpr' in node) {
     const elems = (node.A_ArrayExpr.elements ?? []).map((a) => bindExpr(a, cx));
@@ -130,6 +135,8 @@ function bindAnyAllArray(all: boolean, op: string, lhs: MirScalarExpr, arr: MirS
   return mkCall(all ? 'array_all' : 'array_any', [cmp.args[0]!, array, lit(cmp.func, T.text)], T.bool);
 }
 
+registerAggregateDetector((n) => containsAggregate(n));
+
 /** True iff a subquery occurs in `n`. */
 export function containsSubLink(n: unknown): boolean {
   if (n === null || typeof n !== 'object') return false;
@@ -146,6 +153,7 @@ export function containsAggregate(n: unknown): boolean {
   const o = n as Record<string, unknown>;
   if ('SubLink' in o) return false;
   if ('FuncCall' in o && isAggregateCall(o.FuncCall as FuncCall)) return true;
+  if ('GroupingFunc' in o) return true;
   return Object.values(o).some(containsAggregate);
 }
 

@@ -152,3 +152,12 @@ describe('WITH MUTUALLY RECURSIVE', () => {
     expect(err('WITH MUTUALLY RECURSIVE x (n int) AS (SELECT 1), x (n int) AS (SELECT 2) SELECT * FROM x')[0]).toBe('42712');
   });
 });
+
+describe('grouping sets', () => {
+  it('ROLLUP, CUBE and GROUPING SETS with GROUPING()', () => {
+    expect(sorted(c.run('select a, count(*), grouping(a) from t group by rollup (a)'))).toEqual(['1|1|0', '2|2|0', '3|1|0', 'NULL|1|0', 'NULL|5|1']);
+    expect(c.run('select count(*) from t group by cube (a, b)').length).toBe(4 + 4 + 4 + 1);
+    expect(c.run('select count(*) from t where false group by grouping sets ((), (a))')).toEqual([['0']]);
+    expect(err('select grouping(b) from t group by a')[0]).toBe('42803');
+  });
+});

@@ -450,6 +450,12 @@ function collectAggregates(n: unknown, out: Map<string, FuncCall>): void {
   }
   const o = n as Record<string, unknown>;
   if ('SubLink' in o) return;
+  if ('GroupingFunc' in o) {
+    // GROUPING(a, b): planned with the aggregates (its value depends on the grouping set).
+    const gf = o.GroupingFunc as { args?: Node[] };
+    out.set(astKey(gf), { funcname: [{ String: { sval: 'grouping' } }], ...(gf.args !== undefined ? { args: gf.args } : {}) });
+    return;
+  }
   if ('FuncCall' in o && isAggregateCall(o.FuncCall as FuncCall)) {
     const f = o.FuncCall as FuncCall;
     if (containsAggregate(f.args) || containsAggregate(f.agg_filter)) throw new SqlError(SqlState.groupingError, 'aggregate function calls cannot be nested');

@@ -189,6 +189,10 @@ export function bindSubLink(s: SubLink, cx: ExprContext, bind: (n: Node, cx: Exp
       if (n !== 1) throw new SqlError(SqlState.syntaxError, 'subquery must return only one column');
       const k = c.dHostCols.length;
       const types = columnTypes(c.q.expr);
+      if (atMostOneRow(sub)) {
+        const [j] = lookup(host, c, c.q.expr, 1, [lit(null, types[0]!)], qc);
+        return col(j!, types[0]!);
+      }
       const sId = freshId(qc);
       const sGet = Mir.get({ local: sId }, types);
       const counts = Mir.reduce(sGet, range(1, k).map((i) => col(i, types[i]!)), [{ func: 'count_star', expr: lit(true, T.bool), distinct: false, type: T.int8 }]);
@@ -382,4 +386,24 @@ export function leftJoinOnKeys(left: MirRelationExpr, right: MirRelationExpr, ke
   const missing = Mir.union(Mir.project(lGet, keyCols), [Mir.negate(Mir.project(rGet, range(0, k)))]);
   const unmatched = Mir.map(Mir.project(Mir.join([lGet, missing], keyEquivalence(keyCols, lTypes, range(0, k), columnTypes(missing), w)), range(0, w)), defaults);
   return { kind: 'let', id: lId, value: left, body: { kind: 'let', id: rId, value: right, body: Mir.union(matched, [unmatched]) } };
+}
+
+/**
+ * A global aggregate query (aggregates, no GROUP BY, no set-returning or window functions) yields at most
+ * one row per outer key, so a scalar subquery over it needs no cardinality check.
+ */
+function atMostOneRow(n: Node): boolean {
+  if (!('SelectStmt' in n)) return false;
+  const st = n.SelectStmt;
+  if ((st.op !== undefined && st.op !== 'SETOP_NONE') || st.valuesLists !== undefined || st.groupClause !== undefined) return false;
+  const targets = st.targetList ?? [];
+  const json = JSON.stringify(targets);
+  if (json.includes('"over"') || /"(generate_series|unnest|jsonb_array_elements|jsonb_array_elements_text|jsonb_each|jsonb_each_text|jsonb_object_keys)"/.test(json)) return false;
+  return containsAggregateFn !== undefined && containsAggregateFn(targets);
+}
+
+/** Registered by expr.ts. */
+let containsAggregateFn: ((n: unknown) => boolean) | undefined;
+export function registerAggregateDetector(f: (n: unknown) => boolean): void {
+  containsAggregateFn = f;
 }
