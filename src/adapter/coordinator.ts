@@ -11,7 +11,7 @@ import type { PersistClient, Shard } from '../persist/index.ts';
 import { type Diff, type Frontier, type Row, type Timestamp, type Update, compareFrontier, maxFrontier, minFrontier, rowKey, ts } from '../repr/index.ts';
 import { initParser, parseStatements, planStatement, type Plan, type PlanContext } from '../sql/index.ts';
 import { TableController } from '../storage/index.ts';
-import { optimize } from '../transform/index.ts';
+import { bindMzNow, optimize } from '../transform/index.ts';
 import { Deferred, type Logger, SqlError, SqlState, silentLogger } from '../util/index.ts';
 import { Catalog, type CatalogItem, type DurableEntry, durableItem, entryKey, itemFromExtra } from './catalog.ts';
 import { TimestampOracle } from './oracle.ts';
@@ -460,7 +460,8 @@ export class Coordinator implements AdapterClient {
    * others run as a transient dataflow (reading stored inputs as of `at`) whose index is peeked and dropped.
    */
   async runQuery(unoptimized: MirRelationExpr, finishing: RowSetFinishing, at: Timestamp | undefined, signal?: AbortSignal): Promise<Row[]> {
-    const plan = optimize(unoptimized);
+    // mz_now() is the read's logical time (for constant queries: the latest completed write).
+    const plan = optimize(bindMzNow(unoptimized, at ?? this.oracle.readTs()));
     const deps = dependsOn(plan);
     if (deps.size === 0 || at === undefined) return evaluateConstant(plan, finishing);
     await this.advanceStored(ts(at + 1));
@@ -480,7 +481,9 @@ export class Coordinator implements AdapterClient {
           asOf: at,
         },
       });
-      const peek = this.compute.peek(indexId, at, finishing);
+      const peek = this.compute.peek(indexId, at, finishing).catch((err: unknown) => {
+        throw evaluationError(err);
+      });
       const rows = await abortable(peek, signal);
       for (const id of deps) {
         const item = this.catalog.getItem(id);
@@ -612,6 +615,15 @@ export class Coordinator implements AdapterClient {
       }
     }
   }
+}
+
+/**
+ * An error from a dataflow's errors collection is reported as Materialize does: `Evaluation error: ...`
+ * (data exceptions only: class 21, 22 and 23 SQLSTATEs; anything else passes through).
+ */
+export function evaluationError(err: unknown): unknown {
+  if (!(err instanceof SqlError) || !/^2[123]/.test(err.code) || err.message.startsWith('Evaluation error: ')) return err;
+  return new SqlError(err.code, `Evaluation error: ${err.message}`, { detail: err.detail, hint: err.hint });
 }
 
 /** What an item depends on: the items its definition names (views included) and what its plan reads. */

@@ -214,10 +214,13 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
       catalog.addItem(item);
       if (item.kind === 'table') {
         await coord.tables.openTable(item.id, item.shardId!);
+        await coord.tables.allowCompaction(item.id, coord.oracle.readTs());
         await coord.advanceStored((coord.oracle.readTs() + 1) as Timestamp);
       } else if (item.kind === 'materialized-view' || item.kind === 'index') {
-        if (item.kind === 'materialized-view') await coord.openStoredShard(item.id, item.shardId!);
+        const shard = item.kind === 'materialized-view' ? await coord.openStoredShard(item.id, item.shardId!) : undefined;
         const at = await coord.dataflowAsOf(item, env.signal);
+        // A new view has no history before it existed: reads before `at` are invalid, not empty.
+        await shard?.downgradeSince(at);
         await coord.advanceStored((at + 1) as Timestamp);
         coord.compute.send({ kind: 'CreateDataflow', dataflow: coord.dataflowFor(item, at) });
       }

@@ -50,7 +50,10 @@ export class SubscribeStream implements RowStream {
   accept(batch: SubscribeBatch): void {
     if (this.#closed || this.#done) return;
     if ('error' in batch) {
-      this.#error = batch.error;
+      const e = batch.error;
+      this.#error = /^2[123]/.test(e.code) && !e.message.startsWith('Evaluation error: ')
+        ? new SqlError(e.code, `Evaluation error: ${e.message}`, { detail: e.detail, hint: e.hint })
+        : e;
       this.#finish();
       return;
     }

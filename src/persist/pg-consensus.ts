@@ -90,6 +90,7 @@ export class PgConsensus implements Consensus {
     const client = await this.pool.connect();
     let inserted: boolean;
     let fenceHead: number | undefined;
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, key]);
@@ -115,10 +116,13 @@ export class PgConsensus implements Consensus {
       }
       await client.query('COMMIT');
     } catch (err) {
+      // The connection may be dead (or the COMMIT's outcome unknown): roll back if we still can,
+      // and never hand this connection to the next caller.
+      broken = err instanceof Error ? err : new Error(String(err));
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
     if (inserted) return { ok: true };
     if (fenceHead !== undefined) return { ok: false, fencedBy: fenceHead };

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SqlError } from '../util/index.ts';
-import { decodeUpdates, encodeUpdates } from './codec.ts';
+import { decodeUpdates, decodeUpdatesStepwise, encodeUpdates } from './codec.ts';
 import { type Datum, Interval, Numeric, PgArray } from './datum.ts';
 import type { Timestamp, Update } from './time.ts';
 
@@ -109,5 +109,24 @@ describe('update codec input checks', () => {
     expect(() => encodeUpdates([[['x'], 0 as Timestamp, 0.5]])).toThrow(/integer field/);
     expect(() => encodeUpdates([[['x'], 1.5 as Timestamp, 1]])).toThrow(/invalid timestamp/);
     expect(decodeUpdates(encodeUpdates([]))).toEqual([]);
+  });
+});
+
+describe('decodeUpdatesStepwise', () => {
+  it('decodes in slices, reporting progress, to the same updates as decodeUpdates', () => {
+    const updates: Update[] = Array.from({ length: 10 }, (_, i) => [[i, `row ${i}`], (100 + i) as Timestamp, i - 5] as const);
+    const bytes = encodeUpdates(updates);
+    const steps = decodeUpdatesStepwise(bytes, 'test batch', 3);
+    const progress: number[] = [];
+    let r = steps.next();
+    while (r.done !== true) {
+      progress.push(r.value);
+      r = steps.next();
+    }
+    expect(progress).toEqual([3, 6, 9]);
+    expect(r.value).toEqual(decodeUpdates(bytes));
+    const bad = bytes.slice();
+    bad[bad.length - 6]! ^= 1;
+    expect(() => decodeUpdatesStepwise(bad, 'test batch', 3).next()).toThrow(/data corrupted in test batch/);
   });
 });

@@ -8,7 +8,7 @@
 import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
 import { type AggregateExpr, type MirRelationExpr, type MirScalarExpr, Mir, call, col, columnTypes, lit } from '../../expr/index.ts';
 import type { FrameBound, WindowSpec } from '../../expr/func/window.ts';
-import { type ScalarType, T, arrayOf } from '../../repr/index.ts';
+import { type ScalarType, T, arrayOf, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import { tryCoerce } from './coerce.ts';
 import type { ExprContext, WindowPlan } from './context.ts';
@@ -35,6 +35,12 @@ function collectWindowCalls(n: unknown, out: Map<string, FuncCall>): void {
 const RANKING = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile']);
 const VALUE = new Set(['lag', 'lead', 'first_value', 'last_value', 'nth_value']);
 const AGGS = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or']);
+
+/** Argument counts [min, max] (count(*) has none). */
+const ARITY: Record<string, readonly [number, number]> = {
+  row_number: [0, 0], rank: [0, 0], dense_rank: [0, 0], percent_rank: [0, 0], cume_dist: [0, 0], ntile: [1, 1],
+  lag: [1, 3], lead: [1, 3], first_value: [1, 1], last_value: [1, 1], nth_value: [2, 2], count: [0, 1],
+};
 
 // PostgreSQL's FRAMEOPTION_* bits.
 const F = {
@@ -128,6 +134,10 @@ export function planWindows(targets: readonly Node[], sortBys: readonly SortBy[]
     const w = resolveWindow(f.over!, named);
     if ((f.args ?? []).some((a) => hasWindowCall(a))) throw new SqlError('42P20', 'window function calls cannot be nested');
     let args = (f.args ?? []).map((a) => bindExpr(a, inner));
+    const [lo, hi] = ARITY[fn] ?? [1, 1];
+    if (args.length < lo || args.length > hi || (f.agg_star === true && fn !== 'count')) {
+      throw new SqlError(SqlState.undefinedFunction, `function ${fn}(${args.map((a) => typeName(a.type)).join(', ')}) does not exist`, { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' });
+    }
     if (fn === 'count' && f.agg_star === true) args = [];
     if (fn === 'ntile' || fn === 'nth_value' || fn === 'lag' || fn === 'lead') {
       args = args.map((a, i) => (i === 0 && fn !== 'ntile' ? a : tryCoerce(a, T.int4, 'implicit', cx.qc.st) ?? a));
