@@ -12,7 +12,7 @@ import { CatalogFunctionBinder } from './builtins/index.ts';
 import type { Coordinator } from './coordinator.ts';
 import { commandResult } from './rows.ts';
 import { dropItems, sequence, isDdl, type SequenceEnv } from './sequencer.ts';
-import { sequenceCreateOther } from './sources.ts';
+import { sequenceCreateOther, validateConnection } from './sources.ts';
 import type { ExecuteResult, Notice, ParsedStatement, RowStream, Session, StartupParams, StatementDescription } from './session-api.ts';
 import { SessionVars } from './vars.ts';
 
@@ -122,6 +122,10 @@ export class SessionImpl implements Session {
     this.#running = controller;
     try {
       if (stmt.ast.kind === 'createOther' || stmt.ast.kind === 'dropOther') return await this.#externalDdl(stmt, stmt.ast);
+      if (stmt.ast.kind === 'validateConnection') {
+        await validateConnection(this.#coord, this, stmt.ast.name);
+        return commandResult('VALIDATE CONNECTION');
+      }
       const plan = planStatement(stmt, this.planContext(), params);
       if (txn?.kind === 'explicit' && txn.ops.kind === 'ddl' && plan.kind !== 'commit' && plan.kind !== 'rollback') {
         throw new SqlError(SqlState.invalidTransactionState, 'this transaction can only execute a single statement');

@@ -211,6 +211,12 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
   }
 }
 
+/** VALIDATE CONNECTION: connects upstream and checks the settings a source needs; throws the problem. */
+export async function validateConnection(coord: Coordinator, session: SessionImpl, name: readonly string[]): Promise<void> {
+  const item = resolveKind(coord, session, name, 'connection');
+  await validatePostgresConnection(connectionConfig(coord, item.id));
+}
+
 async function add(coord: Coordinator, items: readonly CatalogItem[]): Promise<void> {
   await coord.persistCatalog(items.map(durableItem), []);
   for (const item of items) coord.catalog.addItem(item);

@@ -49,6 +49,10 @@ describe('CREATE SOURCE ... FROM POSTGRES', () => {
   it('snapshots, then streams upstream transactions atomically', async () => {
     await c.query("CREATE SECRET pgpass AS 'secret'");
     await c.query(`CREATE CONNECTION pg TO POSTGRES (HOST '127.0.0.1', PORT ${upstream.port}, USER '${upstream.user}', PASSWORD SECRET pgpass, DATABASE '${upstream.database}')`);
+    await c.query('VALIDATE CONNECTION pg');
+    await c.query(`CREATE CONNECTION bad TO POSTGRES (HOST '127.0.0.1', PORT ${upstream.port}, USER 'nobody', DATABASE 'postgres') WITH (VALIDATE = false)`);
+    await expect(c.query('VALIDATE CONNECTION bad')).rejects.toThrow(/nobody|connect/i);
+    await c.query('DROP CONNECTION bad');
     await c.query("CREATE SOURCE mz_source FROM POSTGRES CONNECTION pg (PUBLICATION 'mz_source') FOR ALL TABLES");
     const snap = await eventually(() => rows('SELECT count(*), sum(balance) FROM accounts'), (r) => r[0]?.[0] === '10');
     expect(snap).toEqual([['10', '1000']]);

@@ -89,6 +89,8 @@ export type MzStatement =
     }
   /** CREATE SOURCE/SINK/CONNECTION/SECRET/CLUSTER [REPLICA]: recognized, not planned yet. */
   | { readonly kind: 'createOther'; readonly objectType: 'source' | 'sink' | 'connection' | 'secret' | 'cluster' | 'cluster replica'; readonly name: readonly string[]; readonly ifNotExists: boolean; readonly detail?: SourceDdl }
+  /** VALIDATE CONNECTION name: checks that the connection works now. */
+  | { readonly kind: 'validateConnection'; readonly name: readonly string[] }
   /** DROP SOURCE/CONNECTION/SECRET/SINK/CLUSTER (not in PostgreSQL's grammar). */
   | { readonly kind: 'dropOther'; readonly objectType: 'source' | 'connection' | 'secret' | 'sink' | 'cluster'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'fetch'; readonly count: number | 'all'; readonly cursor: string; readonly timeout?: string }

@@ -75,6 +75,12 @@ function route(c: Cursor): StatementAst {
     if (['SOURCE', 'SINK', 'CONNECTION', 'SECRET', 'CLUSTER'].some((w) => c.isKw(w, 1))) return parseCreateOther(c);
   }
   if (c.isKw('DROP') && ['SOURCE', 'CONNECTION', 'SECRET', 'SINK', 'CLUSTER'].some((w) => c.isKw(w, 1))) return { kind: 'dropOther', ...parseDropOther(c) };
+  if (c.isKw('VALIDATE') && c.isKw('CONNECTION', 1)) {
+    c.eatKws('VALIDATE', 'CONNECTION');
+    const name = c.objectName();
+    if (!c.atEnd()) throw c.error();
+    return { kind: 'validateConnection', name };
+  }
   if (c.isKw('FETCH')) return parseFetch(c);
   if (c.isKw('DECLARE')) return parseDeclare(c, sub);
   if (isMzExplain(c)) return parseExplain(c, sub);
@@ -141,5 +147,6 @@ export function tagOf(ast: StatementAst): string {
     case 'explainPlan': case 'explainTimestamp': return 'EXPLAIN';
     case 'copySubscribe': return 'COPY';
     case 'dropOther': return `DROP ${ast.objectType.toUpperCase()}`;
+    case 'validateConnection': return 'VALIDATE CONNECTION';
   }
 }

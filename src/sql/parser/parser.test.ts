@@ -23,6 +23,7 @@ function summarize(s: Statement): string {
     case 'explainPlan': d = `explainPlan:${a.stage} inner=${a.explainee.ast.kind}`; break;
     case 'explainTimestamp': d = `explainTimestamp:${a.explainee.ast.kind}`; break;
     case 'copySubscribe': d = 'copySubscribe'; break;
+    case 'validateConnection': d = `validateConnection:${a.name.join('.')}`; break;
     case 'dropOther': d = `dropOther:${a.objectType} ${a.names.map((n) => n.join('.')).join(',')}${a.ifExists ? ' ifExists' : ''}${a.cascade ? ' cascade' : ''}`; break;
   }
   return `${s.tagHint} | ${d}${s.paramCount > 0 ? ` params=${s.paramCount}` : ''}`;

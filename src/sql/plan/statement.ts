@@ -74,6 +74,7 @@ function planAst(ast: StatementAst, stmt: Statement, qc: QueryContext): Plan {
     case 'createOther': throw unsupported(`CREATE ${ast.objectType.toUpperCase()}`);
     // Needs the outside world (purification), so the adapter sequences it without a plan.
     case 'dropOther': throw unsupported(`DROP ${ast.objectType.toUpperCase()}`);
+    case 'validateConnection': throw unsupported('VALIDATE CONNECTION');
     case 'fetch': return { kind: 'fetch', cursor: ast.cursor, count: ast.count, ...(ast.timeout !== undefined ? { timeoutMs: parseTimeout(ast.timeout) } : {}) };
     case 'declare': {
       const inner = planAst(ast.inner.ast, ast.inner, qc);
