@@ -27,6 +27,7 @@ export type ItemExtra =
   | { readonly kind: 'secret'; readonly value: string }
   | { readonly kind: 'postgres-connection'; readonly host: string; readonly port: number; readonly user: string; readonly database: string; readonly passwordSecret?: GlobalId; readonly password?: string; readonly sslMode?: 'disable' | 'require' }
   | { readonly kind: 'postgres-source'; readonly connection: GlobalId; readonly publication: string; readonly slotName: string; readonly tables: readonly unknown[]; readonly shards: { readonly progress: string; readonly errors: string; readonly data: readonly string[] }; readonly subsources: readonly GlobalId[] }
+  | { readonly kind: 'load-generator'; readonly generator: 'counter' | 'auction'; readonly tickMs: number; readonly seed: number; readonly maxCardinality?: number; readonly shards: { readonly progress: string; readonly errors: string; readonly data: readonly string[] }; readonly columns?: readonly Column[] }
   | { readonly kind: 'subsource'; readonly source: GlobalId; readonly type: 'subsource' | 'progress'; readonly columns: readonly Column[]; readonly keys?: readonly (readonly number[])[] };
 
 export interface SchemaEntry {
@@ -224,6 +225,7 @@ export function durableItem(item: CatalogItem): DurableEntry {
 export function itemFromExtra(e: Extract<DurableEntry, { type: 'item' }>, extra: ItemExtra): CatalogItem {
   const base = { id: e.id, oid: e.oid, name: e.name, kind: e.kind, createSql: e.createSql, dependsOn: e.dependsOn ?? [], extra };
   if (extra.kind === 'subsource') return { ...base, desc: relationDesc(extra.columns, extra.keys), ...(e.shardId === undefined ? {} : { shardId: e.shardId }) };
+  if (extra.kind === 'load-generator' && extra.columns !== undefined) return { ...base, desc: relationDesc(extra.columns), ...(e.shardId === undefined ? {} : { shardId: e.shardId }) };
   return base;
 }
 

@@ -106,7 +106,7 @@ export class Coordinator implements AdapterClient {
     await this.tables.advanceAll(ts(this.oracle.readTs() + 1));
     await this.#startDataflows();
     for (const item of this.catalog.items()) {
-      if (item.extra?.kind === 'postgres-source') {
+      if (item.extra?.kind === 'postgres-source' || item.extra?.kind === 'load-generator') {
         this.logger.info({ source: item.name.item }, 'resuming source');
         await this.sources.start(this, item);
       }
@@ -128,6 +128,11 @@ export class Coordinator implements AdapterClient {
   #sourceStatus(id: GlobalId): { status: string; error: string | undefined } | undefined {
     const item = this.catalog.getItem(id);
     const sourceId = item?.extra?.kind === 'subsource' ? item.extra.source : id;
+    const generator = this.sources.generator(sourceId);
+    if (generator !== undefined) {
+      const g = generator.status();
+      return { status: g.state === 'stopped' ? 'paused' : g.state, error: g.error };
+    }
     const handle = this.sources.handle(sourceId);
     if (handle === undefined) return undefined;
     const s = handle.status();
@@ -176,7 +181,7 @@ export class Coordinator implements AdapterClient {
     for (const e of items) {
       const item = e.extra !== undefined ? itemFromExtra(e, e.extra) : this.itemFromPlan(this.#planDurable(e), e.id, e.oid, e.shardId);
       this.catalog.addItem(item);
-      if (item.extra?.kind === 'subsource') await this.openStoredShard(item.id, item.shardId!);
+      if ((item.extra?.kind === 'subsource' || item.extra?.kind === 'load-generator') && item.shardId !== undefined) await this.openStoredShard(item.id, item.shardId);
       if (item.kind === 'table') await this.tables.openTable(item.id, item.shardId!);
       if (item.kind === 'materialized-view') await this.openStoredShard(item.id, item.shardId!);
     }
@@ -390,7 +395,7 @@ export class Coordinator implements AdapterClient {
       } else if (item.kind === 'table') {
         s = this.tables.since(id);
         u = this.tables.upper(id);
-      } else if (item.kind === 'materialized-view' || item.extra?.kind === 'subsource') {
+      } else if (this.#storedShards.has(id)) {
         const shard = this.#storedShards.get(id);
         s = shard?.since() ?? ts(0);
         u = shard?.upper() ?? ts(0);
@@ -421,7 +426,8 @@ export class Coordinator implements AdapterClient {
    */
   async waitUntilReadable(plan: MirRelationExpr, signal?: AbortSignal): Promise<void> {
     for (const id of dependsOn(plan)) {
-      if (this.catalog.getItem(id)?.extra?.kind !== 'subsource') continue;
+      const kind = this.catalog.getItem(id)?.extra?.kind;
+      if (kind !== 'subsource' && kind !== 'load-generator') continue;
       const shard = this.#storedShards.get(id);
       if (shard === undefined) continue;
       const readable = (): boolean => {
@@ -610,6 +616,7 @@ export class Coordinator implements AdapterClient {
         // A source clamps compaction of its own shards (its recovery reads them).
         const handle = this.sources.handle(extra.source);
         if (handle !== undefined) await handle.allowCompaction(shard.id, since);
+        else if (this.sources.generator(extra.source) !== undefined) await shard.downgradeSince(ts(since));
       } else {
         await shard.downgradeSince(ts(since));
       }

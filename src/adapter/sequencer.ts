@@ -301,6 +301,10 @@ export async function dropItems(env: SequenceEnv, ids: readonly GlobalId[], casc
       case 'index': coord.compute.send({ kind: 'AllowCompaction', id: item.id, frontier: 'closed' }); break;
       case 'source':
         if (item.extra?.kind === 'postgres-source') await coord.sources.drop(coord, item);
+        else if (item.extra?.kind === 'load-generator') {
+          await coord.sources.drop(coord, item);
+          await coord.dropStoredShard(item.id, false);
+        }
         else if (item.extra?.kind === 'subsource') await coord.dropStoredShard(item.id, false);
         break;
       default: break;

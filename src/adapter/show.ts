@@ -24,6 +24,16 @@ function keyText(coord: Coordinator, item: CatalogItem): PgArray {
   return new PgArray(names);
 }
 
+/** Materialize's SHOW SOURCES type: postgres, load-generator, subsource or progress. */
+function sourceType(item: CatalogItem): string {
+  switch (item.extra?.kind) {
+    case 'postgres-source': return 'postgres';
+    case 'load-generator': return 'load-generator';
+    case 'subsource': return item.extra.type;
+    default: return 'source';
+  }
+}
+
 export function showObjects(coord: Coordinator, session: SessionImpl, plan: Extract<Plan, { kind: 'showObjects' }>): ExecuteResult {
   const database = plan.schema?.database ?? session.vars.get('database');
   const schema = plan.schema?.schema ?? session.vars.searchPath().find((s) => coord.catalog.schemaExists(database, s)) ?? 'public';
@@ -34,7 +44,7 @@ export function showObjects(coord: Coordinator, session: SessionImpl, plan: Extr
     case 'tables': rows = inSchema.filter((i) => i.kind === 'table').map((i) => [i.name.item, '']); break;
     case 'views': rows = inSchema.filter((i) => i.kind === 'view').map((i) => [i.name.item, '']); break;
     case 'materialized views': rows = inSchema.filter((i) => i.kind === 'materialized-view').map((i) => [i.name.item, 'quickstart', '']); break;
-    case 'sources': rows = inSchema.filter((i) => i.kind === 'source').map((i) => [i.name.item, 'source', 'quickstart', '']); break;
+    case 'sources': rows = inSchema.filter((i) => i.kind === 'source').map((i) => [i.name.item, sourceType(i), i.extra?.kind === 'subsource' ? null : 'quickstart', '']); break;
     case 'sinks': rows = inSchema.filter((i) => i.kind === 'sink').map((i) => [i.name.item, 'sink', 'quickstart', '']); break;
     case 'secrets': rows = inSchema.filter((i) => i.kind === 'secret').map((i) => [i.name.item, '']); break;
     case 'connections': rows = inSchema.filter((i) => i.kind === 'connection').map((i) => [i.name.item, 'connection', '']); break;

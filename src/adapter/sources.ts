@@ -9,10 +9,10 @@ import type { GlobalId } from '../expr/index.ts';
 import type { PersistClient } from '../persist/index.ts';
 import {
   ERRORS_DESC, PROGRESS_DESC, type PostgresConnectionConfig, type PostgresSourceHandle, type PurifiedTable,
-  SOURCE_ERROR_SQLSTATE, newSlotName, purifyPostgresSource, startPostgresSource, subsourceDesc, validatePostgresConnection, dropReplicationSlot,
+  SOURCE_ERROR_SQLSTATE, generatorOutputs, type LoadGeneratorHandle, startLoadGenerator, newSlotName, purifyPostgresSource, startPostgresSource, subsourceDesc, validatePostgresConnection, dropReplicationSlot,
 } from '../storage/index.ts';
 import type { QualifiedName, Statement } from '../sql/index.ts';
-import { type Timestamp } from '../repr/index.ts';
+import { type Interval, type Timestamp, T, parseText, relationDesc } from '../repr/index.ts';
 import { type Logger, SqlError, SqlState } from '../util/index.ts';
 import { type CatalogItem, type ItemExtra, durableItem, formatName, itemKindLabel } from './catalog.ts';
 import type { Coordinator } from './coordinator.ts';
@@ -25,6 +25,7 @@ type CreateOther = Extract<Statement['ast'], { kind: 'createOther' }>;
 /** Running sources by source id. */
 export class SourceManager {
   readonly #handles = new Map<GlobalId, PostgresSourceHandle>();
+  readonly #generators = new Map<GlobalId, LoadGeneratorHandle>();
   readonly #persist: PersistClient;
   readonly #logger: Logger;
 
@@ -35,6 +36,14 @@ export class SourceManager {
 
   async start(coord: Coordinator, source: CatalogItem): Promise<void> {
     const extra = source.extra;
+    if (extra?.kind === 'load-generator') {
+      const handle = await startLoadGenerator({
+        name: formatName(source.name), generator: extra.generator, tickMs: extra.tickMs, shards: extra.shards,
+        options: { seed: extra.seed, ...(extra.maxCardinality === undefined ? {} : { maxCardinality: extra.maxCardinality }) },
+      }, this.#persist, this.#logger.child({ source: source.name.item }));
+      this.#generators.set(source.id, handle);
+      return;
+    }
     if (extra?.kind !== 'postgres-source') return;
     const handle = await startPostgresSource({
       name: formatName(source.name),
@@ -51,12 +60,22 @@ export class SourceManager {
     return this.#handles.get(id);
   }
 
+  generator(id: GlobalId): LoadGeneratorHandle | undefined {
+    return this.#generators.get(id);
+  }
+
   statuses(): { id: GlobalId; status: ReturnType<PostgresSourceHandle['status']> }[] {
     return [...this.#handles].map(([id, h]) => ({ id, status: h.status() }));
   }
 
   /** DROP SOURCE: stops ingestion, drops the replication slot and the source's shards. */
   async drop(coord: Coordinator, source: CatalogItem): Promise<void> {
+    const generator = this.#generators.get(source.id);
+    if (generator !== undefined) {
+      this.#generators.delete(source.id);
+      await generator.drop();
+      return;
+    }
     const handle = this.#handles.get(source.id);
     this.#handles.delete(source.id);
     if (handle !== undefined) {
@@ -74,8 +93,9 @@ export class SourceManager {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.#handles.values()].map((h) => h.stop().catch(() => undefined)));
+    await Promise.all([...this.#handles.values(), ...this.#generators.values()].map((h) => h.stop().catch(() => undefined)));
     this.#handles.clear();
+    this.#generators.clear();
   }
 }
 
@@ -111,7 +131,7 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
   if (detail === undefined || (detail.kind === 'connection' && detail.connectionType !== 'postgres')) {
     throw new SqlError(SqlState.featureNotSupported, `${detail?.kind === 'connection' ? `CREATE CONNECTION ... TO ${detail.connectionType.toUpperCase()}` : tag} not yet supported`);
   }
-  if (detail.kind === 'loadGeneratorSource') throw new SqlError(SqlState.featureNotSupported, `LOAD GENERATOR ${detail.generator.toUpperCase()} not yet supported`);
+
   const name = qualify(session, coord, ast.name);
   if (!coord.catalog.schemaExists(name.database, name.schema)) throw new SqlError(SqlState.undefinedSchema, `unknown schema '${name.schema}'`);
   const existing = coord.catalog.nameTaken(name);
@@ -169,6 +189,56 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
         }
       }
       await add(coord, [item]);
+      return commandResult(tag);
+    }
+    case 'loadGeneratorSource': {
+      const generator = detail.generator;
+      if (generator !== 'counter' && generator !== 'auction') throw new SqlError(SqlState.featureNotSupported, `LOAD GENERATOR ${generator.toUpperCase()} not yet supported`);
+      if (generator === 'auction' && !detail.forAllTables) throw new SqlError(SqlState.invalidParameterValue, 'multi-output sources require a FOR ALL TABLES clause');
+      let tickMs = 1000;
+      let maxCardinality: number | undefined;
+      let seed = 0;
+      for (const o of detail.options) {
+        const text = o.value.kind === 'literal' ? o.value.text : undefined;
+        if (text === undefined) throw new SqlError(SqlState.invalidParameterValue, `${o.name} must be a value`);
+        if (o.name === 'TICK INTERVAL') {
+          const iv = parseText(text, T.interval) as Interval;
+          tickMs = Math.max(1, Number(iv.totalMicros() / 1000n));
+        } else if (o.name === 'MAX CARDINALITY' && generator === 'counter') {
+          maxCardinality = Number(text);
+          if (!Number.isInteger(maxCardinality) || maxCardinality < 0) throw new SqlError(SqlState.invalidParameterValue, 'MAX CARDINALITY must be a non-negative integer');
+        } else if (o.name === 'SEED') {
+          seed = Number(text) | 0;
+        } else {
+          throw new SqlError(SqlState.featureNotSupported, `LOAD GENERATOR option ${o.name} not yet supported`);
+        }
+      }
+      const { id, oid } = coord.catalog.allocateId();
+      const outputs = generatorOutputs(generator);
+      const shards = { progress: `source-${id}-progress`, errors: `source-${id}-errors`, data: outputs.map((_, i) => `source-${id}-data-${i}`) };
+      const items: CatalogItem[] = [];
+      const addSub = (item: string, type: 'subsource' | 'progress', desc: import('../repr/index.ts').RelationDesc, shardId: string): void => {
+        const sub = coord.catalog.allocateId();
+        const subName = { ...name, item };
+        if (coord.catalog.nameTaken(subName)) throw new SqlError(SqlState.duplicateTable, `${formatName(subName)} already exists`);
+        items.push({
+          id: sub.id, oid: sub.oid, name: subName, kind: 'source', createSql: `CREATE SUBSOURCE ${item}`, shardId, dependsOn: [id], desc,
+          extra: { kind: 'subsource', source: id, type, columns: desc.columns, ...(desc.keys === undefined ? {} : { keys: desc.keys }) },
+        });
+      };
+      addSub(`${name.item}_progress`, 'progress', relationDesc([{ name: 'offset', type: T.int8, nullable: true }]), shards.progress);
+      const single = generator === 'counter';
+      if (!single) outputs.forEach((o, i) => addSub(o.name, 'subsource', o.desc, shards.data[i]!));
+      const columns = single ? outputs[0]!.desc.columns : undefined;
+      const source: CatalogItem = {
+        id, oid, name, kind: 'source', createSql, dependsOn: [],
+        ...(single ? { shardId: shards.data[0]!, desc: outputs[0]!.desc } : {}),
+        extra: { kind: 'load-generator', generator, tickMs, seed, shards, ...(maxCardinality === undefined ? {} : { maxCardinality }), ...(columns === undefined ? {} : { columns }) },
+      };
+      await add(coord, [source, ...items]);
+      if (single) await coord.openStoredShard(id, shards.data[0]!);
+      for (const item of items) await coord.openStoredShard(item.id, item.shardId!);
+      await coord.sources.start(coord, source);
       return commandResult(tag);
     }
     case 'postgresSource': {

@@ -12,3 +12,5 @@ export {
 export type { PostgresConnectionConfig } from './postgres/wire.ts';
 export { SOURCE_ERROR_SQLSTATE, ingestErrors } from './postgres/errors.ts';
 export { ERRORS_DESC } from './outputs.ts';
+export { startLoadGenerator, type LoadGeneratorConfig, type LoadGeneratorHandle } from './load-generator/source.ts';
+export { generatorOutputs, generateTick, type GeneratorKind, type GeneratorOutput } from './load-generator/generators.ts';
