@@ -34,8 +34,6 @@ import { RenderContext } from './render.ts';
 type Counted = Map<string, [Row, number]>;
 type LetRecExpr = Extract<MirRelationExpr, { kind: 'letRec' }>;
 
-/** Iterations kept as layers before falling back to re-evaluation (deep recursions, divergence). */
-export const MAX_LAYERS = 48;
 
 function add(m: Counted, key: string, row: Row, d: number): void {
   const cur = m.get(key);
@@ -68,6 +66,8 @@ interface Layer {
 }
 
 export class LetRecOp extends TimeOrderedOp {
+  /** Iterations kept as layers before falling back to re-evaluation (deep recursions, divergence). */
+  static maxLayers = 48;
   private readonly expr: LetRecExpr;
   private readonly inputIds: readonly GlobalId[];
   /** Accumulated outside inputs. */
@@ -158,7 +158,7 @@ export class LetRecOp extends TimeOrderedOp {
       const n = this.layers.length;
       if (n > 0 && this.layers[n - 1]!.mismatch === 0) break;
       if (n >= limit) break;
-      if (n >= MAX_LAYERS) {
+      if (n >= LetRecOp.maxLayers) {
         this.fallback = true;
         this.dropLayers();
         this.reevaluate(time);

@@ -51,11 +51,17 @@ export async function startLoadGenerator(config: LoadGeneratorConfig, persist: P
     offset++;
     error = undefined;
   };
+  // A tick that is still being written when the next is due makes the next one wait: ticks never
+  // queue up without bound when storage is slower than the tick interval.
+  let busy = false;
   const timer = setInterval(() => {
-    if (stopped) return;
+    if (stopped || busy) return;
+    busy = true;
     running = running.then(tick).catch((err: unknown) => {
       error = err instanceof Error ? err.message : String(err);
       logger.warn({ err, source: config.name }, 'load generator: tick failed');
+    }).finally(() => {
+      busy = false;
     });
   }, config.tickMs);
   timer.unref();
