@@ -105,6 +105,7 @@ export interface Freshness {
   readonly ackToRow: number[];
   /** INSERT sent → SUBSCRIBE row at the client, ms per row. */
   readonly sendToRow: number[];
+  readonly offered: number;
   readonly achievedPerS: number;
   readonly fetches: number;
 }
@@ -112,10 +113,10 @@ export interface Freshness {
 /**
  * Inserts `rate` rows/s for `ms` into `table (id int8)`, open loop: row i is due at start + i/rate,
  * taken by whichever of `writers` connections is free, so a slow acknowledgement does not lower the
- * offered rate. One more connection holds `SUBSCRIBE (SELECT id FROM table)` (SNAPSHOT = false) in
+ * offered rate (unless more than `writers` are in flight; `achievedPerS` tells). One more connection holds `SUBSCRIBE (SELECT id FROM table)` (SNAPSHOT = false) in
  * a cursor and loops `FETCH ALL ... WITH (timeout='1s')`; a row's arrival is when its FETCH returned.
  */
-export async function measureFreshness(url: string, table: string, rate: number, ms: number, writers = 4): Promise<Freshness> {
+export async function measureFreshness(url: string, table: string, rate: number, ms: number, writers = 32): Promise<Freshness> {
   const sub = new pg.Client({ connectionString: url });
   await sub.connect();
   await sub.query('BEGIN');
@@ -133,15 +134,17 @@ export async function measureFreshness(url: string, table: string, rate: number,
   })();
 
   const ins = connections(url, writers);
-  const sent = new Float64Array(Math.ceil((rate * ms) / 1000) + 1);
-  const acked = new Float64Array(sent.length);
-  const total = Math.floor((rate * ms) / 1000);
+  const offered = Math.floor((rate * ms) / 1000);
+  const sent = new Float64Array(offered);
+  const acked = new Float64Array(offered);
   let next = 0;
   const start = performance.now();
+  // A server that cannot keep up would stretch the phase without bound: stop issuing at 2× its length.
+  const cutoff = start + 2 * ms;
   await Promise.all(ins.map(async (conn) => {
     for (;;) {
+      if (next >= offered || performance.now() > cutoff) return;
       const i = next++;
-      if (i >= total) return;
       const wait = start + (i * 1000) / rate - performance.now();
       if (wait > 0) await sleep(wait);
       sent[i] = performance.now();
@@ -149,6 +152,7 @@ export async function measureFreshness(url: string, table: string, rate: number,
       acked[i] = performance.now();
     }
   }));
+  const total = next;
   const achievedPerS = total / ((performance.now() - start) / 1000);
   const deadline = Date.now() + 15_000;
   while (arrived.size < total && Date.now() < deadline) await sleep(5);
@@ -165,7 +169,7 @@ export async function measureFreshness(url: string, table: string, rate: number,
     ackToRow.push(a - acked[i]!);
     sendToRow.push(a - sent[i]!);
   }
-  return { ackToRow, sendToRow, achievedPerS, fetches };
+  return { ackToRow, sendToRow, offered, achievedPerS, fetches };
 }
 
 /** Nearest-rank percentile of unsorted `xs`. */

@@ -359,6 +359,8 @@ async function declareCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'decl
 async function fetchCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'fetch' }>): Promise<ExecuteResult> {
   const cursor = env.session.cursors.get(plan.cursor);
   if (cursor === undefined) throw new SqlError(SqlState.invalidCursorName, `cursor "${plan.cursor}" does not exist`);
+  // FETCH 0 returns no rows at once (it describes the cursor's columns); ALL is every row available.
+  if (plan.count === 0) return rowsResult(cursor.columns, [], () => 'FETCH 0');
   const max = plan.count === 'all' ? 0 : plan.count;
   const { rows } = cursor.rows instanceof SubscribeStream
     ? await cursor.rows.fetch(max, plan.timeoutMs, env.signal)
