@@ -4,13 +4,13 @@
  * snapshot and listen is missed or counted twice: the snapshot holds times <= asOf, listened
  * batches contribute only updates at times > asOf. The input's frontier follows the shard's upper.
  *
- * Listen only delivers batches appended after the call, so when the shard's upper is already past
- * asOf + 1, the history between asOf and upper - 1 is read as two snapshots and its net change is
- * placed at upper - 1 (contents are exact at asOf and from upper - 1 on).
+ * Listen only delivers batches appended after the call, so the history already stored after asOf
+ * comes from persist's snapshotAndHistory (one read of one state: the contents at asOf plus every
+ * update after it at its own time), exact at every time from asOf on.
  */
 import { type InputOp, UpdateBatch } from '../dataflow/index.ts';
 import type { PersistClient, ShardBatch } from '../persist/index.ts';
-import { type Row, type Timestamp, type Update, rowKey } from '../repr/index.ts';
+import type { Timestamp } from '../repr/index.ts';
 import { type Logger, toSqlError } from '../util/index.ts';
 
 export class SourceImport {
@@ -76,17 +76,14 @@ export class SourceImport {
       await new Promise<void>((resolve) => (wake = resolve));
       if (this.stopped) return;
     }
-    const snap = await shard.snapshot(asOf as Timestamp);
+    // One read: the contents at asOf plus every stored update after it, at its own time (exact at
+    // every time from asOf on; no second snapshot to diff).
+    const { snapshot: snap, history, upper: readUpper } = await shard.snapshotAndHistory(asOf as Timestamp);
     if (this.stopped) return;
     const first = new UpdateBatch();
     for (const [row, , diff] of snap) first.push(row, asOf, diff);
-    const u0n = u0 === 'closed' ? Infinity : u0;
-    if (u0n > asOf + 1 && u0n !== Infinity) {
-      // History between asOf and u0 - 1 was appended before we listened.
-      const later = await shard.snapshot((u0n - 1) as Timestamp);
-      if (this.stopped) return;
-      for (const [row, diff] of difference(later, snap)) first.push(row, u0n - 1, diff);
-    }
+    for (const [row, time, diff] of history) first.push(row, time, diff);
+    const u0n = readUpper === 'closed' ? Infinity : readUpper;
     this.input.send(first);
     this.input.advanceTo(Math.max(asOf + 1, u0n));
     live = true;
@@ -100,21 +97,4 @@ export class SourceImport {
     this.input.send(b);
     this.input.advanceTo(batch.upper === 'closed' ? Infinity : batch.upper);
   }
-}
-
-function difference(later: readonly Update[], earlier: readonly Update[]): [Row, number][] {
-  const acc = new Map<string, [Row, number]>();
-  for (const [r, , d] of later) {
-    const k = rowKey(r);
-    const cur = acc.get(k);
-    if (cur) cur[1] += d;
-    else acc.set(k, [r, d]);
-  }
-  for (const [r, , d] of earlier) {
-    const k = rowKey(r);
-    const cur = acc.get(k);
-    if (cur) cur[1] -= d;
-    else acc.set(k, [r, -d]);
-  }
-  return [...acc.values()].filter(([, d]) => d !== 0);
 }
