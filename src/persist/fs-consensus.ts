@@ -18,7 +18,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataCorrupted } from '../repr/index.ts';
 import { type CasResult, type Consensus, type Fence, type VersionedData, checkNextSeqNo } from './consensus.ts';
-import { DirSync, escapeKey, isExists, isNotFound, mkdirDurable, tempName, unescapeKey, unlinkQuietly, writeSynced } from './fs-util.ts';
+import { DirSync, escapeKey, isExists, isNotFound, mkdirDurable, tempName, unescapeKey, unlinkQuietly, unlinkQuietlyAsync, writeSynced } from './fs-util.ts';
 
 const MAGIC = 0x56435254; // 'TRCV' as u32 LE
 const FORMAT = 1;
@@ -123,7 +123,8 @@ export class FsConsensus implements Consensus {
       if (isExists(err)) return { ok: false, current: await this.head(key) };
       throw err;
     } finally {
-      unlinkQuietly(tmp);
+      // The temp name is unique to this call: removing it can happen off the event loop.
+      void unlinkQuietlyAsync(tmp).catch(() => undefined);
     }
     const seqs = this.seqNos(key);
     const stale = (expected !== undefined && !seqs.includes(expected)) || seqs.some((s) => s >= next.seqNo + FS_CONSENSUS_KEEP);
@@ -155,7 +156,7 @@ export class FsConsensus implements Consensus {
     // Oldest first: the stale-expectation guard relies on it.
     for (const s of seqs) {
       if (s >= limit) break;
-      unlinkQuietly(this.versionPath(key, s));
+      await unlinkQuietlyAsync(this.versionPath(key, s));
       removed++;
     }
     return removed;

@@ -7,6 +7,7 @@
  * 0.2–0.3 ms on a busy machine. Only fsync/fdatasync, which wait for the disk, go to the pool, so
  * the event loop never waits on the device.
  */
+import { unlink } from 'node:fs/promises';
 import { closeSync, fdatasync, fsync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -54,6 +55,15 @@ export async function writeSynced(path: string, data: Uint8Array): Promise<void>
 export function unlinkQuietly(path: string): void {
   try {
     unlinkSync(path);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** Like unlinkQuietly, off the event loop (libuv's thread pool): for files nobody will look at again. */
+export async function unlinkQuietlyAsync(path: string): Promise<void> {
+  try {
+    await unlink(path);
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
