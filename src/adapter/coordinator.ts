@@ -21,6 +21,7 @@ import { SessionImpl } from './session.ts';
 import { SubscribeStream } from './subscribe.ts';
 import { BuiltinCatalog, CatalogFunctionBinder } from './builtins/index.ts';
 import { SourceManager, subsourceError } from './sources.ts';
+import { type FastPath, fastPath, indexOn, indexedViews, substituteIndexedViews } from './index-use.ts';
 import { type IsolationLevel, type TimestampDecision, determineTimestamp } from './timestamp-selection.ts';
 
 const CATALOG_SHARD = 'catalog';
@@ -467,9 +468,12 @@ export class Coordinator implements AdapterClient {
    */
   async runQuery(unoptimized: MirRelationExpr, finishing: RowSetFinishing, at: Timestamp | undefined, signal?: AbortSignal): Promise<Row[]> {
     // mz_now() is the read's logical time (for constant queries: the latest completed write).
-    const plan = optimize(bindMzNow(unoptimized, at ?? this.oracle.readTs()));
+    const bound = bindMzNow(unoptimized, at ?? this.oracle.readTs());
+    const plan = optimize(substituteIndexedViews(bound, indexedViews(this.catalog)));
     const deps = dependsOn(plan);
     if (deps.size === 0 || at === undefined) return evaluateConstant(plan, finishing);
+    const fast = fastPath(this.catalog, plan);
+    if (fast !== undefined && this.#indexReadableAt(fast.index.id, at)) return this.#peekIndex(plan, fast, finishing, at, signal);
     await this.advanceStored(ts(at + 1));
     const hold = this.holds.acquire(at);
     const viewId = this.transientId();
@@ -479,8 +483,11 @@ export class Coordinator implements AdapterClient {
         kind: 'CreateDataflow',
         dataflow: {
           debugName: `peek-${viewId}`,
-          sourceImports: this.#sourceImports(deps),
-          indexImports: [],
+          sourceImports: this.#sourceImports([...deps].filter((d) => this.#usableIndex(d, at) === undefined)),
+          indexImports: [...deps].flatMap((d) => {
+            const idx = this.#usableIndex(d, at);
+            return idx === undefined ? [] : [{ indexId: idx.id, on: d }];
+          }),
           objectsToBuild: [{ id: viewId, plan }],
           indexExports: [{ id: indexId, on: viewId, keys: [] }],
           sinkExports: [],
@@ -537,6 +544,38 @@ export class Coordinator implements AdapterClient {
       throw err;
     }
     return stream;
+  }
+
+  /** An index on `id` that still holds the history at `at`, if any. */
+  #usableIndex(id: GlobalId, at: Timestamp): CatalogItem | undefined {
+    const idx = indexOn(this.catalog, id);
+    return idx !== undefined && this.#indexReadableAt(idx.id, at) ? idx : undefined;
+  }
+
+  #indexReadableAt(indexId: GlobalId, at: Timestamp): boolean {
+    const since = this.compute.since(indexId);
+    return since !== 'closed' && since <= at;
+  }
+
+  /** Fast path: reads an existing index at `at` (one key if possible) and evaluates the rest of the plan here. */
+  async #peekIndex(plan: MirRelationExpr, fast: FastPath, finishing: RowSetFinishing, at: Timestamp, signal?: AbortSignal): Promise<Row[]> {
+    await this.advanceStored(ts(at + 1));
+    const hold = this.holds.acquire(at);
+    try {
+      const on = this.catalog.getItem(fast.on)!;
+      const arityOn = on.desc?.columns.length ?? 0;
+      const all: RowSetFinishing = { order: [], offset: 0, project: Array.from({ length: arityOn }, (_, i) => i) };
+      const peek = this.compute.peek(fast.index.id, at, all, fast.key).catch((err: unknown) => {
+        throw evaluationError(err);
+      });
+      const rows = await abortable(peek, signal);
+      const { oks, errs } = evaluateMir(plan, { collections: new Map([[fast.on, rows.map((r) => [r, 1] as [Row, number])]]) });
+      const first = errs[0];
+      if (first !== undefined) throw evaluationError(errorFromRow(first[0]));
+      return applyFinishing(expandCounts(oks), finishing);
+    } finally {
+      this.holds.release(hold);
+    }
   }
 
   // --- writes ----------------------------------------------------------------------------------
