@@ -68,7 +68,7 @@ ensurePostgres();
 // 3. sqllogictest files against a real Tributary server.
 if (existsSync(join(root, 'tools/slt/main.ts')) && existsSync(join(root, 'sql-tests'))) {
   const out = join(tmp, 'slt-summary.json');
-  const status = run('node', ['tools/slt/main.ts', '--summary-json', out, 'sql-tests']);
+  const status = run('node', ['tools/slt/main.ts', '--views', '--summary-json', out, 'sql-tests']);
   const step: Step = { name: 'sql-tests', passed: 0, failed: 0, skipped: 0 };
   if (existsSync(out)) {
     const s = JSON.parse(readFileSync(out, 'utf8')) as { passed: number; failed: number; skipped?: number; unsupported?: number };

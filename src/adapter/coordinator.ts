@@ -469,7 +469,8 @@ export class Coordinator implements AdapterClient {
   async runQuery(unoptimized: MirRelationExpr, finishing: RowSetFinishing, at: Timestamp | undefined, signal?: AbortSignal): Promise<Row[]> {
     // mz_now() is the read's logical time (for constant queries: the latest completed write).
     const bound = bindMzNow(unoptimized, at ?? this.oracle.readTs());
-    const plan = optimize(substituteIndexedViews(bound, indexedViews(this.catalog)));
+    // A read at a time (not a constant query) may use the indexes of views it inlined.
+    const plan = optimize(at === undefined ? bound : substituteIndexedViews(bound, indexedViews(this.catalog)));
     const deps = dependsOn(plan);
     if (deps.size === 0 || at === undefined) return evaluateConstant(plan, finishing);
     const fast = fastPath(this.catalog, plan);

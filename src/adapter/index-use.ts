@@ -6,7 +6,7 @@
  * for `column = literal` on the index key, just that key — and no dataflow is built at all.
  */
 import type { GlobalId, MirRelationExpr, MirScalarExpr } from '../expr/index.ts';
-import { columnTypes } from '../expr/index.ts';
+import { columnTypes, dependsOn } from '../expr/index.ts';
 import type { Datum, Row } from '../repr/index.ts';
 import type { Catalog, CatalogItem } from './catalog.ts';
 
@@ -28,7 +28,8 @@ export function indexedViews(catalog: Catalog): { id: GlobalId; plan: MirRelatio
   for (const item of catalog.items()) {
     if (item.kind !== 'index' || item.indexOn === undefined) continue;
     const on = catalog.getItem(item.indexOn);
-    if (on?.kind === 'view' && on.plan !== undefined && !out.some((v) => v.id === on.id)) out.push({ id: on.id, plan: on.plan });
+    // Constant views are cheaper to evaluate than to read.
+    if (on?.kind === 'view' && on.plan !== undefined && dependsOn(on.plan).size > 0 && !out.some((v) => v.id === on.id)) out.push({ id: on.id, plan: on.plan });
   }
   return out;
 }
