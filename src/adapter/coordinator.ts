@@ -208,10 +208,12 @@ export class Coordinator implements AdapterClient {
         const asOf = ts(Math.max(numericFrontier(inputsSince), resumeAt));
         this.logger.info({ id: item.id, name: item.name.item, asOf }, 'hydrating materialized view');
         this.compute.send({ kind: 'CreateDataflow', dataflow: this.dataflowFor(item, asOf) });
+        this.#logHydrated(item, asOf);
       } else if (item.kind === 'index') {
         const asOf = ts(Math.max(numericFrontier(this.#inputFrontiers([item.indexOn!]).since), this.oracle.readTs()));
         this.logger.info({ id: item.id, name: item.name.item, asOf }, 'hydrating index');
         this.compute.send({ kind: 'CreateDataflow', dataflow: this.dataflowFor(item, asOf) });
+        this.#logHydrated(item, asOf);
       }
     }
   }
@@ -227,6 +229,15 @@ export class Coordinator implements AdapterClient {
     const at = this.oracle.writeTs();
     await this.builtins.sync(this.catalog, at);
     this.oracle.applyWrite(at);
+  }
+
+  /** Logs when a restarted dataflow has caught up to where it started (its upper passed asOf). */
+  #logHydrated(item: CatalogItem, asOf: Timestamp): void {
+    const started = Date.now();
+    this.compute.waitForUpper(item.id, asOf).then(
+      () => this.logger.info({ id: item.id, name: item.name.item, ms: Date.now() - started }, `${item.kind === 'index' ? 'index' : 'materialized view'} hydrated`),
+      () => undefined,
+    );
   }
 
   #mvMaxUpper(): number {
