@@ -8,7 +8,9 @@
 import {
   type AggregateExpr, type GlobalId, type MirRelationExpr, type MirScalarExpr, evalPredicate, evalScalar,
 } from '../expr/index.ts';
-import { compareByOrder, datumsIdentical, errorRow, lookupTableFunc, rowComparator } from '../dataflow/index.ts';
+import {
+  VarianceState, compareByOrder, datumsIdentical, errorRow, jsonbAgg, jsonbObjectAgg, lookupTableFunc, rowComparator,
+} from '../dataflow/index.ts';
 import { type Datum, Numeric, PgArray, type Row, compareDatum, rowKey } from '../repr/index.ts';
 import { SqlError, SqlState, assertNever, unsupported } from '../util/index.ts';
 import { planJoin } from './join-plan.ts';
@@ -231,7 +233,11 @@ class BatchEvaluator {
     for (const g of groups.values()) {
       const total = g.rows.reduce((s, r) => s + r.d, 0);
       if (total <= 0) continue;
-      out.push([[...g.key, ...aggs.map((a, i) => aggregate(a, g.rows.map((r) => [r.args[i]!, r.d] as [Datum, number])))], 1]);
+      try {
+        out.push([[...g.key, ...aggs.map((a, i) => aggregate(a, g.rows.map((r) => [r.args[i]!, r.d] as [Datum, number])))], 1]);
+      } catch (err) {
+        this.fail(err, 1);
+      }
     }
     return out;
   }
@@ -250,10 +256,11 @@ function sameMultiset(a: Multiset, b: Multiset): boolean {
 
 function aggInput(a: AggregateExpr, row: Row): Datum {
   const v = evalScalar(a.expr, row);
-  if ((a.func === 'string_agg' || a.func === 'array_agg') && a.orderByExprs !== undefined && a.orderByExprs.length > 0) {
+  const collected = a.func === 'string_agg' || a.func === 'array_agg' || a.func === 'jsonb_agg' || a.func === 'jsonb_object_agg';
+  if (collected && a.orderByExprs !== undefined && a.orderByExprs.length > 0) {
     return [v, ...a.orderByExprs.map((x) => evalScalar(x, row))];
   }
-  if (a.func === 'string_agg' || a.func === 'array_agg') return [v];
+  if (collected) return [v];
   return v;
 }
 
@@ -294,13 +301,20 @@ function aggregate(a: AggregateExpr, input: [Datum, number][]): Datum {
       if (nonNull.length === 0) return null;
       return a.func === 'bool_and' ? nonNull.every(([v]) => v === true) : nonNull.some(([v]) => v === true);
     }
-    case 'string_agg': case 'array_agg': {
+    case 'stddev': case 'stddev_pop': case 'stddev_samp': case 'variance': case 'var_pop': case 'var_samp': {
+      const st = new VarianceState();
+      for (const [v, d] of nonNull) st.add(v, d);
+      return st.result(a.func, a.type.name === 'float8' || a.type.name === 'float4');
+    }
+    case 'string_agg': case 'array_agg': case 'jsonb_agg': case 'jsonb_object_agg': {
       const order = a.orderBy ?? [];
       const recs = vals.map(([v, d]) => [v as Datum[], d] as const)
         .sort((x, y) => compareByOrder(order, x[0].slice(1), y[0].slice(1)) || compareDatum(x[0][0]!, y[0][0]!));
       const items: Datum[] = [];
       for (const [r, d] of recs) for (let i = 0; i < d; i++) items.push(r[0]!);
       if (a.func === 'array_agg') return items.length === 0 ? null : new PgArray(items);
+      if (a.func === 'jsonb_agg') return jsonbAgg(items, a.expr.type);
+      if (a.func === 'jsonb_object_agg') return jsonbObjectAgg(items, a.expr.type);
       let s: string | null = null;
       for (const pair of items) {
         const [v, delim] = Array.isArray(pair) ? (pair as Datum[]) : [pair, null];

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CaptureOp, InputOp, UpdateBatch, Worker } from '../dataflow/index.ts';
-import { type MirRelationExpr, type MirScalarExpr, Mir, col, lit } from '../expr/index.ts';
+import { type MirRelationExpr, type MirScalarExpr, Mir, call, col, lit } from '../expr/index.ts';
 import { type Row, T } from '../repr/index.ts';
 import { LetRecOp } from './let-rec.ts';
 import { RenderContext } from './render.ts';
@@ -76,6 +76,16 @@ describe('incremental recursion', () => {
   it('bag semantics and recursion limits (no distinct: counts grow per iteration)', () => {
     check({ kind: 'letRec', ids: [7], values: [Mir.union(B, [step(R)])], limits: [4], body: R });
     check({ kind: 'letRec', ids: [7, 8], values: [Mir.union(B, [step(S)]), step(R)], limits: [undefined, 3], body: Mir.union(R, [S]) });
+  });
+  it('errors inside the recursion appear and retract with their cause (errors of the last iteration)', () => {
+    // Paths ending at node 0 divide by zero: an error while such a path exists.
+    const checked = Mir.project(Mir.map(step(R), [call('test_div', [lit(6, I4), c(1)], I4)]), [0, 1]);
+    check({ kind: 'letRec', ids: [7], values: [distinct(Mir.union(B, [checked]))], body: R });
+    check({ kind: 'letRec', ids: [7], values: [distinct(Mir.union(B, [checked]))], limits: [2], body: Mir.map(R, [call('test_div', [lit(1, I4), c(0)], I4)]) });
+  });
+  it('nested recursion inside a recursive binding', () => {
+    const inner: MirRelationExpr = { kind: 'letRec', ids: [9], values: [distinct(Mir.union(R, [Mir.project(Mir.join([Mir.get({ local: 9 }, [I4, I4]), A], [[c(1), c(2)]]), [0, 3])]))], body: Mir.get({ local: 9 }, [I4, I4]) };
+    check({ kind: 'letRec', ids: [7], values: [distinct(Mir.union(B, [Mir.filter(inner, [call('test_gt', [c(0), c(1)], T.bool)])]))], body: R }, 30);
   });
   it('aggregates over the recursion in the body', () => {
     const body = Mir.reduce(R, [c(0)], [{ func: 'count_star', expr: lit(null, I4), distinct: false, type: T.int8 }]);

@@ -15,7 +15,7 @@
  * itself). The body is one more layer reading X_top, fed the difference whenever X_top or top moves.
  * Errors of the recursion are those of the top iteration (as the batch oracle's last iteration).
  *
- * A recursion needing more than MAX_LAYERS iterations falls back to re-evaluation from scratch at
+ * A recursion needing more than `LetRecOp.maxLayers` iterations falls back to re-evaluation from scratch at
  * each changed time (batch evaluation), which also reports non-termination like the oracle.
  * Cost: state per layer (each layer keeps its own copy of the inputs and its arrangements);
  * work per change is the sum over layers of the differences they see.

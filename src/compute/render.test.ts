@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { type AggregateExpr, type MirRelationExpr, type MirScalarExpr, Mir, call, col, lit } from '../expr/index.ts';
 import { type Row, T } from '../repr/index.ts';
 import './test-funcs.ts';
+import { InputOp, Worker } from '../dataflow/index.ts';
+import { RenderContext } from './render.ts';
 import { type History, checkAgainstBatch } from './test-harness.ts';
 
 const I4 = T.int4;
@@ -81,6 +83,30 @@ describe('operators vs batch evaluation', () => {
   it('three-way join with a residual equivalence and a self-join', () => {
     check(Mir.join([A, B, A], [[c(0), c(2), c(4)], [c(1), c(5), c(3)]]));
   });
+  it('delta joins: 3- and 4-way on one shared key, extra classes as residuals, failing keys', () => {
+    check(Mir.join([A, B, A], [[c(0), c(2), c(4)], [c(1), c(3)]]));
+    check(Mir.join([A, B, A, B], [[c(0), c(2), c(4), c(6)]]), 80);
+    check(Mir.join([B, A, B], [[div(lit(6, I4), c(0)), c(2), c(5)], [c(1), c(3), c(4)]]));
+  });
+  it('general delta joins: chains and cycles of different keys, secondary arrangements', () => {
+    check(Mir.join([A, B, A], [[c(0), c(2)], [c(3), c(4)]]));
+    check(Mir.join([A, B, A, B], [[c(0), c(2)], [c(3), c(4)], [c(5), c(6)], [c(1), c(7)]]), 80);
+    check(Mir.join([A, B, B], [[c(0), c(2), c(4)], [c(1), c(5)]]));
+  });
+  it('delta joins are chosen only when one key connects every input', () => {
+    const ops = (plan: MirRelationExpr): string[] => {
+      const worker = new Worker();
+      const ctx = new RenderContext(worker, 0);
+      for (const id of ['a', 'b']) ctx.collections.set(id, { oks: new InputOp(worker, id).output, errs: [] });
+      ctx.render(plan);
+      return ctx.operators.map((o) => o.constructor.name);
+    };
+    expect(ops(Mir.join([A, B, A], [[c(0), c(2), c(4)]]))).toContain('DeltaJoinOp');
+    expect(ops(Mir.join([A, B, A], [[c(0), c(2)], [c(3), c(4)]]))).toContain('DeltaPathsJoinOp');
+    expect(ops(Mir.join([A, B, A], [[c(0), c(2)], [c(3), c(4)]]))).not.toContain('DeltaJoinOp');
+    expect(ops(Mir.join([A, B, A], [[c(0), c(2)]]))).not.toContain('DeltaPathsJoinOp');
+    expect(ops(Mir.join([A, B], [[c(0), c(2)]]))).not.toContain('DeltaJoinOp');
+  });
   it('join keyed by expressions that fail', () => {
     check(Mir.join([A, B], [[div(lit(6, I4), c(0)), c(3)]]));
   });
@@ -90,6 +116,13 @@ describe('operators vs batch evaluation', () => {
       agg('min', c(1), I4), agg('max', c(1), I4), agg('avg', c(1), T.numeric),
       agg('bool_and', gt(c(1), lit(0, I4)), T.bool), agg('bool_or', gt(c(1), lit(1, I4)), T.bool),
     ]));
+  });
+  it('reduce: variance family, jsonb_agg and jsonb_object_agg', () => {
+    const pair = call('record_create', [call('test_to_text', [c(1)], T.text), c(0)], { name: 'record', fields: [{ name: 'k', type: T.text }, { name: 'v', type: I4 }] });
+    check(Mir.reduce(A, [c(0)], [
+      agg('var_samp', c(1), T.numeric), agg('stddev_pop', c(1), T.numeric), agg('variance', c(1), T.numeric, true),
+      agg('jsonb_agg', c(1), T.jsonb), agg('jsonb_object_agg', pair, T.jsonb),
+    ]), 100);
   });
   it('reduce with an empty key and distinct aggregates', () => {
     check(Mir.reduce(A, [], [agg('count', c(1), T.int8, true), agg('sum', c(0), T.int8, true), agg('count_star', lit(null, I4))]));

@@ -6,13 +6,13 @@
  * imported index's arrangement when a join input is a `get` of its collection with the same key.
  */
 import {
-  ArrangeOp, type Arrangement, ConcatOp, FlatMapOp, InputOp, JoinOp, type MfpStep, MfpOp, NegateOp, type Operator,
-  ReadArrangementOp, ReduceOp, type Stream, ThresholdOp, TopKOp, UpdateBatch, type Worker, splitTemporal,
+  ArrangeOp, type Arrangement, ConcatOp, DeltaJoinOp, DeltaPathsJoinOp, FlatMapOp, InputOp, JoinOp, type MfpStep, MfpOp, NegateOp, type Operator,
+  ReadArrangementOp, ReduceOp, SecondaryArrangeOp, type Stream, ThresholdOp, TopKOp, UpdateBatch, type Worker, splitTemporal,
 } from '../dataflow/index.ts';
-import { type GlobalId, type MirRelationExpr, type MirScalarExpr, arity } from '../expr/index.ts';
+import { type GlobalId, type MirRelationExpr, type MirScalarExpr, arity, columnTypes } from '../expr/index.ts';
 import { T } from '../repr/index.ts';
 import { assertNever } from '../util/index.ts';
-import { planJoin } from './join-plan.ts';
+import { planDeltaJoin, planDeltaPaths, planJoin } from './join-plan.ts';
 import { LetRecOp } from './let-rec.ts';
 
 export interface RenderedCollection {
@@ -38,6 +38,8 @@ export class RenderContext {
   /** Every operator created, so the dataflow can be dropped. */
   readonly operators: Operator[] = [];
   private readonly locals = new Map<number, RenderedCollection>();
+  /** Joins of 3+ inputs on one shared key render as delta joins (off: always the binary chain). */
+  deltaJoins = true;
 
   constructor(worker: Worker, asOf: number) {
     this.worker = worker;
@@ -217,15 +219,19 @@ export class RenderContext {
     return { oks: op.output, errs: [...input.errs, op.errors] };
   }
 
+  /** The imported index a join input can use directly: a `get` of an imported collection with the same key. */
+  private importedIndexFor(input: MirRelationExpr, keys: readonly MirScalarExpr[]): ImportedIndex | undefined {
+    if (input.kind !== 'get' || typeof input.id !== 'string' || this.collections.has(input.id)) return undefined;
+    const want = JSON.stringify(keys, bigintSafe);
+    return this.indexes.get(input.id)?.find((i) => JSON.stringify(i.keys, bigintSafe) === want);
+  }
+
   /** Arranges a collection by `keys` for a join (NULL keys dropped), or reuses a matching imported index. */
   private arrangeForJoin(input: MirRelationExpr, keys: readonly MirScalarExpr[], errs: Stream[]): Arrangement {
-    if (input.kind === 'get' && typeof input.id === 'string' && !this.collections.has(input.id)) {
-      const want = JSON.stringify(keys, bigintSafe);
-      const idx = this.indexes.get(input.id)?.find((i) => JSON.stringify(i.keys, bigintSafe) === want);
-      if (idx !== undefined) {
-        errs.push(this.track(new ReadArrangementOp(this.worker, idx.errs, this.asOf, `read ${idx.indexId}.errors`)).output);
-        return idx.oks;
-      }
+    const idx = this.importedIndexFor(input, keys);
+    if (idx !== undefined) {
+      errs.push(this.track(new ReadArrangementOp(this.worker, idx.errs, this.asOf, `read ${idx.indexId}.errors`)).output);
+      return idx.oks;
     }
     const c = this.render(input);
     errs.push(...c.errs);
@@ -238,8 +244,44 @@ export class RenderContext {
     return op.arrangement;
   }
 
+  private renderDeltaPaths(inputs: readonly MirRelationExpr[], plan: DeltaPaths, keysOf: (input: number, cols: readonly number[]) => MirScalarExpr[]): RenderedCollection {
+    const errs: Stream[] = [];
+    const secondaries: SecondaryArrangeOp[] = [];
+    const arrangements = plan.arrangements.map((sets, i) => {
+      const primary = this.arrangeForJoin(inputs[i]!, keysOf(i, sets[0]!), errs);
+      return [primary, ...sets.slice(1).map((cols) => {
+        const sec = this.track(new SecondaryArrangeOp(this.worker, primary, keysOf(i, cols), this.asOf, `arrange ${i} by ${cols.join(',')}`));
+        secondaries.push(sec);
+        return sec.arrangement;
+      })];
+    });
+    const stages = plan.paths.map((path) => path.map((st) => ({ input: st.input, arrangement: arrangements[st.input]![st.arrangement]!, key: st.key })));
+    const join = this.track(new DeltaPathsJoinOp(this.worker, arrangements.map((a) => a[0]!), stages, inputs.map(arity), this.asOf, `delta join ${inputs.length}`));
+    for (const sec of secondaries) sec.releaseInitialHold();
+    return this.applyMfp({ oks: join.output, errs }, plan.residual.map((exprs) => ({ kind: 'equal', exprs })), 'join residual');
+  }
+
   private renderJoin(inputs: readonly MirRelationExpr[], equivalences: readonly (readonly MirScalarExpr[])[]): RenderedCollection {
     if (inputs.length === 0) return this.render({ kind: 'constant', rows: [[[], 1]], types: [] });
+    const delta = this.deltaJoins ? planDeltaJoin(inputs, equivalences) : undefined;
+    // One arrangement per input: an imported index used at two positions needs the chain (self-join).
+    const shared = delta?.keys.map((k, i) => this.importedIndexFor(inputs[i]!, k)).filter((x) => x !== undefined) ?? [];
+    if (delta !== undefined && new Set(shared).size === shared.length) {
+      const errs: Stream[] = [];
+      const arrangements = inputs.map((inp, i) => this.arrangeForJoin(inp, delta.keys[i]!, errs));
+      const join = this.track(new DeltaJoinOp(this.worker, arrangements, this.asOf, `delta join ${inputs.length}`));
+      return this.applyMfp({ oks: join.output, errs }, delta.residual.map((exprs) => ({ kind: 'equal', exprs })), 'join residual');
+    }
+    const paths = this.deltaJoins && delta === undefined ? planDeltaPaths(inputs, equivalences) : undefined;
+    if (paths !== undefined) {
+      const keysOf = (input: number, cols: readonly number[]): MirScalarExpr[] => {
+        const types = columnTypes(inputs[input]!);
+        return cols.map((c) => ({ kind: 'column', index: c, type: types[c]! }));
+      };
+      const primaries = paths.arrangements.map((sets, i) => this.importedIndexFor(inputs[i]!, keysOf(i, sets[0]!)));
+      const used = primaries.filter((x) => x !== undefined);
+      if (new Set(used).size === used.length) return this.renderDeltaPaths(inputs, paths, keysOf);
+    }
     const plan = planJoin(inputs, equivalences);
     const errs: Stream[] = [];
     let acc: RenderedCollection | undefined;
@@ -255,6 +297,9 @@ export class RenderContext {
     return this.applyMfp(joined, plan.residual.map((exprs) => ({ kind: 'equal', exprs })), 'join residual');
   }
 }
+
+/** The lookup structure of a general delta join (join-plan.ts `planDeltaPaths`). */
+type DeltaPaths = NonNullable<ReturnType<typeof planDeltaPaths>>;
 
 /** JSON.stringify replacer that tolerates bigint literals in key expressions. */
 function bigintSafe(_k: string, v: unknown): unknown {

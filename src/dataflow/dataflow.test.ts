@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { col } from '../expr/index.ts';
 import { Numeric, type Row, T, rowKey } from '../repr/index.ts';
 import {
-  ArrangeOp, CaptureOp, InputOp, JoinOp, KeyedMap, ReduceOp, UpdateBatch, Worker, hashRow, rowsIdentical,
+  ArrangeOp, CaptureOp, DeltaJoinOp, DeltaPathsJoinOp, InputOp, JoinOp, SecondaryArrangeOp, KeyedMap, ReduceOp, UpdateBatch, Worker, hashRow, rowsIdentical,
 } from './index.ts';
 
 const I4 = T.int4;
@@ -142,6 +142,69 @@ describe('joins over existing arrangements', () => {
     expect(out.sort()).toEqual(['[1,"x",1,"y"]@2x1', '[1,"x",1,"y"]@4x-1', '[1,"z",1,"y"]@3x1', '[1,"z",1,"y"]@4x-1']);
     j.drop();
     expect(la.arrangement.listenerCount).toBe(0);
+  });
+});
+
+describe('delta joins over existing arrangements', () => {
+  it('produce combinations already present in every trace once, then follow every input', () => {
+    const worker = new Worker();
+    const ins = ['a', 'b', 'c'].map((n) => new InputOp(worker, n));
+    const arrs = ins.map((i) => new ArrangeOp(worker, i.output, [col(0, I4)], { dropNullKeys: true }).arrangement);
+    ins[0]!.sendUpdates([[[1, 'a'], 0, 1], [[null, 'n'], 0, 1]]);
+    ins[1]!.sendUpdates([[[1, 'b'], 1, 1]]);
+    ins[2]!.sendUpdates([[[1, 'c'], 0, 2], [[2, 'c'], 0, 1]]);
+    for (const i of ins) i.advanceTo(3);
+    worker.runUntilIdle();
+    const j = new DeltaJoinOp(worker, arrs, 2);
+    const out: string[] = [];
+    new CaptureOp(worker, j.output, { onBatch: (x) => { for (let i = 0; i < x.length; i++) out.push(`${JSON.stringify(x.rows[i])}@${x.times[i]}x${x.diffs[i]}`); } });
+    worker.runUntilIdle();
+    expect(out).toEqual(['[1,"a",1,"b",1,"c"]@2x2']);
+    // Simultaneous changes to all three inputs at one time: every new combination exactly once.
+    ins[0]!.sendUpdates([[[2, 'a'], 3, 1]]);
+    ins[1]!.sendUpdates([[[2, 'b'], 3, 1], [[1, 'b'], 4, -1]]);
+    ins[2]!.sendUpdates([[[2, 'c'], 3, 1]]);
+    for (const i of ins) i.advanceTo(5);
+    worker.runUntilIdle();
+    expect(out.sort()).toEqual(['[1,"a",1,"b",1,"c"]@2x2', '[1,"a",1,"b",1,"c"]@4x-2', '[2,"a",2,"b",2,"c"]@3x1', '[2,"a",2,"b",2,"c"]@3x1'].sort());
+    j.drop();
+    expect(arrs[0]!.listenerCount).toBe(0);
+  });
+});
+
+describe('general delta joins over existing arrangements', () => {
+  it('fill secondary arrangements from the primary and produce every combination once', () => {
+    const worker = new Worker();
+    const ins = ['a', 'b', 'c'].map((n) => new InputOp(worker, n));
+    // a(x) ⋈ b(x, y) ⋈ c(y): b is arranged by x (primary) and by y (secondary).
+    const pa = new ArrangeOp(worker, ins[0]!.output, [col(0, I4)], { dropNullKeys: true }).arrangement;
+    const pb = new ArrangeOp(worker, ins[1]!.output, [col(0, I4)], { dropNullKeys: true }).arrangement;
+    const pc = new ArrangeOp(worker, ins[2]!.output, [col(0, I4)], { dropNullKeys: true }).arrangement;
+    ins[0]!.sendUpdates([[[1], 0, 1]]);
+    ins[1]!.sendUpdates([[[1, 7], 1, 1], [[1, null], 0, 1]]);
+    ins[2]!.sendUpdates([[[7], 0, 1]]);
+    for (const i of ins) i.advanceTo(3);
+    worker.runUntilIdle();
+    const by = new SecondaryArrangeOp(worker, pb, [col(1, I4)], 2);
+    const j = new DeltaPathsJoinOp(worker, [pa, pb, pc], [
+      [{ input: 1, arrangement: pb, key: [col(0, I4)] }, { input: 2, arrangement: pc, key: [col(2, I4)] }],
+      [{ input: 0, arrangement: pa, key: [col(0, I4)] }, { input: 2, arrangement: pc, key: [col(1, I4)] }],
+      [{ input: 1, arrangement: by.arrangement, key: [col(0, I4)] }, { input: 0, arrangement: pa, key: [col(1, I4)] }],
+    ], [1, 2, 1], 2);
+    by.releaseInitialHold();
+    const out: string[] = [];
+    new CaptureOp(worker, j.output, { onBatch: (x) => { for (let i = 0; i < x.length; i++) out.push(`${JSON.stringify(x.rows[i])}@${x.times[i]}x${x.diffs[i]}`); } });
+    worker.runUntilIdle();
+    expect(out).toEqual(['[1,1,7,7]@2x1']);
+    ins[0]!.sendUpdates([[[2], 3, 1]]);
+    ins[1]!.sendUpdates([[[2, 8], 3, 1], [[1, 7], 4, -1]]);
+    ins[2]!.sendUpdates([[[8], 3, 1], [[7], 3, 1]]);
+    for (const i of ins) i.advanceTo(5);
+    worker.runUntilIdle();
+    expect(out.sort()).toEqual(['[1,1,7,7]@2x1', '[1,1,7,7]@3x1', '[1,1,7,7]@4x-1', '[1,1,7,7]@4x-1', '[2,2,8,8]@3x1'].sort());
+    j.drop();
+    by.drop();
+    expect(pb.listenerCount).toBe(0);
   });
 });
 

@@ -21,3 +21,7 @@ export { ReduceOp } from './operators/reduce.ts';
 export { planAggregate, type Agg, type AggPlan } from './operators/aggregates.ts';
 export { TopKOp } from './operators/top-k.ts';
 export { ThresholdOp, ConsolidateOp } from './operators/threshold.ts';
+export { VarianceState, isVarianceFunc, numericSqrt } from './operators/variance.ts';
+export { datumToJsonb, jsonbAgg, jsonbObjectAgg } from './operators/jsonb-agg.ts';
+export { DeltaJoinOp } from './operators/delta-join.ts';
+export { DeltaPathsJoinOp, SecondaryArrangeOp, type DeltaStage } from './operators/delta-paths.ts';

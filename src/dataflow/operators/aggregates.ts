@@ -14,6 +14,8 @@ import { type Datum, Numeric, PgArray, type ScalarType, compareDatum, datumKey }
 import { SqlState, unsupported } from '../../util/index.ts';
 import { compareByOrder } from '../order.ts';
 import { type CompiledScalar, compileScalar } from '../scalar.ts';
+import { jsonbAgg, jsonbObjectAgg } from './jsonb-agg.ts';
+import { VarianceState, type VarianceFunc, isVarianceFunc } from './variance.ts';
 
 export interface Agg {
   add(v: Datum, diff: number): void;
@@ -269,7 +271,32 @@ class Collect implements Agg {
   }
 }
 
+/** The variance family: exact accumulable sums (variance.ts). */
+class Variance implements Agg {
+  private readonly state = new VarianceState();
+  private readonly func: VarianceFunc;
+  private readonly floatOut: boolean;
+  constructor(func: VarianceFunc, floatOut: boolean) {
+    this.func = func;
+    this.floatOut = floatOut;
+  }
+  add(v: Datum, d: number): void {
+    this.state.add(v, d);
+  }
+  result(): Datum {
+    return this.state.result(this.func, this.floatOut);
+  }
+  isEmpty(): boolean {
+    return this.state.isEmpty();
+  }
+}
+
 function simpleFactory(a: AggregateExpr): () => Agg {
+  const func = a.func;
+  if (isVarianceFunc(func)) {
+    const floatOut = a.type.name === 'float8' || a.type.name === 'float4';
+    return () => new Variance(func, floatOut);
+  }
   switch (a.func) {
     case 'count_star': return () => new CountStar();
     case 'count': return () => new Count();
@@ -323,9 +350,10 @@ export function planAggregate(a: AggregateExpr): AggPlan {
           return new PgArray(sortItems(items).map((r) => r[0] ?? null));
         }),
       };
-    case 'jsonb_agg': case 'jsonb_object_agg': case 'stddev': case 'stddev_pop': case 'stddev_samp':
-    case 'variance': case 'var_pop': case 'var_samp':
-      throw unsupported(`aggregate ${a.func} in a maintained dataflow`);
+    case 'jsonb_agg':
+      return { arg: withOrder, create: () => new Collect((items) => jsonbAgg(sortItems(items).map((r) => r[0] ?? null), a.expr.type)) };
+    case 'jsonb_object_agg':
+      return { arg: withOrder, create: () => new Collect((items) => jsonbObjectAgg(sortItems(items).map((r) => r[0] ?? null), a.expr.type)) };
     default: break;
   }
   const factory = simpleFactory(a);

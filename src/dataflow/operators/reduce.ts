@@ -20,6 +20,8 @@ class Group {
   count = 0;
   readonly aggs: Agg[];
   output: Row | null = null;
+  /** The error the group's aggregates raised on output (e.g. a NULL jsonb_object_agg key), if any. */
+  error: Row | null = null;
   touched = false;
   constructor(key: Row, aggs: Agg[]) {
     this.key = key;
@@ -83,21 +85,28 @@ export class ReduceOp extends TimeOrderedOp {
     for (const g of touched) {
       g.touched = false;
       let next: Row | null = null;
+      let error: Row | null = null;
       if (g.count > 0) {
         try {
           const r: Datum[] = g.key.slice();
           for (const a of g.aggs) r.push(a.result());
           next = r;
         } catch (e) {
-          this.errs.push(errorRow(e), time, 1);
+          error = errorRow(e);
         }
+      }
+      // An output-time error is part of the group's state: it is retracted when its cause goes.
+      if (!rowsIdentical(g.error, error)) {
+        if (g.error !== null) this.errs.push(g.error, time, -1);
+        if (error !== null) this.errs.push(error, time, 1);
+        g.error = error;
       }
       if (!rowsIdentical(g.output, next)) {
         if (g.output !== null) this.out.push(g.output, time, -1);
         if (next !== null) this.out.push(next, time, 1);
         g.output = next;
       }
-      if (g.count === 0 && g.aggs.every((a) => a.isEmpty())) this.groups.delete(packKey(g.key));
+      if (g.count === 0 && g.error === null && g.aggs.every((a) => a.isEmpty())) this.groups.delete(packKey(g.key));
     }
   }
 }

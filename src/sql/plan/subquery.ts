@@ -52,21 +52,19 @@ export function registerCorrelatedPlanner(f: (n: Node, qc: QueryContext) => Plan
   planQueryFn = f;
 }
 
-/** A NULL-safe join key over `cols` of a relation: a record never NULL itself. */
-export function recordKey(cols: readonly number[], types: readonly ScalarType[]): MirScalarExpr {
+/** A NULL-safe join key: a record of the columns (never NULL itself, equal iff all fields are identical). */
+function recordKey(cols: readonly number[], types: readonly ScalarType[], shift: number): MirScalarExpr {
   const fields = cols.map((c, i) => ({ name: `f${i + 1}`, type: types[c]! }));
-  return call('record_create', cols.map((c) => col(c, types[c]!)), { name: 'record', fields });
+  return call('record_create', cols.map((c) => col(c + shift, types[c]!)), { name: 'record', fields });
 }
 
-/** An equivalence joining `lcols` of the left input with `rcols` of the right one (offset `shift`). */
+/**
+ * The join equivalence matching `lcols` of the left input with `rcols` of the right input (whose
+ * columns start at `shift` in the joined row), NULL-safely; none (a cross join) for empty keys.
+ */
 export function keyEquivalence(lcols: readonly number[], ltypes: readonly ScalarType[], rcols: readonly number[], rtypes: readonly ScalarType[], shift: number): MirScalarExpr[][] {
   if (lcols.length === 0) return [];
-  const shifted = rcols.map((c) => c + shift);
-  const rt: ScalarType[] = [];
-  rcols.forEach((c) => {
-    rt[c + shift] = rtypes[c]!;
-  });
-  return [[recordKey(lcols, ltypes), recordKey(shifted, rt)]];
+  return [[recordKey(lcols, ltypes, 0), recordKey(rcols, rtypes, shift)]];
 }
 
 export const range = (from: number, n: number): number[] => Array.from({ length: n }, (_x, i) => from + i);
