@@ -13,6 +13,7 @@ import { RenderContext } from './render.ts';
 import './test-funcs.ts';
 import { type History, accumulate, canonical, checkAgainstBatch } from './test-harness.ts';
 import { evaluateMir } from './batch-eval.ts';
+import { mulberry32 } from '../util/index.ts';
 
 const I4 = T.int4;
 const A: MirRelationExpr = Mir.get('a', [I4, I4]);
@@ -24,16 +25,6 @@ const distinct = (e: MirRelationExpr): MirRelationExpr => Mir.reduce(e, [c(0), c
 /** r ∘ b: pairs (x, z) with (x, y) in r and (y, z) in b. */
 const step = (r: MirRelationExpr): MirRelationExpr => Mir.project(Mir.join([r, B], [[c(1), c(2)]]), [0, 3]);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const node = fc.integer({ min: 0, max: 4 });
 /** Edge histories that grow and then shrink: every inserted edge may be deleted later. */

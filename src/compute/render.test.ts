@@ -11,6 +11,7 @@ import './test-funcs.ts';
 import { InputOp, Worker } from '../dataflow/index.ts';
 import { RenderContext } from './render.ts';
 import { type History, checkAgainstBatch } from './test-harness.ts';
+import { mulberry32 } from '../util/index.ts';
 
 const I4 = T.int4;
 const A: MirRelationExpr = Mir.get('a', [I4, I4]);
@@ -18,16 +19,6 @@ const B: MirRelationExpr = Mir.get('b', [I4, I4]);
 const c = (i: number): MirScalarExpr => col(i, I4);
 const agg = (func: AggregateExpr['func'], expr: MirScalarExpr, type = T.int8, distinct = false): AggregateExpr => ({ func, expr, distinct, type });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const small = fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 6, arbitrary: fc.integer({ min: -2, max: 3 }) });
 const rowArb = fc.tuple(small, small).map((r) => r as Row);

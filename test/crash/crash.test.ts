@@ -13,23 +13,15 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../support/server.ts';
+import { mulberry32 } from '../../src/util/index.ts';
 
 const ITERATIONS = Number(process.env['CRASH_ITERATIONS'] ?? 20);
 const SECONDS = Number(process.env['CRASH_SECONDS'] ?? 40);
 const SEED = Number(process.env['CRASH_SEED'] ?? Date.now() % 1_000_000);
 const WRITERS = 4;
 
-/** A small seeded PRNG (mulberry32), so a failing schedule can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, so a failing schedule can be replayed. */
+const rng = mulberry32;
 
 /** One write the clients attempted: its ids land together or not at all. */
 interface Write {

@@ -6,6 +6,7 @@
  * one auction with its bids per tick.
  */
 import { type Diff, type RelationDesc, type Row, T, relationDesc } from '../../../repr/index.ts';
+import { mulberry32 } from '../../../util/index.ts';
 
 export type GeneratorKind = 'counter' | 'auction';
 
@@ -37,17 +38,6 @@ export interface GeneratorOptions {
   readonly maxCardinality?: number;
 }
 
-/** A small, fast, seedable PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ORGANIZATIONS = 20;
 const USERS_PER_ORG = 10;
@@ -80,7 +70,7 @@ export function generateTick(kind: GeneratorKind, opts: GeneratorOptions, offset
     }
     return out;
   }
-  const random = prng(opts.seed ^ Number(offset % 0x7fffffffn) * 2654435761);
+  const random = mulberry32(opts.seed ^ Number(offset % 0x7fffffffn) * 2654435761);
   const users = ORGANIZATIONS * USERS_PER_ORG;
   const nowMicros = BigInt(tickMs) * 1000n;
   const auctionId = offset;
