@@ -188,6 +188,36 @@ export function parseCreateMaterializedView(c: Cursor): MzStatement {
 }
 
 /** CREATE [DEFAULT] INDEX [IF NOT EXISTS] [name] [IN CLUSTER c] ON obj [USING m] [(exprs)] [WITH (...)] */
+/**
+ * Drops PostgreSQL's per-key ordering (`a DESC`, `b ASC NULLS FIRST`) from an index key list: an
+ * arrangement is keyed, not ordered, so the ordering changes nothing (and PostgreSQL's scripts use
+ * it). Splits at top-level commas only; the kept text keeps its length so error positions still fit.
+ */
+function withoutKeyOrdering(text: string): string {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  parts.push(text.slice(from));
+  return parts
+    .map((p) => p.replace(/(\s+(ASC|DESC))?(\s+NULLS\s+(FIRST|LAST))?\s*$/i, (m) => ' '.repeat(m.length)))
+    .join(',');
+}
+
 export function parseCreateIndex(c: Cursor): MzStatement {
   c.expectKw('CREATE');
   const isDefault = c.eatKw('DEFAULT');
@@ -210,7 +240,7 @@ export function parseCreateIndex(c: Cursor): MzStatement {
     const close = c.matchingParen();
     const { text, start } = c.textBetween(c.i + 1, close);
     if (text === '') throw c.error();
-    keys = pgParseExprs(text, c.base + start);
+    keys = pgParseExprs(withoutKeyOrdering(text), c.base + start);
     c.i = close + 1;
   } else if (!isDefault) {
     throw c.error();
