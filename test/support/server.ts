@@ -44,6 +44,9 @@ export async function startServerProcess(opts: { dataDir?: string; args?: readon
   let child: ChildProcess | undefined;
   let out = '';
 
+  // A test process that dies without dispose() must not leave its server running.
+  process.once('exit', () => child?.kill('SIGKILL'));
+
   const launch = async (): Promise<void> => {
     child = spawn(process.execPath, ['src/main.ts', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'info', '--log-format', 'json', ...(opts.args ?? [])], {
       cwd: root,
