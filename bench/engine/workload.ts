@@ -7,6 +7,7 @@
  *
  * Everything lives in typed arrays: the input costs no JS heap, so heap figures measure the system.
  */
+import { mulberry32 } from '../../src/util/index.ts';
 
 export interface WorkloadSpec {
   readonly orders: number;
@@ -38,16 +39,7 @@ export interface Workload {
 export type RegionTotals = Map<number, readonly [number, number]>;
 
 /** mulberry32: small, fast, good enough for workloads, and the reference's generator. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export function generate(spec: WorkloadSpec): Workload {
   const rand = mulberry32(spec.seed);

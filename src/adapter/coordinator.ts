@@ -4,11 +4,11 @@
  * out sessions, and offers the sequencer the operations plans are made of: durable catalog changes,
  * dataflow creation, reads at a chosen timestamp and table writes.
  */
-import { ComputeController, type DataflowDescription, errorsShardId, applyFinishing, evaluateMir, expandCounts } from '../compute/index.ts';
+import { ComputeController, type DataflowDescription, consolidate, errorsShardId, applyFinishing, evaluateMir, expandCounts } from '../compute/index.ts';
 import { errorFromRow } from '../dataflow/index.ts';
 import { type GlobalId, type MirRelationExpr, type RowSetFinishing, arity, dependsOn } from '../expr/index.ts';
 import type { PersistClient, Shard } from '../persist/index.ts';
-import { type Diff, type Frontier, type Row, type Timestamp, type Update, compareFrontier, maxFrontier, minFrontier, rowKey, ts } from '../repr/index.ts';
+import { type Diff, type Frontier, type Row, type Timestamp, type Update, compareFrontier, maxFrontier, minFrontier, ts } from '../repr/index.ts';
 import { initParser, parseStatements, planStatement, type Plan, type PlanContext } from '../sql/index.ts';
 import { TableController } from '../storage/index.ts';
 import { bindMzNow, optimize } from '../transform/index.ts';
@@ -699,17 +699,6 @@ function evaluateConstant(plan: MirRelationExpr, finishing: RowSetFinishing): Ro
 
 function numericFrontier(f: Frontier): number {
   return f === 'closed' ? 0 : f;
-}
-
-function consolidate(updates: readonly (readonly [Row, Diff])[]): [Row, Diff][] {
-  const byKey = new Map<string, [Row, Diff]>();
-  for (const [row, diff] of updates) {
-    const k = rowKey(row);
-    const e = byKey.get(k);
-    if (e) e[1] += diff;
-    else byKey.set(k, [row, diff]);
-  }
-  return [...byKey.values()].filter(([, d]) => d !== 0);
 }
 
 export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

@@ -8,11 +8,11 @@
 import type { GlobalId } from '../expr/index.ts';
 import type { PersistClient } from '../persist/index.ts';
 import {
-  ERRORS_DESC, PROGRESS_DESC, type PostgresConnectionConfig, type PostgresSourceHandle, type PurifiedTable,
+  PROGRESS_DESC, type PostgresConnectionConfig, type PostgresSourceHandle, type PurifiedTable,
   SOURCE_ERROR_SQLSTATE, generatorOutputs, type LoadGeneratorHandle, startLoadGenerator, newSlotName, purifyPostgresSource, startPostgresSource, subsourceDesc, validatePostgresConnection, dropReplicationSlot,
 } from '../storage/index.ts';
 import type { QualifiedName, Statement } from '../sql/index.ts';
-import { type Interval, type Timestamp, T, parseText, relationDesc } from '../repr/index.ts';
+import { type Interval, type RelationDesc, type Timestamp, T, parseText, relationDesc } from '../repr/index.ts';
 import { type Logger, SqlError, SqlState } from '../util/index.ts';
 import { type CatalogItem, type ItemExtra, durableItem, formatName, itemKindLabel } from './catalog.ts';
 import type { Coordinator } from './coordinator.ts';
@@ -217,14 +217,8 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
       const outputs = generatorOutputs(generator);
       const shards = { progress: `source-${id}-progress`, errors: `source-${id}-errors`, data: outputs.map((_, i) => `source-${id}-data-${i}`) };
       const items: CatalogItem[] = [];
-      const addSub = (item: string, type: 'subsource' | 'progress', desc: import('../repr/index.ts').RelationDesc, shardId: string): void => {
-        const sub = coord.catalog.allocateId();
-        const subName = { ...name, item };
-        if (coord.catalog.nameTaken(subName)) throw new SqlError(SqlState.duplicateTable, `${formatName(subName)} already exists`);
-        items.push({
-          id: sub.id, oid: sub.oid, name: subName, kind: 'source', createSql: `CREATE SUBSOURCE ${item}`, shardId, dependsOn: [id], desc,
-          extra: { kind: 'subsource', source: id, type, columns: desc.columns, ...(desc.keys === undefined ? {} : { keys: desc.keys }) },
-        });
+      const addSub = (item: string, type: 'subsource' | 'progress', desc: RelationDesc, shardId: string): void => {
+        items.push(subsourceItem(coord, id, { ...name, item }, type, desc, shardId));
       };
       addSub(`${name.item}_progress`, 'progress', relationDesc([{ name: 'offset', type: T.int8, nullable: true }]), shards.progress);
       const single = generator === 'counter';
@@ -251,16 +245,10 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
       const items: CatalogItem[] = [];
       const subsourceIds: GlobalId[] = [];
       const data: string[] = [];
-      const subsource = (item: string, type: 'subsource' | 'progress', desc: { columns: readonly import('../repr/index.ts').Column[]; keys?: readonly (readonly number[])[] }, shardId: string): void => {
-        const sub = coord.catalog.allocateId();
-        const subName = { ...name, item };
-        if (coord.catalog.nameTaken(subName)) throw new SqlError(SqlState.duplicateTable, `${formatName(subName)} already exists`);
+      const subsource = (item: string, type: 'subsource' | 'progress', desc: RelationDesc, shardId: string): void => {
+        const sub = subsourceItem(coord, id, { ...name, item }, type, desc, shardId);
         subsourceIds.push(sub.id);
-        items.push({
-          id: sub.id, oid: sub.oid, name: subName, kind: 'source', createSql: `CREATE SUBSOURCE ${item}`, shardId, dependsOn: [id],
-          desc: { columns: desc.columns, ...(desc.keys === undefined ? {} : { keys: desc.keys }) },
-          extra: { kind: 'subsource', source: id, type, columns: desc.columns, ...(desc.keys === undefined ? {} : { keys: desc.keys }) },
-        });
+        items.push(sub);
       };
       const shards = { progress: `source-${id}-progress`, errors: `source-${id}-errors`, data };
       subsource(`${name.item}_progress`, 'progress', PROGRESS_DESC, shards.progress);
@@ -287,6 +275,16 @@ export async function validateConnection(coord: Coordinator, session: SessionImp
   await validatePostgresConnection(connectionConfig(coord, item.id));
 }
 
+/** A subsource (one output of a source, or its progress relation): read like a table, owned by the source. */
+function subsourceItem(coord: Coordinator, source: GlobalId, name: QualifiedName, type: 'subsource' | 'progress', desc: RelationDesc, shardId: string): CatalogItem {
+  if (coord.catalog.nameTaken(name)) throw new SqlError(SqlState.duplicateTable, `${formatName(name)} already exists`);
+  const { id, oid } = coord.catalog.allocateId();
+  return {
+    id, oid, name, kind: 'source', createSql: `CREATE SUBSOURCE ${name.item}`, shardId, dependsOn: [source], desc,
+    extra: { kind: 'subsource', source, type, columns: desc.columns, ...(desc.keys === undefined ? {} : { keys: desc.keys }) },
+  };
+}
+
 async function add(coord: Coordinator, items: readonly CatalogItem[]): Promise<void> {
   await coord.persistCatalog(items.map(durableItem), []);
   for (const item of items) coord.catalog.addItem(item);
@@ -310,4 +308,3 @@ export async function subsourceError(coord: Coordinator, persist: PersistClient,
   return undefined;
 }
 
-export { ERRORS_DESC };

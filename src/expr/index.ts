@@ -5,3 +5,4 @@ export { evalScalar, evalPredicate, EvalError, divisionByZero, type EvalContext 
 export { registerFunc, lookupFunc, hasFunc, eager, type ScalarFunc } from './func.ts';
 import './func/index.ts';
 export { TABLE_FUNCTIONS, withOrdinality, jsonbText, type TableFunctionImpl } from './func/table.ts';
+export { quoteIdent } from './func/catalog.ts';

@@ -9,6 +9,7 @@ import type { CatalogItemKind } from '../../sql/index.ts';
 import type { Catalog, CatalogItem } from '../catalog.ts';
 import { SCHEMA_OIDS } from './oids.ts';
 import { defaultTexts, indexKeyTexts } from './sql-text.ts';
+import { quoteIdent } from '../../expr/index.ts';
 
 /** A builtin relation's identity and shape (what pg_class/pg_attribute need to list it). */
 export interface BuiltinShape {
@@ -176,17 +177,4 @@ export function isVisible(o: ObjectInfo, database: string, searchPath: readonly 
   return o.schema.database === database && searchPath.includes(o.schema.name);
 }
 
-const RESERVED = new Set([
-  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'both', 'case', 'cast', 'check', 'collate', 'column',
-  'constraint', 'create', 'current_catalog', 'current_date', 'current_role', 'current_time', 'current_timestamp', 'current_user',
-  'default', 'deferrable', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'from', 'grant',
-  'group', 'having', 'in', 'initially', 'intersect', 'into', 'lateral', 'leading', 'limit', 'localtime', 'localtimestamp', 'not',
-  'null', 'offset', 'on', 'only', 'or', 'order', 'placing', 'primary', 'references', 'returning', 'select', 'session_user', 'some',
-  'symmetric', 'table', 'then', 'to', 'trailing', 'true', 'union', 'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with',
-]);
-
-/** PostgreSQL's quote_ident: quotes unless the name is a lower-case identifier and not a reserved word. */
-export function quoteIdent(s: string): string {
-  if (/^[a-z_][a-z0-9_$]*$/.test(s) && !RESERVED.has(s)) return s;
-  return `"${s.replace(/"/g, '""')}"`;
-}
+export { quoteIdent };

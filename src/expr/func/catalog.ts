@@ -70,6 +70,7 @@ const RESERVED = new Set([
   'symmetric', 'table', 'then', 'to', 'trailing', 'true', 'union', 'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with',
 ]);
 
+/** PostgreSQL's quote_ident: quotes unless the name is a lower-case identifier and not a reserved word. */
 export function quoteIdent(s: string): string {
   if (/^[a-z_][a-z0-9_$]*$/.test(s) && !RESERVED.has(s)) return s;
   return `"${s.replace(/"/g, '""')}"`;
