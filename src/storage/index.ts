@@ -1,3 +1,3 @@
-/** storage: tables now; sources (postgres, kafka, load generators), sinks and reclocking later. */
+/** storage: tables, sources (PostgreSQL CDC, load generators) with reclocking; Kafka and sinks later. */
 export { TableController } from './tables.ts';
 export * from './sources/index.ts';
