@@ -1,11 +1,12 @@
 /**
  * `npm test`: the whole suite — type check, unit and integration tests (vitest), and the
  * sqllogictest files in sql-tests/ — ending with one line `N passed, N failed` that CI reads.
- * Installs PostgreSQL from Debian's packages first when it is missing (tests use a real server).
+ * Installs PostgreSQL, a JDK, pgjdbc and psycopg2 from Debian's packages first when missing (tools/install-deps.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureTestPackages } from './install-deps.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const tmp = join(root, '.tmp');
@@ -25,22 +26,8 @@ function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}):
   return r.status ?? 1;
 }
 
-function hasPostgres(): boolean {
-  const dirs = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').map((v) => `/usr/lib/postgresql/${v}/bin`) : [];
-  return dirs.some((d) => existsSync(join(d, 'initdb'))) && spawnSync('sh', ['-c', 'command -v psql'], { stdio: 'ignore' }).status === 0;
-}
-
-function ensurePostgres(): void {
-  if (hasPostgres()) return;
-  if (process.getuid?.() !== 0) {
-    process.stdout.write('PostgreSQL server binaries are missing; install Debian\'s postgresql package (tests that need it will fail).\n');
-    return;
-  }
-  process.stdout.write('Installing PostgreSQL (Debian package postgresql) for the tests...\n');
-  run('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-client >/dev/null']);
-}
-
-ensurePostgres();
+// PostgreSQL, a JDK, pgjdbc and psycopg2 from Debian's packages when missing (tools/install-deps.ts).
+ensureTestPackages();
 
 // 1. Type check: one "test" that passes or fails.
 {

@@ -31,7 +31,7 @@ export async function startTributary(opts: { cpuProfDir?: string } = {}): Promis
   const flags: string[] = [];
   if (opts.cpuProfDir !== undefined) {
     mkdirSync(opts.cpuProfDir, { recursive: true });
-    flags.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
+    flags.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, '--cpu-prof-interval', '250');
   }
   const child: ChildProcess = spawn(process.execPath, [...flags, 'src/main.ts', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-format', 'json'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@
  * durable entries are replayed and every item's `create_sql` is planned again, in id order.
  */
 import type { GlobalId, MirRelationExpr, MirScalarExpr } from '../expr/index.ts';
-import { type Column, type RelationDesc, relationDesc } from '../repr/index.ts';
+import { type Column, type Frontier, type RelationDesc, relationDesc } from '../repr/index.ts';
 import type { CatalogItemInfo, CatalogItemKind, CatalogReader, QualifiedName } from '../sql/index.ts';
 import { SqlError, SqlState } from '../util/index.ts';
 
@@ -17,7 +17,42 @@ export interface CatalogItem extends CatalogItemInfo {
   readonly dependsOn: readonly GlobalId[];
   /** Items that are not planned from create_sql (secrets, connections, sources) keep their facts here, durably. */
   readonly extra?: ItemExtra;
+  /** The cluster that maintains it (materialized views, indexes, sources, sinks), recorded durably at CREATE. */
+  readonly clusterId?: string;
+  /** COMMENT ON texts by sub-object: '0' the item itself, 'n' its n-th column. */
+  readonly comments?: ItemComments;
 }
+
+/** COMMENT ON texts of one item, by sub-object id ('0' = the item, 'n' = its n-th column). */
+export type ItemComments = Readonly<Record<string, string>>;
+
+/**
+ * A cluster: a named set of replicas that run the same dataflows. Today one process runs every
+ * cluster; the catalog records them as Materialize does so clusters can become processes later.
+ */
+export interface ClusterEntry {
+  readonly id: string;
+  readonly name: string;
+  /** Managed clusters own their replicas (r1..rN, all of `size`); unmanaged ones have explicit replicas. */
+  readonly managed: boolean;
+  readonly size: string | undefined;
+  readonly replicationFactor: number | undefined;
+}
+
+export interface ClusterReplicaEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly clusterId: string;
+  readonly size: string;
+}
+
+/** Materialize's pre-installed system clusters: listed in the catalog, never modifiable. */
+export const SYSTEM_CLUSTERS: readonly (ClusterEntry & { readonly replicas: readonly ClusterReplicaEntry[] })[] = [
+  { id: 's1', name: 'mz_system', managed: true, size: '25cc', replicationFactor: 1, replicas: [{ id: 's1', name: 'r1', clusterId: 's1', size: '25cc' }] },
+  { id: 's2', name: 'mz_catalog_server', managed: true, size: '25cc', replicationFactor: 1, replicas: [{ id: 's2', name: 'r1', clusterId: 's2', size: '25cc' }] },
+  { id: 's3', name: 'mz_probe', managed: true, size: '25cc', replicationFactor: 1, replicas: [{ id: 's3', name: 'r1', clusterId: 's3', size: '25cc' }] },
+  { id: 's4', name: 'mz_support', managed: true, size: '25cc', replicationFactor: 0, replicas: [] },
+];
 
 /**
  * What a secret, connection or source needs beyond its create_sql: purification asks the outside
@@ -27,7 +62,7 @@ export type ItemExtra =
   | { readonly kind: 'secret'; readonly value: string }
   | { readonly kind: 'postgres-connection'; readonly host: string; readonly port: number; readonly user: string; readonly database: string; readonly passwordSecret?: GlobalId; readonly password?: string; readonly sslMode?: 'disable' | 'require' }
   | { readonly kind: 'postgres-source'; readonly connection: GlobalId; readonly publication: string; readonly slotName: string; readonly tables: readonly unknown[]; readonly shards: { readonly progress: string; readonly errors: string; readonly data: readonly string[] }; readonly subsources: readonly GlobalId[] }
-  | { readonly kind: 'load-generator'; readonly generator: 'counter' | 'auction'; readonly tickMs: number; readonly seed: number; readonly maxCardinality?: number; readonly shards: { readonly progress: string; readonly errors: string; readonly data: readonly string[] }; readonly columns?: readonly Column[] }
+  | { readonly kind: 'load-generator'; readonly generator: 'counter' | 'auction'; readonly tickMs: number; readonly seed: number; readonly maxCardinality?: number; readonly asOf?: number; readonly upTo?: number; readonly shards: { readonly progress: string; readonly errors: string; readonly data: readonly string[] }; readonly columns?: readonly Column[] }
   | { readonly kind: 'subsource'; readonly source: GlobalId; readonly type: 'subsource' | 'progress'; readonly columns: readonly Column[]; readonly keys?: readonly (readonly number[])[] };
 
 export interface SchemaEntry {
@@ -47,10 +82,17 @@ export interface DatabaseEntry {
 export type DurableEntry =
   | { readonly type: 'database'; readonly id: string; readonly oid: number; readonly name: string }
   | { readonly type: 'schema'; readonly id: string; readonly oid: number; readonly database: string; readonly name: string }
-  | { readonly type: 'item'; readonly id: GlobalId; readonly oid: number; readonly kind: CatalogItemKind; readonly name: QualifiedName; readonly createSql: string; readonly shardId?: string; readonly extra?: ItemExtra; readonly dependsOn?: readonly GlobalId[] }
-  | { readonly type: 'idAlloc'; readonly nextId: number; readonly nextOid: number };
+  | { readonly type: 'item'; readonly id: GlobalId; readonly oid: number; readonly kind: CatalogItemKind; readonly name: QualifiedName; readonly createSql: string; readonly shardId?: string; readonly extra?: ItemExtra; readonly dependsOn?: readonly GlobalId[]; readonly clusterId?: string; readonly comments?: ItemComments }
+  | ({ readonly type: 'cluster' } & ClusterEntry)
+  | ({ readonly type: 'clusterReplica' } & ClusterReplicaEntry)
+  /** Id allocators; the cluster ones are absent in catalogs written before clusters existed. */
+  | { readonly type: 'idAlloc'; readonly nextId: number; readonly nextOid: number; readonly nextClusterId?: number; readonly nextReplicaId?: number };
 
 export const SYSTEM_SCHEMAS = ['mz_catalog', 'pg_catalog', 'mz_internal', 'information_schema'];
+/** Ids of the system schemas (mz_schemas.id): the same in every database. */
+export const SYSTEM_SCHEMA_IDS: Readonly<Record<string, string>> = {
+  mz_catalog: 's1', pg_catalog: 's2', mz_internal: 's3', information_schema: 's4',
+};
 const FIRST_USER_OID = 20_000;
 
 /** Resolves names in the system schemas (pg_catalog, mz_catalog, ...) to builtin relations. */
@@ -67,8 +109,17 @@ export class Catalog implements CatalogReader {
   system: SystemItems | undefined;
   /** Live status of a source or subsource (mz_internal.mz_source_statuses), set by the coordinator. */
   sourceStatus: ((id: GlobalId) => { readonly status: string; readonly error: string | undefined } | undefined) | undefined;
+  /** Read and write frontiers of a stored collection or index (mz_internal.mz_frontiers), set by the coordinator. */
+  frontiers: ((id: GlobalId) => { readonly read: Frontier; readonly write: Frontier } | undefined) | undefined;
   readonly databases = new Map<string, DatabaseEntry>();
   readonly schemas = new Map<string, SchemaEntry>();
+  /** User clusters and their replicas, by id (system clusters are SYSTEM_CLUSTERS). */
+  readonly clusters = new Map<string, ClusterEntry>();
+  readonly clusterReplicas = new Map<string, ClusterReplicaEntry>();
+  nextClusterId = 1;
+  nextReplicaId = 1;
+  /** False until the catalog has recorded its clusters (a catalog from before clusters gets `quickstart` at boot). */
+  clustersInitialized = false;
   readonly #items = new Map<GlobalId, CatalogItem>();
   readonly #byName = new Map<string, GlobalId>();
   readonly #dependents = new Map<GlobalId, Set<GlobalId>>();
@@ -115,6 +166,18 @@ export class Catalog implements CatalogReader {
     return this.databases.has(database);
   }
 
+  schemaId(database: string, schema: string): string | undefined {
+    return this.schemas.get(`${database}.${schema}`)?.id ?? SYSTEM_SCHEMA_IDS[schema];
+  }
+
+  databaseId(database: string): string | undefined {
+    return this.databases.get(database)?.id;
+  }
+
+  clusterId(name: string): string | undefined {
+    return this.clusterByName(name)?.id;
+  }
+
   indexesOn(id: GlobalId): readonly CatalogItem[] {
     return [...this.#items.values()].filter((i) => i.kind === 'index' && i.indexOn === id);
   }
@@ -147,6 +210,44 @@ export class Catalog implements CatalogReader {
     return order; // dependents come before what they depend on
   }
 
+  // --- clusters --------------------------------------------------------------------------------
+
+  /** A user or system cluster by name. */
+  clusterByName(name: string): ClusterEntry | undefined {
+    for (const c of this.clusters.values()) if (c.name === name) return c;
+    return SYSTEM_CLUSTERS.find((c) => c.name === name);
+  }
+
+  /** A user or system cluster by id. */
+  clusterById(id: string): ClusterEntry | undefined {
+    return this.clusters.get(id) ?? SYSTEM_CLUSTERS.find((c) => c.id === id);
+  }
+
+  /** Every cluster, system clusters first. */
+  allClusters(): ClusterEntry[] {
+    return [...SYSTEM_CLUSTERS, ...this.clusters.values()];
+  }
+
+  /** The replicas of a cluster, in name order. */
+  replicasOf(clusterId: string): ClusterReplicaEntry[] {
+    const system = SYSTEM_CLUSTERS.find((c) => c.id === clusterId);
+    const all = system !== undefined ? [...system.replicas] : [...this.clusterReplicas.values()].filter((r) => r.clusterId === clusterId);
+    return all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Items maintained by a cluster (materialized views, indexes, sources, sinks). */
+  itemsInCluster(clusterId: string): CatalogItem[] {
+    return this.items().filter((i) => i.clusterId === clusterId);
+  }
+
+  allocateClusterId(): string {
+    return `u${this.nextClusterId++}`;
+  }
+
+  allocateReplicaId(): string {
+    return `u${this.nextReplicaId++}`;
+  }
+
   // --- mutation (the coordinator persists the matching DurableEntry changes) -------------------
 
   allocateId(): { id: GlobalId; oid: number } {
@@ -157,23 +258,31 @@ export class Catalog implements CatalogReader {
     return this.nextOid++;
   }
 
+  /** Bumped by every change to databases, schemas and items: cached plans are valid only within one generation. */
+  generation = 0;
+
   addDatabase(d: DatabaseEntry): void {
+    this.generation++;
     this.databases.set(d.name, d);
   }
 
   addSchema(s: SchemaEntry): void {
+    this.generation++;
     this.schemas.set(`${s.database}.${s.name}`, s);
   }
 
   removeSchema(database: string, name: string): void {
+    this.generation++;
     this.schemas.delete(`${database}.${name}`);
   }
 
   removeDatabase(name: string): void {
+    this.generation++;
     this.databases.delete(name);
   }
 
   addItem(item: CatalogItem): void {
+    this.generation++;
     const key = nameKey(item.name);
     if (this.#byName.has(key)) throw new SqlError(SqlState.duplicateTable, `${itemKindLabel(item.kind)} "${formatName(item.name)}" already exists`);
     this.#items.set(item.id, item);
@@ -185,7 +294,21 @@ export class Catalog implements CatalogReader {
     }
   }
 
+  /** Replaces an item in place (same id, maybe a new name, create_sql or comments), keeping its dependents. */
+  updateItem(item: CatalogItem): void {
+    this.generation++;
+    const old = this.#items.get(item.id);
+    if (old === undefined) throw new SqlError(SqlState.internalError, `internal error: no catalog item ${item.id} to update`);
+    const key = nameKey(item.name);
+    const holder = this.#byName.get(key);
+    if (holder !== undefined && holder !== item.id) throw new SqlError(SqlState.duplicateTable, `${itemKindLabel(item.kind)} "${formatName(item.name)}" already exists`);
+    this.#byName.delete(nameKey(old.name));
+    this.#byName.set(key, item.id);
+    this.#items.set(item.id, item);
+  }
+
   removeItem(id: GlobalId): CatalogItem | undefined {
+    this.generation++;
     const item = this.#items.get(id);
     if (item === undefined) return undefined;
     this.#items.delete(id);
@@ -218,6 +341,8 @@ export function durableItem(item: CatalogItem): DurableEntry {
     type: 'item', id: item.id, oid: item.oid, kind: item.kind, name: item.name, createSql: item.createSql,
     ...(item.shardId === undefined ? {} : { shardId: item.shardId }),
     ...(item.extra === undefined ? {} : { extra: item.extra, dependsOn: item.dependsOn }),
+    ...(item.clusterId === undefined ? {} : { clusterId: item.clusterId }),
+    ...(item.comments === undefined ? {} : { comments: item.comments }),
   };
 }
 
@@ -234,6 +359,8 @@ export function entryKey(e: DurableEntry): string {
     case 'database': return `database/${e.id}`;
     case 'schema': return `schema/${e.id}`;
     case 'item': return `item/${e.id}`;
+    case 'cluster': return `cluster/${e.id}`;
+    case 'clusterReplica': return `clusterReplica/${e.id}`;
     case 'idAlloc': return 'idAlloc';
   }
 }

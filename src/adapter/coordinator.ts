@@ -9,7 +9,7 @@ import { errorFromRow } from '../dataflow/index.ts';
 import { type GlobalId, type MirRelationExpr, type RowSetFinishing, arity, dependsOn } from '../expr/index.ts';
 import type { PersistClient, Shard } from '../persist/index.ts';
 import { type Diff, type Frontier, type Row, type Timestamp, type Update, compareFrontier, maxFrontier, minFrontier, ts } from '../repr/index.ts';
-import { initParser, parseStatements, planStatement, type Plan, type PlanContext } from '../sql/index.ts';
+import { initParser, parseStatements, planStatement, type Plan, type PlanContext, type SubscribeOutput } from '../sql/index.ts';
 import { TableController } from '../storage/index.ts';
 import { bindMzNow, optimize } from '../transform/index.ts';
 import { Deferred, type Logger, SqlError, SqlState, silentLogger } from '../util/index.ts';
@@ -19,9 +19,12 @@ import { ReadHolds } from './read-holds.ts';
 import type { AdapterClient, Session, StartupParams } from './session-api.ts';
 import { SessionImpl } from './session.ts';
 import { SubscribeStream } from './subscribe.ts';
+import { compactionWindow } from './retain-history.ts';
 import { BuiltinCatalog, CatalogFunctionBinder } from './builtins/index.ts';
 import { SourceManager, subsourceError } from './sources.ts';
+import { ensureDefaultCluster, runsOnCluster } from './clusters.ts';
 import { type FastPath, fastPath, indexOn, indexedViews, substituteIndexedViews } from './index-use.ts';
+import { preOptimized } from './plan-cache.ts';
 import { type IsolationLevel, type TimestampDecision, determineTimestamp } from './timestamp-selection.ts';
 
 const CATALOG_SHARD = 'catalog';
@@ -69,6 +72,7 @@ export class Coordinator implements AdapterClient {
     this.sources = new SourceManager(config.persist, this.logger.child({ layer: 'storage' }));
     this.catalog.system = this.builtins;
     this.catalog.sourceStatus = (id) => this.#sourceStatus(id);
+    this.catalog.frontiers = (id) => this.#frontiersOf(id);
     this.compute = new ComputeController({ persist: config.persist, logger: this.logger.child({ layer: 'compute' }) });
     this.oracle = new TimestampOracle(ts(0), this.#now);
   }
@@ -100,6 +104,7 @@ export class Coordinator implements AdapterClient {
     } else {
       await this.#replay(entries);
     }
+    await ensureDefaultCluster(this);
     await this.builtins.open();
     const initial = Math.max(numericFrontier(this.#catalogShard.upper()), this.tables.maxUpper(), this.#mvMaxUpper(), this.#builtinMaxUpper());
     this.oracle = new TimestampOracle(ts(initial), this.#now);
@@ -143,6 +148,16 @@ export class Coordinator implements AdapterClient {
     return { status: state, error: s.error };
   }
 
+  /** Since and upper of a user collection (mz_internal.mz_frontiers): stored ones from storage, indexes from compute. */
+  #frontiersOf(id: GlobalId): { read: Frontier; write: Frontier } | undefined {
+    const item = this.catalog.getItem(id);
+    if (item === undefined) return undefined;
+    if (item.kind === 'index') return { read: this.compute.since(id), write: this.compute.upper(id) };
+    if (item.kind !== 'table' && !this.#storedShards.has(id)) return undefined;
+    const { since, upper } = this.#inputFrontiers([id]);
+    return { read: since, write: upper };
+  }
+
   #ticking = false;
 
   /** An empty write at a fresh timestamp to every table: time passes for everything that reads them. */
@@ -174,14 +189,28 @@ export class Coordinator implements AdapterClient {
       switch (e.type) {
         case 'database': this.catalog.addDatabase(e); break;
         case 'schema': this.catalog.addSchema(e); break;
-        case 'idAlloc': this.catalog.nextId = e.nextId; this.catalog.nextOid = e.nextOid; break;
+        case 'idAlloc':
+          this.catalog.nextId = e.nextId;
+          this.catalog.nextOid = e.nextOid;
+          if (e.nextClusterId !== undefined) {
+            this.catalog.nextClusterId = e.nextClusterId;
+            this.catalog.nextReplicaId = e.nextReplicaId ?? 1;
+            this.catalog.clustersInitialized = true;
+          }
+          break;
+        case 'cluster': this.catalog.clusters.set(e.id, { id: e.id, name: e.name, managed: e.managed, size: e.size, replicationFactor: e.replicationFactor }); break;
+        case 'clusterReplica': this.catalog.clusterReplicas.set(e.id, { id: e.id, name: e.name, clusterId: e.clusterId, size: e.size }); break;
         case 'item': items.push(e); break;
       }
     }
     items.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
     for (const e of items) {
-      const item = e.extra !== undefined ? itemFromExtra(e, e.extra) : this.itemFromPlan(this.#planDurable(e), e.id, e.oid, e.shardId);
-      this.catalog.addItem(item);
+      const planned = e.extra !== undefined ? itemFromExtra(e, e.extra) : this.itemFromPlan(this.#planDurable(e), e.id, e.oid, e.shardId);
+      // The durable name is authoritative (ALTER ... RENAME), and comments live beside the definition.
+      const item = { ...planned, name: e.name, ...(e.comments === undefined ? {} : { comments: e.comments }) };
+      // Items from before clusters were recorded ran on the only cluster, which boot then names quickstart (u1).
+      const clusterId = e.clusterId ?? (!this.catalog.clustersInitialized && runsOnCluster(item) ? 'u1' : undefined);
+      this.catalog.addItem(clusterId === undefined ? item : { ...item, clusterId });
       if ((item.extra?.kind === 'subsource' || item.extra?.kind === 'load-generator') && item.shardId !== undefined) await this.openStoredShard(item.id, item.shardId);
       if (item.kind === 'table') await this.tables.openTable(item.id, item.shardId!);
       if (item.kind === 'materialized-view') await this.openStoredShard(item.id, item.shardId!);
@@ -295,10 +324,44 @@ export class Coordinator implements AdapterClient {
 
   // --- durable catalog -------------------------------------------------------------------------
 
+  /** Catalog changes collected by `catalogTransaction`, in order, instead of being appended one by one. */
+  #catalogBatch: { readonly add: readonly DurableEntry[]; readonly remove: readonly DurableEntry[] }[] | undefined;
+
+  /**
+   * Runs `f` (several DDL steps) so that all their durable catalog changes become one atomic append
+   * when it returns: a crash leaves either none or all of them. Caller holds the write lock.
+   */
+  async catalogTransaction<T>(f: () => Promise<T>): Promise<T> {
+    if (this.#catalogBatch !== undefined) return f();
+    const batch: { readonly add: readonly DurableEntry[]; readonly remove: readonly DurableEntry[] }[] = [];
+    this.#catalogBatch = batch;
+    let result: T;
+    try {
+      result = await f();
+    } finally {
+      this.#catalogBatch = undefined;
+    }
+    // Net effect per key: the last write wins; an entry created and removed within the batch vanishes.
+    const net = new Map<string, { entry: DurableEntry; present: boolean }>();
+    for (const { add, remove } of batch) {
+      for (const e of remove) net.set(entryKey(e), { entry: e, present: false });
+      for (const e of add) net.set(entryKey(e), { entry: e, present: true });
+    }
+    if (net.size > 0) {
+      const values = [...net.values()];
+      await this.persistCatalog(values.filter((v) => v.present).map((v) => v.entry), values.filter((v) => !v.present).map((v) => v.entry));
+    }
+    return result;
+  }
+
   /** Appends catalog changes atomically at a fresh write timestamp. Caller holds the write lock. */
   async persistCatalog(add: readonly DurableEntry[], remove: readonly DurableEntry[]): Promise<Timestamp> {
+    if (this.#catalogBatch !== undefined) {
+      this.#catalogBatch.push({ add, remove });
+      return this.oracle.readTs();
+    }
     const updates: [Row, Diff][] = [];
-    const alloc: DurableEntry = { type: 'idAlloc', nextId: this.catalog.nextId, nextOid: this.catalog.nextOid };
+    const alloc: DurableEntry = { type: 'idAlloc', nextId: this.catalog.nextId, nextOid: this.catalog.nextOid, nextClusterId: this.catalog.nextClusterId, nextReplicaId: this.catalog.nextReplicaId };
     for (const e of [...remove, ...add, alloc]) {
       const key = entryKey(e);
       const old = this.#durable.get(key);
@@ -473,15 +536,20 @@ export class Coordinator implements AdapterClient {
     });
   }
 
+  /** Optimizes a read; one at a time (`indexed`, not a constant query) may use the indexes of views it inlined. */
+  optimizeRead(plan: MirRelationExpr, indexed: boolean): MirRelationExpr {
+    return optimize(indexed ? substituteIndexedViews(plan, indexedViews(this.catalog)) : plan);
+  }
+
   /**
    * Evaluates `plan` at time `at` and applies `finishing`. Constant plans are evaluated directly;
    * others run as a transient dataflow (reading stored inputs as of `at`) whose index is peeked and dropped.
    */
   async runQuery(unoptimized: MirRelationExpr, finishing: RowSetFinishing, at: Timestamp | undefined, signal?: AbortSignal): Promise<Row[]> {
-    // mz_now() is the read's logical time (for constant queries: the latest completed write).
-    const bound = bindMzNow(unoptimized, at ?? this.oracle.readTs());
-    // A read at a time (not a constant query) may use the indexes of views it inlined.
-    const plan = optimize(at === undefined ? bound : substituteIndexedViews(bound, indexedViews(this.catalog)));
+    // A prepared statement's read comes optimized from the session's plan cache (plan-cache.ts).
+    // Otherwise mz_now() is bound to the read's logical time (for constant queries: the latest
+    // completed write) and the plan optimized here.
+    const plan = preOptimized(unoptimized, at !== undefined) ?? this.optimizeRead(bindMzNow(unoptimized, at ?? this.oracle.readTs()), at !== undefined);
     const deps = dependsOn(plan);
     if (deps.size === 0 || at === undefined) return evaluateConstant(plan, finishing);
     const fast = fastPath(this.catalog, plan);
@@ -523,7 +591,7 @@ export class Coordinator implements AdapterClient {
   }
 
   /** Starts a SUBSCRIBE dataflow for `plan` reading as of `asOf`; the stream drops it when closed. */
-  async subscribe(plan: MirRelationExpr, opts: { asOf: Timestamp; snapshot: boolean; progress: boolean; upTo?: number }): Promise<SubscribeStream> {
+  async subscribe(plan: MirRelationExpr, opts: { asOf: Timestamp; snapshot: boolean; progress: boolean; upTo?: number; output?: SubscribeOutput; timeless?: boolean }): Promise<SubscribeStream> {
     const optimized = optimize(plan);
     const viewId = this.transientId();
     const subscribeId = `${viewId}-sub`;
@@ -531,6 +599,8 @@ export class Coordinator implements AdapterClient {
     const stream = new SubscribeStream(subscribeId, {
       asOf: opts.asOf, snapshot: opts.snapshot, progress: opts.progress, arity: arity(optimized),
       ...(opts.upTo === undefined ? {} : { upTo: opts.upTo }),
+      ...(opts.output === undefined ? {} : { output: opts.output }),
+      ...(opts.timeless === undefined ? {} : { timeless: opts.timeless }),
       onClose: () => {
         if (!this.#subscribes.delete(subscribeId)) return;
         this.compute.send({ kind: 'AllowCompaction', id: subscribeId, frontier: 'closed' });
@@ -650,16 +720,26 @@ export class Coordinator implements AdapterClient {
 
   async #compact(): Promise<void> {
     const readTs = this.oracle.readTs();
-    let since = readTs - DEFAULT_RETAIN_MS;
     const least = this.holds.least();
-    if (least !== undefined) since = Math.min(since, least);
-    if (since <= 0) return;
-    for (const id of this.tables.ids()) await this.tables.allowCompaction(id, ts(since));
+    // Each collection keeps its RETAIN HISTORY window (retain-history.ts) behind the read timestamp,
+    // and never compacts past a read hold.
+    const sinceOf = (id: GlobalId): number => {
+      const item = this.catalog.getItem(id);
+      const since = readTs - (item === undefined ? DEFAULT_RETAIN_MS : compactionWindow(this.catalog, item));
+      return least === undefined ? since : Math.min(since, least);
+    };
+    for (const id of this.tables.ids()) {
+      const since = sinceOf(id);
+      if (since > 0) await this.tables.allowCompaction(id, ts(since));
+    }
     // Indexes keep history only as far back as reads may still need it.
     for (const item of this.catalog.items()) {
-      if (item.kind === 'index') this.compute.send({ kind: 'AllowCompaction', id: item.id, frontier: ts(since) });
+      const since = sinceOf(item.id);
+      if (item.kind === 'index' && since > 0) this.compute.send({ kind: 'AllowCompaction', id: item.id, frontier: ts(since) });
     }
     for (const [id, shard] of this.#storedShards) {
+      const since = sinceOf(id);
+      if (since <= 0) continue;
       const current = shard.since();
       if (current === 'closed' || since <= current || compareFrontier(shard.upper(), ts(since)) <= 0) continue;
       const extra = this.catalog.getItem(id)?.extra;

@@ -12,8 +12,15 @@ import type { Coordinator } from './coordinator.ts';
 import { column, commandResult, rowsResult } from './rows.ts';
 import type { SessionImpl } from './session.ts';
 import type { ExecuteResult } from './session-api.ts';
-import { showColumns, showCreate, showObjects } from './show.ts';
-import { SubscribeStream } from './subscribe.ts';
+import { showCreate } from './show.ts';
+import { clusterForNewObject, sequenceCluster } from './clusters.ts';
+import { SubscribeStream, isTimeless } from './subscribe.ts';
+import { sequenceAlterRetainHistory } from './retain-history.ts';
+import { applyComment, applyRename } from './alter.ts';
+import { checkUnique, hasUniqueKeys } from './constraints.ts';
+import {
+  type TxnState, blockCopyRows, blockCreateTableAs, blockDdl, blockInsert, blockReadThenWrite, blockReadTimestamp, blockTruncate, commitTxn, newTxnState, preallocatedIds, releaseTxn,
+} from './transaction.ts';
 
 export interface SequenceEnv {
   readonly coord: Coordinator;
@@ -21,7 +28,10 @@ export interface SequenceEnv {
   readonly signal: AbortSignal;
 }
 
-const DDL_KINDS = new Set<Plan['kind']>(['createSchema', 'createDatabase', 'createTable', 'createView', 'createMaterializedView', 'createIndex', 'dropObjects', 'dropSchema', 'dropDatabase']);
+const DDL_KINDS = new Set<Plan['kind']>(['createSchema', 'createDatabase', 'createTable', 'createView', 'createMaterializedView', 'createIndex', 'dropObjects', 'dropSchema', 'dropDatabase', 'alterRename', 'comment', 'createCluster', 'createClusterReplica', 'dropClusters', 'dropClusterReplicas', 'alterCluster', 'alterClusterReplica']);
+
+/** DDL that a transaction block can buffer and apply atomically at COMMIT (transaction.ts). */
+const BLOCK_DDL_KINDS = new Set<Plan['kind']>(['createSchema', 'createDatabase', 'createTable', 'createView', 'createMaterializedView', 'createIndex', 'dropObjects', 'dropSchema', 'dropDatabase', 'alterRename', 'comment']);
 
 export function isDdl(plan: Plan): boolean {
   return DDL_KINDS.has(plan.kind);
@@ -34,15 +44,14 @@ function allColumns(plan: MirRelationExpr): RowSetFinishing {
 
 export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: boolean } = {}): Promise<ExecuteResult> {
   const { session } = env;
-  if (isDdl(plan) && !opts.atCommit && session.txn?.kind === 'explicit') {
-    // Materialize: a single DDL statement in a block runs at COMMIT; errors surface there.
-    if (session.txn.ops.kind !== 'none') throw new SqlError(SqlState.invalidTransactionState, 'this transaction can only execute a single statement');
-    session.txn.ops = { kind: 'ddl', plan };
-    return commandResult(ddlTag(plan));
+  if (isDdl(plan) && !opts.atCommit && session.inTransactionBlock()) {
+    // DDL in a block is checked now and applied at COMMIT, atomically (transaction.ts).
+    if (!BLOCK_DDL_KINDS.has(plan.kind)) throw new SqlError(SqlState.activeSqlTransaction, `${ddlTag(plan)} cannot be run inside a transaction block`);
+    return blockDdl(env, session.txn!.ops, plan);
   }
   switch (plan.kind) {
     case 'createSchema': case 'createDatabase': case 'createTable': case 'createView': case 'createMaterializedView': case 'createIndex':
-    case 'dropObjects': case 'dropSchema': case 'dropDatabase':
+    case 'dropObjects': case 'dropSchema': case 'dropDatabase': case 'alterRename': case 'comment':
       return env.coord.withWriteLock(async () => {
         const result = await sequenceDdl(env, plan);
         await env.coord.afterCatalogChange();
@@ -52,6 +61,8 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       if (plan.notice) session.notice(plan.notice);
       return commandResult(plan.tag);
     case 'insert': return sequenceInsert(env, plan);
+    case 'createTableAs': return session.inTransactionBlock() ? blockCreateTableAs(env, session.txn!.ops, plan) : asOneStatementBlock(env, (state) => blockCreateTableAs(env, state, plan));
+    case 'truncate': return session.inTransactionBlock() ? blockTruncate(env, session.txn!.ops, plan) : asOneStatementBlock(env, (state) => blockTruncate(env, state, plan));
     case 'readThenWrite': return sequenceReadThenWrite(env, plan);
     case 'select': return sequenceSelect(env, plan);
     case 'setVariable': {
@@ -77,7 +88,7 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       } else if (session.txn?.kind === 'implicit') {
         session.txn.kind = 'explicit';
       } else {
-        session.txn = { kind: 'explicit', statementCount: 1, failed: false, ops: { kind: 'none' } };
+        session.txn = { kind: 'explicit', statementCount: 1, failed: false, ops: newTxnState() };
       }
       if (plan.isolation) session.parameterChanged(session.vars.set('transaction_isolation', plan.isolation));
       return commandResult('BEGIN');
@@ -88,7 +99,7 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
         session.notice('there is no transaction in progress', 'WARNING', '25P01');
         return commandResult('COMMIT');
       }
-      session.txn = txn.statementCount > 1 ? { kind: 'implicit', statementCount: txn.statementCount, failed: false, ops: { kind: 'none' } } : undefined;
+      session.txn = txn.statementCount > 1 ? { kind: 'implicit', statementCount: txn.statementCount, failed: false, ops: newTxnState() } : undefined;
       if (txn.failed) {
         session.releaseOps(txn.ops);
         return commandResult('ROLLBACK');
@@ -102,13 +113,17 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
         session.notice('there is no transaction in progress', 'WARNING', '25P01');
         return commandResult('ROLLBACK');
       }
-      session.txn = txn.statementCount > 1 ? { kind: 'implicit', statementCount: txn.statementCount, failed: false, ops: { kind: 'none' } } : undefined;
+      session.txn = txn.statementCount > 1 ? { kind: 'implicit', statementCount: txn.statementCount, failed: false, ops: newTxnState() } : undefined;
       session.releaseOps(txn.ops);
       return commandResult('ROLLBACK');
     }
-    case 'showObjects': return showObjects(env.coord, session, plan);
-    case 'showColumns': return showColumns(env.coord, plan);
     case 'showCreate': return showCreate(env.coord, plan);
+    case 'createCluster': case 'createClusterReplica': case 'dropClusters': case 'dropClusterReplicas': case 'alterCluster': case 'alterClusterReplica':
+      return env.coord.withWriteLock(async () => {
+        const result = await sequenceCluster(env, plan, (ids) => dropItems(env, ids, true));
+        await env.coord.afterCatalogChange();
+        return result;
+      });
     case 'constantRows': return rowsResult(plan.desc.columns, plan.rows, () => plan.tag);
     case 'explainTimestamp': {
       const decision = env.coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf);
@@ -139,11 +154,12 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       return { kind: 'copyOut', columns: result.columns, rows: result.rows, tag: (n) => `COPY ${n}` };
     }
     case 'copyFrom': return copyFrom(env, plan);
+    case 'alterRetainHistory': return sequenceAlterRetainHistory(env.coord, session, plan);
     default: return assertNever(plan, 'plan');
   }
 }
 
-function ddlTag(plan: Plan): string {
+export function ddlTag(plan: Plan): string {
   switch (plan.kind) {
     case 'createSchema': return 'CREATE SCHEMA';
     case 'createDatabase': return 'CREATE DATABASE';
@@ -154,13 +170,21 @@ function ddlTag(plan: Plan): string {
     case 'dropObjects': return `DROP ${plan.objectType === 'materialized-view' ? 'MATERIALIZED VIEW' : plan.objectType.toUpperCase()}`;
     case 'dropSchema': return 'DROP SCHEMA';
     case 'dropDatabase': return 'DROP DATABASE';
+    case 'alterRename': return plan.tag;
+    case 'comment': return 'COMMENT';
+    case 'createCluster': return 'CREATE CLUSTER';
+    case 'createClusterReplica': return 'CREATE CLUSTER REPLICA';
+    case 'dropClusters': return 'DROP CLUSTER';
+    case 'dropClusterReplicas': return 'DROP CLUSTER REPLICA';
+    case 'alterCluster': return 'ALTER CLUSTER';
+    case 'alterClusterReplica': return 'ALTER CLUSTER REPLICA';
     default: return plan.kind.toUpperCase();
   }
 }
 
 // --- DDL ----------------------------------------------------------------------------------------
 
-async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult> {
+export async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult> {
   const { coord, session } = env;
   const catalog = coord.catalog;
   switch (plan.kind) {
@@ -169,8 +193,8 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
         if (plan.ifNotExists) { session.notice(`database "${plan.name}" already exists, skipping`); return commandResult('CREATE DATABASE'); }
         throw new SqlError(SqlState.duplicateObject, `database '${plan.name}' already exists`);
       }
-      const db = { type: 'database' as const, id: `u${catalog.nextId++}`, oid: catalog.allocateOid(), name: plan.name };
-      const schema = { type: 'schema' as const, id: `u${catalog.nextId++}`, oid: catalog.allocateOid(), database: plan.name, name: 'public' };
+      const db = { type: 'database' as const, id: namespaceId(catalog), oid: catalog.allocateOid(), name: plan.name };
+      const schema = { type: 'schema' as const, id: namespaceId(catalog), oid: catalog.allocateOid(), database: plan.name, name: 'public' };
       await coord.persistCatalog([db, schema], []);
       catalog.addDatabase(db);
       catalog.addSchema(schema);
@@ -182,7 +206,7 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
         throw new SqlError(SqlState.duplicateSchema, `schema '${plan.schema}' already exists`);
       }
       if (!catalog.databaseExists(plan.database)) throw new SqlError(SqlState.undefinedObject, `unknown database '${plan.database}'`);
-      const schema = { type: 'schema' as const, id: `u${catalog.nextId++}`, oid: catalog.allocateOid(), database: plan.database, name: plan.schema };
+      const schema = { type: 'schema' as const, id: namespaceId(catalog), oid: catalog.allocateOid(), database: plan.database, name: plan.schema };
       await coord.persistCatalog([schema], []);
       catalog.addSchema(schema);
       return commandResult('CREATE SCHEMA');
@@ -190,6 +214,8 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
     case 'createTable': case 'createView': case 'createMaterializedView': case 'createIndex': {
       const tag = ddlTag(plan);
       if (!catalog.schemaExists(plan.name.database, plan.name.schema)) throw new SqlError(SqlState.undefinedSchema, `unknown schema '${plan.name.schema}'`);
+      // Materialized views and indexes run on a cluster: IN CLUSTER, else the session's.
+      const clusterId = plan.kind === 'createMaterializedView' || plan.kind === 'createIndex' ? clusterForNewObject(coord, session.vars.get('cluster'), plan.inCluster) : undefined;
       const existing = catalog.nameTaken(plan.name);
       if (existing !== undefined) {
         const replace = (plan.kind === 'createView' || plan.kind === 'createMaterializedView') && plan.replace;
@@ -208,8 +234,10 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
         }
         await dropItems(env, [existing.id], false);
       }
-      const { id, oid } = catalog.allocateId();
-      const item = coord.itemFromPlan(plan, id, oid);
+      // A block allocated the id when the statement ran (later statements planned against it).
+      const { id, oid } = preallocatedIds.get(plan) ?? catalog.allocateId();
+      const planned = coord.itemFromPlan(plan, id, oid);
+      const item = clusterId === undefined ? planned : { ...planned, clusterId };
       await coord.persistCatalog([durableItem(item)], []);
       catalog.addItem(item);
       if (item.kind === 'table') {
@@ -246,6 +274,8 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
       }
       return commandResult('DROP SCHEMA');
     }
+    case 'alterRename': await applyRename(coord, plan); return commandResult(plan.tag);
+    case 'comment': await applyComment(coord, plan); return commandResult('COMMENT');
     case 'dropDatabase': {
       for (const name of plan.names) {
         const db = catalog.databases.get(name);
@@ -265,6 +295,18 @@ async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<ExecuteResult>
     default:
       throw new SqlError(SqlState.internalError, `internal error: ${plan.kind} is not DDL`);
   }
+}
+
+/**
+ * A fresh id for a database or schema. They share the item counter, but the bootstrap database and
+ * schema took `u1`/`u3` without advancing it, so skip ids a database or schema already has (a
+ * duplicate would overwrite that entry in the durable catalog).
+ */
+function namespaceId(catalog: Coordinator['catalog']): string {
+  const used = new Set([...catalog.databases.values(), ...catalog.schemas.values()].map((x) => x.id));
+  let id = `u${catalog.nextId++}`;
+  while (used.has(id)) id = `u${catalog.nextId++}`;
+  return id;
 }
 
 /** Drops items (and, with cascade, everything depending on them); without cascade, dependents are an error. */
@@ -319,20 +361,14 @@ async function sequenceSelect(env: SequenceEnv, plan: Extract<Plan, { kind: 'sel
   const { coord, session } = env;
   const constant = dependsOn(plan.plan).size === 0;
   const txn = session.txn;
-  const inBlock = session.inTransactionBlock();
-  if (!constant && inBlock && txn?.ops.kind === 'write') {
-    throw new SqlError(SqlState.invalidTransactionState, 'transaction in write-only mode');
-  }
   let at: Timestamp | undefined;
   if (!constant) {
     await coord.waitUntilReadable(plan.plan, env.signal);
-    const pinned = inBlock && txn?.ops.kind === 'read' && plan.asOf === undefined ? txn.ops.ts : undefined;
+    // In a block, reads share the block's timestamp (and its rules, transaction.ts); AS OF is exempt.
+    const pinned = session.inTransactionBlock() && txn !== undefined && plan.asOf === undefined ? await blockReadTimestamp(env, txn.ops, plan.plan) : undefined;
     const decision = coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf, pinned);
     if ('error' in decision) throw decision.error;
     at = decision.ok;
-    if (inBlock && txn !== undefined && txn.ops.kind === 'none' && plan.asOf === undefined) {
-      txn.ops = { kind: 'read', ts: at, hold: coord.holds.acquire(at) };
-    }
   }
   const rows = await coord.runQuery(plan.plan, plan.finishing, at, env.signal);
   return rowsResult(plan.desc.columns, rows);
@@ -374,8 +410,12 @@ async function startSubscribe(env: SequenceEnv, plan: Extract<Plan, { kind: 'sub
   await coord.waitUntilReadable(plan.plan, env.signal);
   const decision = coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf);
   if ('error' in decision) throw decision.error;
+  if (plan.upTo !== undefined && plan.upTo < decision.ok) {
+    throw new SqlError(SqlState.invalidParameterValue, `subscription lower ("as of") bound is beyond its upper ("up to") bound: ${plan.upTo} < ${decision.ok}`);
+  }
   return coord.subscribe(plan.plan, {
-    asOf: decision.ok, snapshot: plan.snapshot, progress: plan.progress,
+    asOf: decision.ok, snapshot: plan.snapshot, progress: plan.progress, output: plan.output,
+    timeless: plan.asOf === undefined && isTimeless(plan.plan),
     ...(plan.upTo === undefined ? {} : { upTo: plan.upTo }),
   });
 }
@@ -424,8 +464,19 @@ function copyFrom(env: SequenceEnv, plan: Extract<Plan, { kind: 'copyFrom' }>): 
         });
         rows.push(row);
       });
+      // In a transaction block the rows are the block's writes: visible at COMMIT, gone at ROLLBACK.
+      const txn = env.session.txn;
+      if (env.session.inTransactionBlock() && txn !== undefined) {
+        await blockCopyRows(env, txn.ops, item.id, rows);
+        return `COPY ${rows.length}`;
+      }
       checkNotNull(item, rows);
-      if (rows.length > 0) await env.coord.groupCommit(item.id, rows.map((r) => [r, 1] as const));
+      if (hasUniqueKeys(item)) {
+        await env.coord.withWriteLock(async () => {
+          await checkUnique(env.coord, item, [], rows);
+          if (rows.length > 0) await env.coord.writeTable(item.id, rows.map((r) => [r, 1] as const));
+        });
+      } else if (rows.length > 0) await env.coord.groupCommit(item.id, rows.map((r) => [r, 1] as const));
       return `COPY ${rows.length}`;
     },
   };
@@ -450,7 +501,7 @@ function unescapeCopy(s: string): string {
 
 // --- writes ---------------------------------------------------------------------------------------
 
-function checkNotNull(item: CatalogItem, rows: readonly Row[]): void {
+export function checkNotNull(item: CatalogItem, rows: readonly Row[]): void {
   const cols = item.desc!.columns;
   for (const row of rows) {
     for (let i = 0; i < cols.length; i++) {
@@ -461,7 +512,7 @@ function checkNotNull(item: CatalogItem, rows: readonly Row[]): void {
   }
 }
 
-function tableTarget(env: SequenceEnv, id: GlobalId): CatalogItem {
+export function tableTarget(env: SequenceEnv, id: GlobalId): CatalogItem {
   const item = env.coord.catalog.getItem(id);
   if (item === undefined || item.kind !== 'table') throw new SqlError(SqlState.wrongObjectType, `cannot write to ${item ? formatName(item.name) : id}: not a table`);
   return item;
@@ -476,19 +527,14 @@ function returning(plan: { returning?: { exprs: readonly MirScalarExpr[]; desc: 
 
 async function sequenceInsert(env: SequenceEnv, plan: Extract<Plan, { kind: 'insert' }>): Promise<ExecuteResult> {
   const { coord, session } = env;
-  const item = tableTarget(env, plan.target);
-  const tag = (n: number): string => `INSERT 0 ${n}`;
   const txn = session.txn;
+  const item = txn?.ops.ddl?.catalog.getItem(plan.target) ?? tableTarget(env, plan.target);
+  const tag = (n: number): string => `INSERT 0 ${n}`;
   if (session.inTransactionBlock() && txn !== undefined) {
-    if (txn.ops.kind === 'read') throw new SqlError(SqlState.invalidTransactionState, 'transaction in read-only mode');
-    if (txn.ops.kind === 'write' && txn.ops.table !== item.id) throw new SqlError(SqlState.invalidTransactionState, 'write transactions only support writes to a single table');
-    const rows = await evaluateRows(env, plan.values);
-    checkNotNull(item, rows);
-    if (txn.ops.kind !== 'write') txn.ops = { kind: 'write', table: item.id, updates: [] };
-    for (const r of rows) (txn.ops as { updates: [Row, Diff][] }).updates.push([r, 1]);
+    const { rows } = await blockInsert(env, txn.ops, plan);
     return returning(plan, rows, tag) ?? commandResult(tag(rows.length));
   }
-  if (dependsOn(plan.values).size === 0) {
+  if (dependsOn(plan.values).size === 0 && !hasUniqueKeys(item)) {
     // Nothing to read: evaluate now, then join the next group commit.
     const rows = await evaluateRows(env, plan.values);
     checkNotNull(item, rows);
@@ -498,6 +544,7 @@ async function sequenceInsert(env: SequenceEnv, plan: Extract<Plan, { kind: 'ins
   return coord.withWriteLock(async () => {
     const rows = await evaluateRows(env, plan.values);
     checkNotNull(item, rows);
+    await checkUnique(coord, item, [], rows, [], env.signal);
     if (rows.length > 0) await coord.writeTable(item.id, rows.map((r) => [r, 1] as const));
     return returning(plan, rows, tag) ?? commandResult(tag(rows.length));
   });
@@ -511,9 +558,13 @@ async function evaluateRows(env: SequenceEnv, plan: MirRelationExpr): Promise<Ro
 
 async function sequenceReadThenWrite(env: SequenceEnv, plan: Extract<Plan, { kind: 'readThenWrite' }>): Promise<ExecuteResult> {
   const { coord, session } = env;
-  if (session.inTransactionBlock()) throw new SqlError(SqlState.activeSqlTransaction, `${plan.tag} cannot be run inside a transaction block`);
-  const item = tableTarget(env, plan.target);
   const tag = (n: number): string => `${plan.tag} ${n}`;
+  if (session.inTransactionBlock() && session.txn !== undefined) {
+    // Evaluated now against the block's snapshot and own writes; applied at COMMIT (transaction.ts).
+    const { changed, count } = await blockReadThenWrite(env, session.txn.ops, plan);
+    return returning(plan, changed, tag) ?? commandResult(tag(count));
+  }
+  const item = tableTarget(env, plan.target);
   return coord.withWriteLock(async () => {
     const old = await env.coord.runQuery(plan.selection, allColumns(plan.selection), coord.oracle.readTs(), env.signal);
     const updates: (readonly [Row, Diff])[] = [];
@@ -532,7 +583,20 @@ async function sequenceReadThenWrite(env: SequenceEnv, plan: Extract<Plan, { kin
       }
     }
     if (plan.assignments !== undefined) checkNotNull(item, changed);
+    if (plan.assignments !== undefined) await checkUnique(coord, item, old, changed, [], env.signal);
     if (updates.length > 0) await coord.writeTable(item.id, updates);
     return returning(plan, changed, tag) ?? commandResult(tag(old.length));
   });
+}
+
+/** Runs a statement that needs a block's machinery (CREATE TABLE AS, TRUNCATE) outside one: as a block of its own, committed at once. */
+async function asOneStatementBlock(env: SequenceEnv, run: (state: TxnState) => Promise<ExecuteResult>): Promise<ExecuteResult> {
+  const state = newTxnState();
+  try {
+    const result = await run(state);
+    await commitTxn(env, state);
+    return result;
+  } finally {
+    releaseTxn(env.coord, state);
+  }
 }

@@ -10,25 +10,21 @@ import { type Plan, type PlanContext, type Statement, describeStatement, parseSt
 import { SqlError, SqlState, toSqlError } from '../util/index.ts';
 import { CatalogFunctionBinder } from './builtins/index.ts';
 import type { Coordinator } from './coordinator.ts';
+import { PlanCache } from './plan-cache.ts';
 import { commandResult } from './rows.ts';
-import { dropItems, sequence, isDdl, type SequenceEnv } from './sequencer.ts';
+import { dropItems, sequence, type SequenceEnv } from './sequencer.ts';
+import { type TxnState, commitTxn, newTxnState, releaseTxn } from './transaction.ts';
 import { sequenceCreateOther, validateConnection } from './sources.ts';
 import type { ExecuteResult, Notice, ParsedStatement, RowStream, Session, StartupParams, StatementDescription } from './session-api.ts';
 import { SessionVars } from './vars.ts';
-
-/** What the current transaction has done so far; decides what it may do next. */
-export type TxnOps =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'read'; readonly ts: Timestamp; readonly hold: number }
-  | { readonly kind: 'write'; readonly table: GlobalId; readonly updates: [Row, Diff][] }
-  | { readonly kind: 'ddl'; readonly plan: Plan };
 
 export interface Transaction {
   /** implicit: one simple-query message (or extended batch) holding `statementCount` statements. */
   kind: 'implicit' | 'explicit';
   statementCount: number;
   failed: boolean;
-  ops: TxnOps;
+  /** What the block has done so far and buffered for COMMIT (transaction.ts). */
+  ops: TxnState;
 }
 
 interface AdapterStatement extends ParsedStatement {
@@ -48,6 +44,8 @@ export class SessionImpl implements Session {
   /** Open cursors (DECLARE ... CURSOR): closed when the transaction block ends. */
   readonly cursors = new Map<string, { readonly columns: readonly Column[]; readonly rows: RowStream }>();
   readonly #coord: Coordinator;
+  /** Plans of this session's statements, reused across executions (plan-cache.ts). */
+  readonly #plans = new PlanCache((plan, indexed) => this.#coord.optimizeRead(plan, indexed));
   #running: AbortController | undefined;
   #closed = false;
 
@@ -95,7 +93,9 @@ export class SessionImpl implements Session {
         }
       },
     });
-    return { catalog: this.#coord.catalog, database, searchPath, paramTypes, now: BigInt(Date.now()) * 1000n, user, functions };
+    // Inside a block that ran DDL, names resolve against the catalog as the block has changed it.
+    const catalog = this.txn?.ops.ddl?.catalog ?? this.#coord.catalog;
+    return { catalog, database, searchPath, paramTypes, now: BigInt(Date.now()) * 1000n, user, functions };
   }
 
   parse(sql: string): readonly ParsedStatement[] {
@@ -108,6 +108,8 @@ export class SessionImpl implements Session {
   describe(parsed: ParsedStatement, paramTypes: readonly (ScalarType | undefined)[]): StatementDescription {
     const { stmt } = parsed as AdapterStatement;
     if (stmt === undefined) return { columns: undefined, paramTypes: [] };
+    // A FETCH returns its cursor's rows: drivers (pgjdbc, pgx) Describe it before executing and need that shape.
+    if (stmt.ast.kind === 'fetch') return { columns: this.cursors.get(stmt.ast.cursor)?.columns, paramTypes: [] };
     return describeStatement(stmt, this.planContext(paramTypes));
   }
 
@@ -126,13 +128,7 @@ export class SessionImpl implements Session {
         await validateConnection(this.#coord, this, stmt.ast.name);
         return commandResult('VALIDATE CONNECTION');
       }
-      const plan = planStatement(stmt, this.planContext(), params);
-      if (txn?.kind === 'explicit' && txn.ops.kind === 'ddl' && plan.kind !== 'commit' && plan.kind !== 'rollback') {
-        throw new SqlError(SqlState.invalidTransactionState, 'this transaction can only execute a single statement');
-      }
-      if (txn?.kind === 'implicit' && txn.statementCount > 1 && isDdl(plan)) {
-        throw new SqlError(SqlState.activeSqlTransaction, `${stmt.sql.trim()} cannot be run inside a transaction block`);
-      }
+      const plan = this.#plans.plan(stmt, () => this.planContext(), params, { catalog: this.#coord.catalog.generation, vars: this.vars.generation });
       return await sequence(this.#env(controller.signal), plan);
     } catch (err) {
       if (this.txn?.kind === 'explicit') this.txn.failed = true;
@@ -177,11 +173,13 @@ export class SessionImpl implements Session {
   }
 
   beginImplicit(statementCount: number): void {
-    if (this.txn === undefined) this.txn = { kind: 'implicit', statementCount, failed: false, ops: { kind: 'none' } };
+    if (this.txn === undefined) this.txn = { kind: 'implicit', statementCount, failed: false, ops: newTxnState() };
   }
 
   async endImplicit(ok: boolean): Promise<void> {
     const txn = this.txn;
+    // An error before execution (syntax, binding at Parse, Bind) fails an open block too, as in PostgreSQL.
+    if (txn?.kind === 'explicit' && !ok) txn.failed = true;
     if (txn === undefined || txn.kind !== 'implicit') return;
     this.txn = undefined;
     if (ok) await this.commitOps(txn.ops);
@@ -193,28 +191,19 @@ export class SessionImpl implements Session {
     return this.txn !== undefined && (this.txn.kind === 'explicit' || this.txn.statementCount > 1);
   }
 
-  /** Applies what a transaction buffered. */
-  async commitOps(ops: TxnOps): Promise<void> {
-    for (const c of this.cursors.values()) c.rows.close();
-    this.cursors.clear();
-    switch (ops.kind) {
-      case 'none': return;
-      case 'read': this.#coord.holds.release(ops.hold); return;
-      case 'write': {
-        if (ops.updates.length === 0) return;
-        await this.#coord.groupCommit(ops.table, ops.updates);
-        return;
-      }
-      case 'ddl': {
-        const controller = new AbortController();
-        await sequence(this.#env(controller.signal), ops.plan, { atCommit: true });
-        return;
-      }
-    }
+  /** Applies what a transaction buffered (atomically, see transaction.ts) and closes its cursors. */
+  async commitOps(ops: TxnState): Promise<void> {
+    this.#closeCursors();
+    const controller = new AbortController();
+    await commitTxn(this.#env(controller.signal), ops);
   }
 
-  releaseOps(ops: TxnOps): void {
-    if (ops.kind === 'read') this.#coord.holds.release(ops.hold);
+  releaseOps(ops: TxnState): void {
+    releaseTxn(this.#coord, ops);
+    this.#closeCursors();
+  }
+
+  #closeCursors(): void {
     for (const c of this.cursors.values()) c.rows.close();
     this.cursors.clear();
   }

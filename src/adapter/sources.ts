@@ -15,6 +15,7 @@ import type { QualifiedName, Statement } from '../sql/index.ts';
 import { type Interval, type RelationDesc, type Timestamp, T, parseText, relationDesc } from '../repr/index.ts';
 import { type Logger, SqlError, SqlState } from '../util/index.ts';
 import { type CatalogItem, type ItemExtra, durableItem, formatName, itemKindLabel } from './catalog.ts';
+import { clusterForNewObject } from './clusters.ts';
 import type { Coordinator } from './coordinator.ts';
 import { commandResult } from './rows.ts';
 import type { ExecuteResult } from './session-api.ts';
@@ -39,7 +40,10 @@ export class SourceManager {
     if (extra?.kind === 'load-generator') {
       const handle = await startLoadGenerator({
         name: formatName(source.name), generator: extra.generator, tickMs: extra.tickMs, shards: extra.shards,
-        options: { seed: extra.seed, ...(extra.maxCardinality === undefined ? {} : { maxCardinality: extra.maxCardinality }) },
+        options: {
+          seed: extra.seed, ...(extra.maxCardinality === undefined ? {} : { maxCardinality: extra.maxCardinality }),
+          ...(extra.asOf === undefined ? {} : { asOf: extra.asOf }), ...(extra.upTo === undefined ? {} : { upTo: extra.upTo }),
+        },
       }, this.#persist, this.#logger.child({ source: source.name.item }));
       this.#generators.set(source.id, handle);
       return;
@@ -197,6 +201,8 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
       if (generator === 'auction' && !detail.forAllTables) throw new SqlError(SqlState.invalidParameterValue, 'multi-output sources require a FOR ALL TABLES clause');
       let tickMs = 1000;
       let maxCardinality: number | undefined;
+      let asOf: number | undefined;
+      let upTo: number | undefined;
       let seed = 0;
       for (const o of detail.options) {
         const text = o.value.kind === 'literal' ? o.value.text : undefined;
@@ -207,12 +213,19 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
         } else if (o.name === 'MAX CARDINALITY' && generator === 'counter') {
           maxCardinality = Number(text);
           if (!Number.isInteger(maxCardinality) || maxCardinality < 0) throw new SqlError(SqlState.invalidParameterValue, 'MAX CARDINALITY must be a non-negative integer');
+        } else if (o.name === 'AS OF' || o.name === 'UP TO') {
+          const n = Number(text);
+          if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new SqlError(SqlState.invalidParameterValue, `invalid ${o.name}: ${text}`);
+          if (o.name === 'AS OF') asOf = n;
+          else upTo = n;
         } else if (o.name === 'SEED') {
           seed = Number(text) | 0;
         } else {
           throw new SqlError(SqlState.featureNotSupported, `LOAD GENERATOR option ${o.name} not yet supported`);
         }
       }
+      const clusterId = clusterForNewObject(coord, session.vars.get('cluster'), detail.inCluster);
+      if (asOf !== undefined && upTo !== undefined && upTo < asOf) throw new SqlError(SqlState.invalidParameterValue, 'UP TO cannot be less than AS OF');
       const { id, oid } = coord.catalog.allocateId();
       const outputs = generatorOutputs(generator);
       const shards = { progress: `source-${id}-progress`, errors: `source-${id}-errors`, data: outputs.map((_, i) => `source-${id}-data-${i}`) };
@@ -225,9 +238,9 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
       if (!single) outputs.forEach((o, i) => addSub(o.name, 'subsource', o.desc, shards.data[i]!));
       const columns = single ? outputs[0]!.desc.columns : undefined;
       const source: CatalogItem = {
-        id, oid, name, kind: 'source', createSql, dependsOn: [],
+        id, oid, name, kind: 'source', createSql, dependsOn: [], clusterId,
         ...(single ? { shardId: shards.data[0]!, desc: outputs[0]!.desc } : {}),
-        extra: { kind: 'load-generator', generator, tickMs, seed, shards, ...(maxCardinality === undefined ? {} : { maxCardinality }), ...(columns === undefined ? {} : { columns }) },
+        extra: { kind: 'load-generator', generator, tickMs, seed, shards, ...(maxCardinality === undefined ? {} : { maxCardinality }), ...(asOf === undefined ? {} : { asOf }), ...(upTo === undefined ? {} : { upTo }), ...(columns === undefined ? {} : { columns }) },
       };
       await add(coord, [source, ...items]);
       if (single) await coord.openStoredShard(id, shards.data[0]!);
@@ -237,6 +250,7 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
     }
     case 'postgresSource': {
       const connection = resolveKind(coord, session, detail.connection, 'connection');
+      const clusterId = clusterForNewObject(coord, session.vars.get('cluster'), detail.inCluster);
       const purified = await purifyPostgresSource({
         connection: connectionConfig(coord, connection.id), publication: detail.publication, tables: detail.tables,
         textColumns: detail.textColumns, excludeColumns: detail.excludeColumns,
@@ -258,7 +272,7 @@ export async function sequenceCreateOther(coord: Coordinator, session: SessionIm
         subsource(t.subsourceName, 'subsource', subsourceDesc(t), shardId);
       });
       const source: CatalogItem = {
-        id, oid, name, kind: 'source', createSql, dependsOn: [connection.id],
+        id, oid, name, kind: 'source', createSql, dependsOn: [connection.id], clusterId,
         extra: { kind: 'postgres-source', connection: connection.id, publication: detail.publication, slotName: newSlotName(), tables: purified.tables, shards, subsources: subsourceIds },
       };
       await add(coord, [source, ...items]);

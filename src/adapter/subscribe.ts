@@ -1,14 +1,32 @@
 /**
  * SUBSCRIBE: a dataflow whose output changes stream to the client in timestamp order — the snapshot
  * at `asOf` first (unless SNAPSHOT = false), then every closed timestamp's changes, with progress rows
- * when asked. Rows have Materialize's layout: mz_timestamp, [mz_progressed,] mz_diff, columns....
+ * when asked. Rows have Materialize's layouts (subscribe-output.ts): mz_timestamp, [mz_progressed,]
+ * mz_diff, columns...; or with an ENVELOPE, mz_state and the key and value columns.
  * The stream is consumed by a plain SUBSCRIBE statement, a cursor (FETCH with timeout) or COPY.
  * A consumer that falls too far behind gets an error instead of unbounded buffering.
  */
-import type { GlobalId } from '../expr/index.ts';
+import { type GlobalId, type MirRelationExpr, dependsOn } from '../expr/index.ts';
 import { type Datum, Numeric, type Row, type Timestamp, type Update } from '../repr/index.ts';
+import type { SubscribeOutput } from '../sql/index.ts';
 import { SqlError, SqlState } from '../util/index.ts';
 import type { RowStream } from './session-api.ts';
+import { subscribeRows, subscribeWidth } from './subscribe-output.ts';
+
+/** Materialize's greatest mz_timestamp (u64::MAX): the time of a constant query's rows. */
+const MAX_TIMESTAMP = Numeric.fromBigInt(18446744073709551615n);
+
+/** True iff a SUBSCRIBE's query reads nothing and does not ask for mz_now(): it has no timeline. */
+export function isTimeless(plan: MirRelationExpr): boolean {
+  if (dependsOn(plan).size > 0) return false;
+  const mentionsMzNow = (v: unknown): boolean => {
+    if (v === null || typeof v !== 'object') return false;
+    if (Array.isArray(v)) return v.some(mentionsMzNow);
+    if ((v as { kind?: unknown }).kind === 'mzNow') return true;
+    return Object.values(v).some(mentionsMzNow);
+  };
+  return !mentionsMzNow(plan);
+}
 
 /** Rows buffered for one subscription beyond which the subscriber is considered too slow. */
 export const MAX_BUFFERED_ROWS = 1_000_000;
@@ -19,8 +37,15 @@ export interface SubscribeOptions {
   readonly progress: boolean;
   /** UP TO: the stream ends once its upper reaches this time. */
   readonly upTo?: number;
-  /** Number of data columns (for padding progress rows with NULLs). */
+  /** Number of the relation's columns. */
   readonly arity: number;
+  /** How updates become rows (default: mz_diff rows). */
+  readonly output?: SubscribeOutput;
+  /**
+   * A constant query without AS OF has no timeline: like Materialize, report every row (and
+   * progress row) at the greatest timestamp, 18446744073709551615.
+   */
+  readonly timeless?: boolean;
   /** Called once when the stream ends or is closed, to drop the dataflow. */
   readonly onClose: () => void;
 }
@@ -40,9 +65,15 @@ export class SubscribeStream implements RowStream {
   #lastProgress: number | undefined;
   #waiter: (() => void) | undefined;
 
+  readonly #output: SubscribeOutput;
+  /** Columns after mz_timestamp and mz_progressed (all NULL in a progress row). */
+  readonly #width: number;
+
   constructor(id: GlobalId, opts: SubscribeOptions) {
     this.id = id;
     this.#opts = opts;
+    this.#output = opts.output ?? { kind: 'diffs' };
+    this.#width = subscribeWidth(this.#output, opts.arity);
     if (opts.progress) this.#pushProgress(opts.asOf);
   }
 
@@ -58,13 +89,10 @@ export class SubscribeStream implements RowStream {
       return;
     }
     const { asOf, snapshot } = this.#opts;
-    for (const [row, time, diff] of batch.updates) {
-      if (!snapshot && time <= asOf) continue;
-      const out: Datum[] = [Numeric.fromBigInt(BigInt(time))];
-      if (this.#opts.progress) out.push(false);
-      out.push(BigInt(diff));
-      for (const d of row) out.push(d);
-      this.#rows.push(out);
+    const updates = snapshot ? batch.updates : batch.updates.filter((u) => u[1] > asOf);
+    for (const row of subscribeRows(updates, this.#output, this.#opts.arity, this.#opts.progress)) {
+      if (this.#opts.timeless === true) (row as Datum[])[0] = MAX_TIMESTAMP;
+      this.#rows.push(row);
     }
     if (batch.upper === 'closed' || (this.#opts.upTo !== undefined && batch.upper >= this.#opts.upTo)) {
       this.#finish();
@@ -87,8 +115,8 @@ export class SubscribeStream implements RowStream {
   #pushProgress(upper: number): void {
     if (this.#lastProgress !== undefined && upper <= this.#lastProgress) return;
     this.#lastProgress = upper;
-    const out: Datum[] = [Numeric.fromBigInt(BigInt(upper)), true, null];
-    for (let i = 0; i < this.#opts.arity; i++) out.push(null);
+    const out: Datum[] = [this.#opts.timeless === true ? MAX_TIMESTAMP : Numeric.fromBigInt(BigInt(upper)), true];
+    for (let i = 0; i < this.#width; i++) out.push(null);
     this.#rows.push(out);
   }
 

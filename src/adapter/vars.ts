@@ -78,6 +78,8 @@ const DEFS: readonly VarDef[] = [
   { name: 'default_transaction_isolation', default: () => 'strict serializable', reported: false },
   { name: 'transaction_read_only', default: () => 'off', reported: false, readOnly: true },
   { name: 'welcome_message', default: () => 'on', reported: false, parse: onOff('welcome_message') },
+  // dbt-materialize sets it at startup (reference/clients.md §3.5); Tributary sends no such warnings.
+  { name: 'current_object_missing_warnings', default: () => 'on', reported: false, parse: onOff('current_object_missing_warnings') },
   { name: 'sql_safe_updates', default: () => 'off', reported: false, parse: onOff('sql_safe_updates') },
 ];
 
@@ -100,6 +102,9 @@ export class SessionVars {
     for (const d of DEFS) this.#values.set(d.name.toLowerCase(), d.default(defaults));
   }
 
+  /** Bumped by every change: plans cached by a session are valid only for the generation they were made in. */
+  generation = 0;
+
   get(name: string): string {
     const def = lookup(name);
     return this.#values.get(def.name.toLowerCase())!;
@@ -118,6 +123,7 @@ export class SessionVars {
     if (value !== 'default' && def.parse) v = def.parse(v);
     if (def.name === 'search_path') v = v.split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1')).join(', ');
     this.#values.set(def.name.toLowerCase(), v);
+    this.generation++;
     return def.reported ? [def.name, v] : undefined;
   }
 

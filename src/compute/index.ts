@@ -5,4 +5,4 @@ export { applyFinishing, expandCounts } from './finishing.ts';
 export { evaluateMir, consolidate, type Multiset, type BatchResult, type BatchInputs } from './batch-eval.ts';
 export { RenderContext, type RenderedCollection, type ImportedIndex } from './render.ts';
 export { SubscribeExport } from './subscribe.ts';
-export { planJoin, type JoinPlan, type JoinStep } from './join-plan.ts';
+export { planJoin, planDeltaJoin, planDeltaPaths, type JoinPlan, type JoinStep } from './join-plan.ts';

@@ -56,6 +56,13 @@ export class SubscribeExport {
     if (which === 'oks') this.okFrontier = f;
     else this.errFrontier = f;
     if (this.done) return;
+    if (this.upTo <= this.lower) {
+      // AS OF = UP TO: nothing can ever be emitted; end the stream at once.
+      this.done = true;
+      this.emit({ kind: 'SubscribeResponse', id: this.id, batch: { lower: this.lower as Timestamp, upper: this.upTo as Timestamp, updates: [] } });
+      this.onDone();
+      return;
+    }
     const upper = Math.min(this.okFrontier, this.errFrontier, this.upTo);
     if (upper <= this.lower) return;
     const ready = new Map<string, [Row, number, number]>();

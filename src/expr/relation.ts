@@ -39,7 +39,11 @@ export type MirRelationExpr =
   /** Literal rows with multiplicities. Cost: none. */
   | { readonly kind: 'constant'; readonly rows: readonly (readonly [Row, Diff])[]; readonly types: readonly ScalarType[] }
   /** A collection by id: a storage collection (table, source), an index-backed or materialized view, or a Let-bound name. Cost: none (reads an existing arrangement or shard). */
-  | { readonly kind: 'get'; readonly id: GlobalId | { readonly local: number }; readonly types: readonly ScalarType[] }
+  | {
+    readonly kind: 'get'; readonly id: GlobalId | { readonly local: number }; readonly types: readonly ScalarType[];
+    /** Column sets known unique (a table's PRIMARY KEY / UNIQUE NOT NULL columns); the optimizer uses them to elide reductions. */
+    readonly keys?: readonly (readonly number[])[];
+  }
   /** Binds `value` to local `id` within `body`. Cost: none unless the value is arranged for reuse. */
   | { readonly kind: 'let'; readonly id: number; readonly value: MirRelationExpr; readonly body: MirRelationExpr }
   /** Mutually recursive bindings iterated to a fixed point. Cost: arrangements per binding. */

@@ -1,8 +1,8 @@
 /** Runs the persist conformance suite against the memory and local-filesystem backends. */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { persistConformance } from './conformance.ts';
+import { corruptFsConsensusHead, persistConformance } from './conformance.ts';
 import { FsBlob } from './fs-blob.ts';
 import { FsConsensus } from './fs-consensus.ts';
 import { escapeKey } from './fs-util.ts';
@@ -41,12 +41,7 @@ persistConformance({
         const path = join(blobDir, escapeKey(key));
         await writeFile(path, mutate(await readFile(path)));
       },
-      async corruptConsensusHead(key, mutate) {
-        const dir = join(consensusDir, escapeKey(key));
-        const names = (await readdir(dir)).filter((n) => /^\d+$/.test(n)).sort();
-        const path = join(dir, names[names.length - 1]!);
-        await writeFile(path, mutate(await readFile(path)));
-      },
+      corruptConsensusHead: (key, mutate) => corruptFsConsensusHead(consensusDir, key, mutate),
       describeBlob: (key) => `file ${join(blobDir, escapeKey(key))}`,
       cleanup: () => rm(dataDir, { recursive: true, force: true }),
     };

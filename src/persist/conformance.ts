@@ -9,6 +9,8 @@ import { type Frontier, type Row, type Timestamp, type Update, rowKey } from '..
 import { SqlError } from '../util/index.ts';
 import type { PersistClient, Shard, ShardBatch } from './api.ts';
 import type { PersistBackends, PersistConfig } from './client.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { currentLogPath, logEntries } from './fs-consensus.ts';
 import { openPersistWith } from './index.ts';
 import type { ShardImpl } from './shard.ts';
 
@@ -464,3 +466,13 @@ export function persistConformance(h: PersistHarness): void {
   });
 }
 
+/** The fs Consensus harnesses' damage: `key`'s newest entry in the write-ahead log, mutated in place. */
+export async function corruptFsConsensusHead(consensusDir: string, key: string, mutate: (data: Uint8Array) => Uint8Array): Promise<void> {
+  const path = currentLogPath(consensusDir)!;
+  const log = readFileSync(path);
+  const entry = logEntries(log).filter((e) => e.key === key).at(-1)!;
+  const damaged = Buffer.from(mutate(log.subarray(entry.start, entry.end)));
+  if (damaged.length !== entry.end - entry.start) throw new Error('the fs harness damages entries in place only');
+  damaged.copy(log, entry.start);
+  writeFileSync(path, log);
+}

@@ -22,7 +22,7 @@ export type { PersistBackends, PersistConfig } from './client.ts';
 export { PersistError, FENCED_SQLSTATE } from './errors.ts';
 export { MemoryBlob, MemoryConsensus, MemoryStore } from './memory.ts';
 export { FsBlob } from './fs-blob.ts';
-export { FsConsensus } from './fs-consensus.ts';
+export { FsConsensus, currentLogPath, logEntries } from './fs-consensus.ts';
 export { PgConsensus, type PgConsensusOptions } from './pg-consensus.ts';
 export { S3Blob, type S3BlobOptions, parseS3Url } from './s3-blob.ts';
 

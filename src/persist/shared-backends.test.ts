@@ -3,7 +3,7 @@
  * (a real PostgreSQL started by test/harness/postgres.ts) and an S3-compatible blob (s3rver, an
  * S3-compatible server from npm, in this process), in every pairing with the embedded backends.
  */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresServer, startPostgres } from '../../test/harness/postgres.ts';
 import type { Blob } from './blob.ts';
 import type { PersistBackends } from './client.ts';
-import { persistConformance, type StoreEnv } from './conformance.ts';
+import { corruptFsConsensusHead, persistConformance, type StoreEnv } from './conformance.ts';
 import type { Consensus } from './consensus.ts';
 import { FsBlob } from './fs-blob.ts';
 import { FsConsensus } from './fs-consensus.ts';
@@ -81,10 +81,7 @@ async function createStore(consensusKind: ConsensusKind, blobKind: BlobKind): Pr
     },
     async corruptConsensusHead(key, mutate) {
       if (consensusKind === 'fs') {
-        const dir = join(dataDir, 'consensus', escapeKey(key));
-        const names = (await readdir(dir)).filter((name) => /^\d+$/.test(name)).sort();
-        const path = join(dir, names[names.length - 1]!);
-        await writeFile(path, mutate(await readFile(path)));
+        await corruptFsConsensusHead(join(dataDir, 'consensus'), key, mutate);
         return;
       }
       const c = new pg.Client({ connectionString: postgres.connectionString });

@@ -14,15 +14,25 @@ export interface RowEncoder {
   write(w: MessageWriter, row: Row): void;
 }
 
+type Batch = Awaited<ReturnType<RowStream['next']>>;
+
 /**
  * Sends rows from `stream` until it is done or `limit` rows were sent (0 = no limit). Whatever is
- * buffered is flushed before waiting on the stream, so a slow stream (SUBSCRIBE) delivers promptly.
+ * buffered is flushed before really waiting on the stream, so a slow stream (SUBSCRIBE) delivers
+ * promptly; a stream whose rows are already there (every SELECT) is not waited on, so the rows,
+ * CommandComplete and ReadyForQuery leave in one socket write instead of two (a loopback write costs
+ * as much as planning a point SELECT).
  */
 export async function drainRows(wire: Wire, stream: RowStream, encoder: RowEncoder, limit: number): Promise<{ count: number; done: boolean }> {
   let count = 0;
   for (;;) {
-    if (wire.out.length > 0) await wire.flushAndDrain();
-    const { rows, done } = await stream.next(limit === 0 ? 0 : limit - count);
+    const pending = stream.next(limit === 0 ? 0 : limit - count);
+    let ready: Batch | undefined;
+    pending.then((b) => (ready = b), () => undefined);
+    // An already-settled promise runs its reaction before this await resumes.
+    await undefined;
+    if (ready === undefined && wire.out.length > 0) await wire.flushAndDrain();
+    const { rows, done } = ready ?? (await pending);
     const out = wire.out;
     for (let i = 0; i < rows.length; i++) {
       encoder.write(out, rows[i]!);

@@ -5,3 +5,5 @@ export * from './row.ts';
 export * from './time.ts';
 export * from './text.ts';
 export * from './codec.ts';
+export * from './jsonb.ts';
+export * from './timezone.ts';

@@ -6,6 +6,8 @@
 import { SqlError, SqlState } from '../util/index.ts';
 import { type Datum, Interval, Numeric, PgArray } from './datum.ts';
 import { type ScalarType, typeName } from './types.ts';
+import { parseJson, parseJsonb } from './jsonb.ts';
+import { checkZone, localToUtc } from './timezone.ts';
 
 const MICROS_PER_DAY = 86_400_000_000n;
 
@@ -18,7 +20,10 @@ export function formatText(d: Datum, type: ScalarType): string | null {
     case 'date': return formatDate(d as number);
     case 'time': return formatTime(BigInt(d as number));
     case 'timestamp': return formatTimestamp(d as bigint);
-    case 'timestamptz': return formatTimestamp(d as bigint) + '+00';
+    case 'timestamptz': {
+      const t = d as bigint;
+      return t === TIMESTAMP_INFINITY || t === TIMESTAMP_NEG_INFINITY ? formatTimestamp(t) : formatTimestamp(t) + '+00';
+    }
     case 'interval': return formatInterval(d as Interval);
     case 'bytea': return formatBytea(d as Uint8Array);
     case 'array': return formatArray(d as PgArray, type.elem ?? { name: 'text' });
@@ -101,6 +106,8 @@ function formatYear(y: number): string {
 }
 
 export function formatDate(days: number): string {
+  if (days === Infinity) return 'infinity';
+  if (days === -Infinity) return '-infinity';
   const [y, m, d] = civilFromDays(days);
   return `${formatYear(y)}-${pad(m, 2)}-${pad(d, 2)}${y <= 0 ? ' BC' : ''}`;
 }
@@ -116,6 +123,8 @@ export function formatTime(micros: bigint): string {
 }
 
 export function formatTimestamp(micros: bigint): string {
+  if (micros === TIMESTAMP_INFINITY) return 'infinity';
+  if (micros === TIMESTAMP_NEG_INFINITY) return '-infinity';
   let days = micros / MICROS_PER_DAY;
   let rem = micros % MICROS_PER_DAY;
   if (rem < 0n) {
@@ -248,8 +257,12 @@ export function parseText(text: string, type: ScalarType): Datum {
       if (!/^[0-9a-f]{32}$/.test(s)) throw invalid(type, text);
       return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
     }
-    case 'text': case 'varchar': case 'bpchar': case 'name': case 'unknown': case 'json': case 'jsonb':
+    case 'text': case 'varchar': case 'bpchar': case 'name': case 'unknown':
       return text;
+    case 'json':
+      parseJson(text, 'json');
+      return text;
+    case 'jsonb': return parseJsonb(text);
     // "char" is one byte: PostgreSQL keeps the first character of the input.
     case 'char': return text.slice(0, 1);
     case 'array': return parseArray(text, type);
@@ -262,11 +275,12 @@ export function parseText(text: string, type: ScalarType): Datum {
 function parseArray(text: string, type: ScalarType): PgArray {
   const elem = type.elem ?? { name: 'text' };
   const s = text.trim();
+  const malformed = (detail: string): SqlError => new SqlError(SqlState.invalidTextRepresentation, `malformed array literal: "${text}"`, { detail });
   let i = 0;
   const elems: Datum[] = [];
   const lengths: number[] = [];
   const parseLevel = (depth: number): void => {
-    if (s[i] !== '{') throw invalid(type, text);
+    if (s[i] !== '{') throw malformed('Array value must start with "{" or dimension information.');
     i++;
     let count = 0;
     const close = (): void => {
@@ -290,7 +304,7 @@ function parseArray(text: string, type: ScalarType): PgArray {
           v += s[i] ?? '';
           i++;
         }
-        if (s[i] !== '"') throw invalid(type, text);
+        if (s[i] !== '"') throw malformed('Unexpected end of input.');
         i++;
         elems.push(parseText(v, elem));
       } else {
@@ -301,7 +315,7 @@ function parseArray(text: string, type: ScalarType): PgArray {
           i++;
         }
         v = v.trim();
-        if (v === '') throw invalid(type, text);
+        if (v === '') throw malformed(i >= s.length ? 'Unexpected end of input.' : `Unexpected "${s[i] ?? ''}" character.`);
         elems.push(v.toUpperCase() === 'NULL' ? null : parseText(v, elem));
       }
       count++;
@@ -315,19 +329,26 @@ function parseArray(text: string, type: ScalarType): PgArray {
         close();
         return;
       }
-      throw invalid(type, text);
+      throw malformed(i >= s.length ? 'Unexpected end of input.' : `Unexpected "${s[i] ?? ''}" character.`);
     }
   };
   parseLevel(0);
-  if (s.slice(i).trim() !== '') throw invalid(type, text);
+  if (s.slice(i).trim() !== '') throw malformed('Junk after closing right brace.');
   if (elems.length === 0) return new PgArray([]);
   return new PgArray(elems, lengths.map((length) => ({ length, lower: 1 })));
 }
 
 function parseDate(text: string, type: ScalarType): number {
-  const m = /^\s*(\d{1,7})-(\d{1,2})-(\d{1,2})\s*$/.exec(text);
+  if (type.name === 'date') {
+    const special = text.trim().toLowerCase();
+    if (special === 'epoch') return 0;
+    if (special === 'infinity' || special === '+infinity') return Infinity;
+    if (special === '-infinity') return -Infinity;
+  }
+  // A time of day and a zone are accepted and ignored, as PostgreSQL does (pgjdbc's setDate sends '2024-02-29 +00').
+  const m = /^\s*(-?\d{1,7})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{1,2}(?::?\d{2})?)?\s*(BC|AD)?\s*$/i.exec(text);
   if (!m) throw invalid(type, text);
-  const y = Number(m[1]);
+  const y = m[4]?.toUpperCase() === 'BC' ? 1 - Number(m[1]) : Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) throw new SqlError(SqlState.datetimeFieldOverflow, `date/time field value out of range: "${text}"`);
@@ -338,10 +359,19 @@ function daysInMonth(y: number, m: number): number {
   return [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
 }
 
+/** PostgreSQL's timestamp infinities (the extreme int64 values it uses). */
+export const TIMESTAMP_INFINITY = 9223372036854775807n;
+export const TIMESTAMP_NEG_INFINITY = -9223372036854775808n;
+
 function parseTimestamp(text: string, type: ScalarType): bigint {
-  const m = /^\s*(\d{1,7})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?\s*$/i.exec(text);
+  const special = text.trim().toLowerCase();
+  if (special === 'epoch') return 0n;
+  if (special === 'infinity' || special === '+infinity') return TIMESTAMP_INFINITY;
+  if (special === '-infinity') return TIMESTAMP_NEG_INFINITY;
+  const m = /^\s*(\d{1,7})-(\d{1,2})-(\d{1,2})(?:(?:[ T]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?|[A-Za-z][A-Za-z0-9_/+-]*)?\s*(BC|AD)?\s*$/i.exec(text);
   if (!m) throw invalid(type, text);
-  const days = parseDate(`${m[1]}-${m[2]}-${m[3]}`, type);
+  const bc = m[9]?.toUpperCase() === 'BC';
+  const days = parseDate(`${bc ? 1 - Number(m[1]) : m[1]}-${m[2]}-${m[3]}`, type);
   const h = Number(m[4] ?? 0);
   const mi = Number(m[5] ?? 0);
   const s = Number(m[6] ?? 0);
@@ -349,10 +379,26 @@ function parseTimestamp(text: string, type: ScalarType): bigint {
   const frac = m[7] === undefined ? 0n : BigInt(m[7].padEnd(6, '0'));
   let micros = BigInt(days) * MICROS_PER_DAY + BigInt(h * 3600 + mi * 60 + s) * 1_000_000n + frac;
   const tz = m[8];
+  // timestamp without time zone ignores a zone in its input, as PostgreSQL does.
   if (tz !== undefined && type.name === 'timestamptz' && tz.toUpperCase() !== 'Z') {
-    const tm = /^([+-])(\d{1,2}):?(\d{2})?$/.exec(tz)!;
-    const offset = (Number(tm[2]) * 60 + Number(tm[3] ?? 0)) * (tm[1] === '-' ? -1 : 1);
-    micros -= BigInt(offset) * 60_000_000n;
+    const tm = /^([+-])(\d{1,2}):?(\d{2})?$/.exec(tz);
+    if (tm !== null) {
+      const offset = (Number(tm[2]) * 60 + Number(tm[3] ?? 0)) * (tm[1] === '-' ? -1 : 1);
+      micros -= BigInt(offset) * 60_000_000n;
+    } else {
+      try {
+        checkZone(tz);
+      } catch {
+        throw new SqlError(SqlState.invalidDatetimeFormat, `time zone "${tz}" not recognized`);
+      }
+      micros = localToUtc(tz, micros);
+    }
+  } else if (tz !== undefined && type.name !== 'timestamptz' && !/^(Z|[+-].*)$/i.test(tz)) {
+    try {
+      checkZone(tz);
+    } catch {
+      throw invalid(type, text);
+    }
   }
   return micros;
 }

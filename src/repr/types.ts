@@ -142,7 +142,14 @@ export interface Column {
 /** The shape of a relation: its columns and the column sets known to be unique (keys). */
 export interface RelationDesc {
   readonly columns: readonly Column[];
+  /**
+   * Column sets declared or known unique. A table's are its PRIMARY KEY (first) and UNIQUE
+   * constraints; rows with a NULL in a key's columns do not conflict (PostgreSQL's rule), so a key is
+   * a true uniqueness fact only when its columns are NOT NULL.
+   */
   readonly keys?: readonly (readonly number[])[];
+  /** Tables: the constraint name of each key (PostgreSQL's defaults: `t_pkey`, `t_a_key`), for errors and the catalog. */
+  readonly keyNames?: readonly string[];
 }
 
 export function relationDesc(columns: readonly Column[], keys?: readonly (readonly number[])[]): RelationDesc {

@@ -1,11 +1,20 @@
 /** The shape of an optimizer rule: a pure MIR → MIR rewrite that says whether it changed anything. */
-import type { MirRelationExpr } from '../expr/index.ts';
+import type { GlobalId, MirRelationExpr, MirScalarExpr } from '../expr/index.ts';
+
+/** The key expressions of the existing indexes on a collection (over its columns). */
+export type IndexedKeys = (id: GlobalId) => readonly (readonly MirScalarExpr[])[];
+
+/** What rules may know beyond the plan: facts about the catalog at optimization time. */
+export interface RuleContext {
+  /** Existing indexes (join ordering prefers inputs it can look up through one). */
+  readonly indexedKeys?: IndexedKeys;
+}
 
 export interface TransformRule {
   /** Stable name: shown in EXPLAIN and used to disable the rule. */
   readonly name: string;
   /** Rewrites the plan; returns the same object when nothing changed. */
-  apply(plan: MirRelationExpr): MirRelationExpr;
+  apply(plan: MirRelationExpr, ctx?: RuleContext): MirRelationExpr;
 }
 
 /** Applies `f` bottom-up to every node; keeps object identity where nothing changed. */

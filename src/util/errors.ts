@@ -16,6 +16,8 @@ export const SqlState = {
   datetimeFieldOverflow: '22008',
   stringDataRightTruncation: '22001',
   notNullViolation: '23502',
+  invalidTableDefinition: '42P16',
+  uniqueViolation: '23505',
   invalidCursorName: '34000',
   invalidTransactionState: '25000',
   activeSqlTransaction: '25001',

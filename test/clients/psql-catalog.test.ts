@@ -3,8 +3,15 @@
  * meta-command must succeed on Tributary and print the same shape — the same title, the same rows for
  * the shared objects, and the same values in every column both outputs have (psql adds or drops a few
  * columns depending on the server version: "Key?", "Compression"). Owner names are normalized.
+ *
+ * Every meta-command captured from psql 15 (reference/clients/captures/psql15/) is covered: the
+ * test reads the capture directory and fails for a capture without a comparison below. The
+ * tab-completion queries psql sends (captures/psql15/tab_completion_queries.sql) must run without
+ * error and, for relation and column completion, return what PostgreSQL returns.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { type PostgresServer, startPostgres } from '../harness/postgres.ts';
@@ -49,6 +56,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([trib?.dispose(), pgServer?.stop()]);
 });
+
+const CAPTURES = join(new URL('../../..', import.meta.url).pathname, 'shared/reference/clients/captures/psql15');
+
+/** The meta-commands captured from psql 15: the first line of each capture is `### psql -E -c '<command>'`. */
+function capturedCommands(): string[] {
+  return readdirSync(CAPTURES).filter((f) => f.endsWith('.txt')).map((f) => {
+    const m = /^### psql -E -c '(.*)'$/m.exec(readFileSync(join(CAPTURES, f), 'utf8'));
+    if (m === null) throw new Error(`capture ${f} does not name its command`);
+    return m[1]!;
+  });
+}
+
+/** The queries psql's tab completion sends (blank-line separated, `--` comment lines). */
+function tabCompletionQueries(): string[] {
+  return readFileSync(join(CAPTURES, 'tab_completion_queries.sql'), 'utf8').split(/\n\s*\n/)
+    .map((q) => q.split('\n').filter((l) => !l.startsWith('--')).join('\n').trim())
+    .filter((q) => q !== '' && !/^select 1;?$/i.test(q));
+}
 
 function psql(t: Target, command: string): { out: string; err: string } {
   const r = spawnSync('psql', ['-X', '-A', '-F', '|', '-P', 'pager=off', '-h', t.host, '-p', String(t.port), '-U', t.user, '-d', t.database, '-c', command], {
@@ -103,54 +128,116 @@ function expectSameShape(command: string, keep: (row: string[]) => boolean = () 
   expect(t.footer).toEqual(p.footer);
 }
 
+/** Same title and header; rows may differ (roles, extensions and functions differ between the servers). */
+function expectSameHeader(command: string): void {
+  const { trib: t, pg: p } = both(command);
+  expect(t.title, command).toEqual(p.title);
+  expect(t.header, command).toEqual(p.header);
+}
+
+/** Both servers print the same thing on stdout and stderr (after normalizing owners). */
+function expectSameOutput(command: string, norm: (s: string) => string = (s) => s): void {
+  const a = psql(tribTarget, command);
+  const b = psql(pgTarget, command);
+  expect(norm(normalize(a.out)), command).toBe(norm(normalize(b.out)));
+  expect(norm(normalize(a.err)), command).toBe(norm(normalize(b.err)));
+}
+
+/** psql's `\conninfo` names the database, user, host and port, which differ between the servers. */
+const conninfo = (s: string): string => s.replace(/database "[^"]*" as user "[^"]*" on host "[^"]*" at port "\d+"/, 'database "D" as user "U" on host "H" at port "P"');
+
+/** How each captured meta-command is compared. */
+const CHECKS: Readonly<Record<string, () => void>> = {
+  '\\d': () => expectSameShape('\\d'),
+  '\\dt': () => expectSameShape('\\dt'),
+  '\\dv': () => expectSameShape('\\dv'),
+  '\\dm': () => expectSameShape('\\dm'),
+  '\\di': () => expectSameShape('\\di'),
+  '\\d orders': () => expectSameShape('\\d orders'),
+  '\\d big_orders': () => expectSameShape('\\d big_orders'),
+  '\\d order_totals': () => expectSameShape('\\d order_totals'),
+  '\\d orders_customer_idx': () => expectSameShape('\\d orders_customer_idx'),
+  '\\d+ orders': () => expectSameShape('\\d+ orders'),
+  // Sizes are storage-specific; every other shared column must agree.
+  '\\dt+': () => {
+    const { trib: t, pg: p } = both('\\dt+');
+    expect(t.title).toEqual(p.title);
+    const shared = t.header.filter((h) => p.header.includes(h) && h !== 'Size');
+    expect(shared).toEqual(['Schema', 'Name', 'Type', 'Owner', 'Persistence', 'Description']);
+    expect(project(t, shared)).toEqual(project(p, shared));
+  },
+  '\\dn': () => {
+    expectSameShape('\\dn', (r) => !r[0]!.startsWith('mz_'));
+    expect(both('\\dn').trib.rows.map((r) => r[0])).toEqual(['analytics', 'mz_catalog', 'mz_internal', 'public']);
+  },
+  '\\dp': () => expectSameShape('\\dp'),
+  '\\db': () => expectSameShape('\\db'),
+  '\\dE': () => expectSameOutput('\\dE'),
+  '\\ds': () => expectSameOutput('\\ds'),
+  '\\dT': () => expectSameShape('\\dT'),
+  '\\df': () => expectSameShape('\\df'),
+  '\\du': () => expectSameHeader('\\du'),
+  '\\dx': () => expectSameHeader('\\dx'),
+  '\\l': () => {
+    expectSameHeader('\\l');
+    // (The database name `materialize` is normalized to OWNER like the owner names.)
+    expect(both('\\l').trib.rows.map((r) => r.slice(0, 5))).toEqual([['OWNER', 'OWNER', 'UTF8', 'C', 'C']]);
+  },
+  '\\dS pg_class': () => {
+    const { trib: t, pg: p } = both('\\dS pg_class');
+    expect(t.title).toEqual(['Table "pg_catalog.pg_class"']);
+    expect(t.header).toEqual(p.header);
+    expect(t.rows.slice(0, 3).map((r) => [r[0], r[1]])).toEqual([['oid', 'oid'], ['relname', 'name'], ['relnamespace', 'oid']]);
+  },
+  '\\sf now': () => expectSameOutput('\\sf now'),
+  // PostgreSQL prints its deparsed form of the query; Tributary prints the definition as written.
+  '\\sv big_orders': () => {
+    expect(psql(tribTarget, '\\sv big_orders').out).toMatch(/^CREATE OR REPLACE VIEW public\.big_orders AS\n\s*select id, customer from orders where amount > 100/);
+    expect(psql(pgTarget, '\\sv big_orders').out).toMatch(/^CREATE OR REPLACE VIEW public\.big_orders AS\n/);
+  },
+  // Client-side commands: psql answers them itself, from the connection's parameters.
+  '\\conninfo': () => expectSameOutput('\\conninfo', conninfo),
+  '\\encoding': () => expectSameOutput('\\encoding'),
+  '\\x': () => expectSameOutput('\\x'),
+};
+
 describe.skipIf(!hasPsql)('psql meta-commands: Tributary vs PostgreSQL', () => {
-  it('\\d, \\dt, \\dv, \\dm, \\di list the same relations', () => {
-    for (const c of ['\\d', '\\dt', '\\dv', '\\dm', '\\di', '\\dt analytics.*', '\\d analytics.*']) expectSameShape(c);
+  it('every captured meta-command has a comparison', () => {
+    const missing = capturedCommands().filter((c) => CHECKS[c] === undefined);
+    expect(missing).toEqual([]);
   });
 
-  it('\\d <table> shows columns, types, nullability, defaults and indexes', () => {
-    expectSameShape('\\d orders');
-    expectSameShape('\\d analytics.events');
+  for (const command of Object.keys(CHECKS)) {
+    it(`${command} matches PostgreSQL`, () => CHECKS[command]!());
+  }
+
+  it('\\d analytics.* and \\dt analytics.* list the same relations', () => {
+    for (const c of ['\\dt analytics.*', '\\d analytics.*', '\\d analytics.events']) expectSameShape(c);
   });
 
-  it('\\d <view>, \\d <materialized view>, \\d <index>', () => {
-    expectSameShape('\\d big_orders');
-    expectSameShape('\\d order_totals');
-    expectSameShape('\\d orders_customer_idx');
-  });
-
-  it('\\d+ <table> and \\d+ <view> succeed with the shared columns equal', () => {
-    expectSameShape('\\d+ orders');
+  it('\\d+ <view> shows the view definition', () => {
     const { trib: t } = both('\\d+ big_orders');
     expect(t.footer[0]).toBe('View definition:');
   });
 
-  it('\\dn lists the user schemas (plus Materialize\'s system schemas)', () => {
-    expectSameShape('\\dn', (r) => !r[0]!.startsWith('mz_'));
-    const { trib: t } = both('\\dn');
-    expect(t.rows.map((r) => r[0])).toEqual(['analytics', 'mz_catalog', 'mz_internal', 'public']);
-  });
-
-  it('\\l, \\du, \\df, \\dT, \\dx, \\ds, \\dp, \\db have PostgreSQL\'s columns', () => {
-    for (const c of ['\\l', '\\du', '\\df', '\\dT', '\\dx', '\\dp', '\\db']) {
-      const { trib: t, pg: p } = both(c);
-      expect(t.title, c).toEqual(p.title);
-      expect(t.header, c).toEqual(p.header);
+  it('tab-completion queries run without error and complete relations and columns as PostgreSQL does', async () => {
+    const queries = tabCompletionQueries();
+    expect(queries.length).toBeGreaterThanOrEqual(10);
+    const clients = await Promise.all([tribTarget, pgTarget].map(async (t) => {
+      const c = new pg.Client(t);
+      await c.connect();
+      return c;
+    }));
+    try {
+      for (const q of queries) {
+        const [a, b] = await Promise.all(clients.map((c) => c.query({ text: q, rowMode: 'array' })));
+        // Database names and settings differ between the servers; relations, schemas and columns must not.
+        if (/pg_database|pg_settings/.test(q)) continue;
+        const sorted = (rows: unknown[][]): string[] => rows.map((r) => JSON.stringify(r)).filter((r) => !r.includes('"mz_')).sort();
+        expect(sorted(a!.rows as unknown[][]), q).toEqual(sorted(b!.rows as unknown[][]));
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
     }
-    const { trib: l } = both('\\l');
-    // (The database name `materialize` is normalized to OWNER like the owner names.)
-    expect(l.rows.map((r) => r.slice(0, 5))).toEqual([['OWNER', 'OWNER', 'UTF8', 'C', 'C']]);
-    expect(psql(tribTarget, '\\ds').err).toContain('Did not find any relations.');
-  });
-
-  it('\\sv prints the view definition', () => {
-    const out = psql(tribTarget, '\\sv big_orders').out;
-    expect(out).toMatch(/^CREATE OR REPLACE VIEW public\.big_orders AS\n\s*select id, customer from orders where amount > 100/);
-  });
-
-  it('\\dS pg_class describes the catalog relation itself', () => {
-    const { trib: t } = both('\\dS pg_class');
-    expect(t.title).toEqual(['Table "pg_catalog.pg_class"']);
-    expect(t.rows.slice(0, 3).map((r) => [r[0], r[1]])).toEqual([['oid', 'oid'], ['relname', 'name'], ['relnamespace', 'oid']]);
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../support/server.ts';
+import { currentLogPath, logEntries } from '../../src/persist/index.ts';
 
 async function query(url: string, sql: string): Promise<Record<string, unknown>[]> {
   const c = new pg.Client({ connectionString: url });
@@ -56,13 +57,15 @@ describe('damaged data directory', () => {
     writeFileSync(biggest, original.subarray(0, original.length - 100));
     expect(await expectRefusal(srv, biggest)).toMatch(/truncated/);
 
-    // A damaged shard state (the newest consensus version of some shard).
+    // A damaged shard state: a flipped byte in some shard's newest entry of the consensus log.
+    // (A log cut short is not damage but a torn, never-acknowledged append: it is skipped.)
     writeFileSync(biggest, original);
-    const consensusDir = join(srv.dataDir, 'consensus');
-    const shardDir = readdirSync(consensusDir).filter((n) => n.startsWith('shard')).map((n) => join(consensusDir, n))[0]!;
-    const head = join(shardDir, readdirSync(shardDir).filter((n) => /^\d+$/.test(n)).sort().at(-1)!);
+    const head = currentLogPath(join(srv.dataDir, 'consensus'))!;
     const state = readFileSync(head);
-    writeFileSync(head, state.subarray(0, state.length - 7));
+    const entry = logEntries(state).filter((e) => e.key.startsWith('shard')).at(-1)!;
+    const damaged = Buffer.from(state);
+    damaged[entry.end - 7]! ^= 0x10;
+    writeFileSync(head, damaged);
     await expectRefusal(srv, head);
 
     writeFileSync(head, state);

@@ -10,14 +10,14 @@
  * cast to text prints the relation's name, as PostgreSQL's regclass output does).
  */
 import { type MirScalarExpr, call, lit } from '../../expr/index.ts';
-import { type Datum, PgArray, type ScalarType, T, arrayOf, parseText, scalar } from '../../repr/index.ts';
+import { type Datum, PgArray, type ScalarType, T, arrayOf, parseText, scalar, typeFromOid, typeName } from '../../repr/index.ts';
 import type { CatalogFunctions } from '../../sql/index.ts';
 import { SqlError, SqlState } from '../../util/index.ts';
 import type { Catalog } from '../catalog.ts';
 import { CatalogModel, isVisible } from './model.ts';
 import { ROLES } from './oids.ts';
 import { indexDef, viewDefinition } from './pg-catalog.ts';
-import { PG_PROCS, PG_TYPES } from './pg-types.ts';
+import { PG_PROCS, PG_TYPES, type PgProcInfo } from './pg-types.ts';
 import { BUILTIN_RELATIONS } from './relations.ts';
 
 /** What the binder needs to know about the session. */
@@ -91,11 +91,23 @@ const ALWAYS_TRUE = new Set([
   'has_server_privilege', 'has_foreign_data_wrapper_privilege', 'pg_has_role', 'pg_function_is_visible', 'pg_type_is_visible',
 ]);
 const ALWAYS_NULL_TEXT = new Set([
-  'obj_description', 'col_description', 'shobj_description', 'pg_get_constraintdef', 'pg_get_functiondef', 'pg_get_function_result',
+  'shobj_description', 'pg_get_constraintdef', 'pg_get_function_result',
   'pg_get_function_arguments', 'pg_get_function_identity_arguments', 'pg_get_statisticsobjdef_columns', 'pg_get_serial_sequence',
   'pg_get_triggerdef', 'pg_get_ruledef',
 ]);
 const ZERO_SIZE = new Set(['pg_table_size', 'pg_relation_size', 'pg_total_relation_size', 'pg_indexes_size', 'pg_database_size']);
+
+const VOLATILITY = { i: 'IMMUTABLE', s: 'STABLE', v: 'VOLATILE' } as const;
+
+/** pg_get_functiondef's text for a builtin function (PostgreSQL's layout: psql `\sf` prints it). */
+function functionDef(p: PgProcInfo): string {
+  const type = (oid: number): string => {
+    const t = typeFromOid(oid);
+    return t !== undefined ? typeName(t) : PG_TYPES.find((x) => x.oid === oid)?.name ?? String(oid);
+  };
+  return `CREATE OR REPLACE FUNCTION pg_catalog.${p.name}(${p.argTypes.map(type).join(', ')})\n RETURNS ${type(p.retType)}\n LANGUAGE internal\n`
+    + ` ${VOLATILITY[p.volatility ?? 'i']} PARALLEL SAFE STRICT\nAS $function$${p.name}$function$\n`;
+}
 
 export class CatalogFunctionBinder implements CatalogFunctions {
   readonly #catalog: Catalog;
@@ -149,6 +161,30 @@ export class CatalogFunctionBinder implements CatalogFunctions {
           i.keyTexts.forEach((k, j) => entries.push([`${i.object.oid}:${j + 1}`, k]));
         }
         return call('catalog_lookup2', [a[0]!, a[1]!, lit(new PgArray(entries.map((e) => e[0])), arrayOf(T.text)), lit(new PgArray(entries.map((e) => e[1])), arrayOf(T.text))], T.text);
+      }
+      case 'obj_description': {
+        // Only relations carry comments (COMMENT ON TABLE/VIEW/...); the catalog-name argument is accepted and ignored.
+        const a = args.length === 1 ? coerceAll(args, [T.oid]) : coerceAll(args, [T.oid, T.text]);
+        if (a === undefined) return undefined;
+        const entries: [number, string][] = [];
+        for (const o of this.#m.objects) {
+          const c = o.item?.comments?.['0'];
+          if (c !== undefined) entries.push([o.oid, c]);
+        }
+        return lookup(a[0]!, T.oid, entries, T.text);
+      }
+      case 'col_description': {
+        const a = coerceAll(args, [T.oid, T.int4]);
+        if (a === undefined) return undefined;
+        const entries: [string, string][] = [];
+        for (const o of this.#m.objects) {
+          for (const [sub, c] of Object.entries(o.item?.comments ?? {})) if (sub !== '0') entries.push([`${o.oid}:${sub}`, c]);
+        }
+        return call('catalog_lookup2', [a[0]!, a[1]!, lit(new PgArray(entries.map((e) => e[0])), arrayOf(T.text)), lit(new PgArray(entries.map((e) => e[1])), arrayOf(T.text))], T.text);
+      }
+      case 'pg_get_functiondef': {
+        const a = coerceAll(args, [T.oid]);
+        return a && lookup(a[0]!, T.oid, PG_PROCS.map((p) => [p.oid, functionDef(p)]), T.text);
       }
       case 'pg_get_viewdef': {
         const views = this.#m.objects.filter((o) => o.kind === 'view' || o.kind === 'materialized-view');

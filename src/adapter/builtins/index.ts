@@ -19,7 +19,7 @@ export type { BuiltinRelation };
 export { CatalogFunctionBinder, type SessionFacts } from './functions.ts';
 
 /** Relations whose contents follow running components, re-synced every tick. */
-const LIVE_RELATIONS = new Set(['mz_internal.mz_source_statuses']);
+const LIVE_RELATIONS = new Set(['mz_internal.mz_source_statuses', 'mz_internal.mz_frontiers']);
 
 export class BuiltinCatalog {
   readonly #store: BuiltinStore;

@@ -6,7 +6,7 @@
  */
 import type { Column } from '../../repr/index.ts';
 import type { CatalogItemKind } from '../../sql/index.ts';
-import type { Catalog, CatalogItem } from '../catalog.ts';
+import { type Catalog, type CatalogItem, SYSTEM_SCHEMA_IDS } from '../catalog.ts';
 import { SCHEMA_OIDS } from './oids.ts';
 import { defaultTexts, indexKeyTexts } from './sql-text.ts';
 import { quoteIdent } from '../../expr/index.ts';
@@ -50,9 +50,7 @@ export interface IndexInfo {
   readonly keyTexts: readonly string[];
 }
 
-export const SYSTEM_SCHEMA_IDS: Readonly<Record<string, string>> = {
-  mz_catalog: 's1', pg_catalog: 's2', mz_internal: 's3', information_schema: 's4',
-};
+export { SYSTEM_SCHEMA_IDS };
 
 export class CatalogModel {
   readonly catalog: Catalog;

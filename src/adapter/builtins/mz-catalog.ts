@@ -2,11 +2,13 @@
  * mz_catalog and mz_internal relations with Materialize's columns (reference/materialize-surface.md §4),
  * including the mz_internal.mz_show_* relations that back Materialize's SHOW commands.
  */
-import { PgArray, type Row, typeName, typeOid } from '../../repr/index.ts';
+import { type Frontier, Interval, PgArray, type Row, typeName, typeOid } from '../../repr/index.ts';
 import type { CatalogModel, ObjectInfo } from './model.ts';
-import { CLUSTER, OWNER_ID, ROLES } from './oids.ts';
+import type { ClusterReplicaEntry } from '../catalog.ts';
+import { compactionWindow } from '../retain-history.ts';
+import { OWNER_ID, ROLES } from './oids.ts';
 import { viewDefinition } from './pg-catalog.ts';
-import { type BuiltinSpec, C, cols, empty, spec } from './spec.ts';
+import { type BuiltinSpec, C, arr, cols, empty, spec } from './spec.ts';
 
 /** mz_objects.type of an object. */
 function objectType(o: ObjectInfo): string {
@@ -35,8 +37,20 @@ function connectionType(o: ObjectInfo): string {
   return m === null ? 'unknown' : m[1]!.toLowerCase().replace(/\s+/g, '-');
 }
 
-const clusterOf = (o: ObjectInfo): string | null =>
-  o.kind === 'materialized-view' || o.kind === 'index' || o.kind === 'source' || o.kind === 'sink' ? CLUSTER.id : null;
+/** The id of the cluster maintaining an object (null for objects no cluster runs). */
+const clusterOf = (o: ObjectInfo): string | null => o.item?.clusterId ?? null;
+
+/** The name of the cluster maintaining an object (null when it has none). */
+const clusterName = (m: CatalogModel, o: ObjectInfo): string | null => {
+  const id = clusterOf(o);
+  return id === null ? null : m.catalog.clusterById(id)?.name ?? null;
+};
+
+/** COMMENT ON text of an object (sub 0) or of its n-th column, '' without one (as the mz_show_* views print it). */
+const commentOf = (o: ObjectInfo, sub = 0): string => o.item?.comments?.[String(sub)] ?? '';
+
+/** Every replica of every cluster, in cluster then replica order. */
+const allReplicas = (m: CatalogModel): ClusterReplicaEntry[] => m.catalog.allClusters().flatMap((c) => m.catalog.replicasOf(c.id));
 
 const user = (m: CatalogModel, kind: ObjectInfo['kind']): ObjectInfo[] => m.objects.filter((o) => !o.system && o.kind === kind);
 const createSql = (o: ObjectInfo): string | null => o.item?.createSql ?? null;
@@ -77,24 +91,24 @@ export const MZ_CATALOG: readonly BuiltinSpec[] = [
   spec('mz_catalog', 'mz_materialized_views', cols(
     ['id', C.text], ['oid', C.oid], ['schema_id', C.text], ['name', C.text], ['cluster_id', C.text], ['definition', C.text],
     ['owner_id', C.text], ['privileges', C.textArray], ['create_sql', C.text], ['redacted_create_sql', C.text],
-  ), (m) => user(m, 'materialized-view').map((o) => [o.id, o.oid, o.schema.id, o.name, CLUSTER.id, viewDefinition(o)?.trim() ?? null, OWNER_ID, null, createSql(o), createSql(o)])),
+  ), (m) => user(m, 'materialized-view').map((o) => [o.id, o.oid, o.schema.id, o.name, clusterOf(o), viewDefinition(o)?.trim() ?? null, OWNER_ID, null, createSql(o), createSql(o)])),
 
   spec('mz_catalog', 'mz_sources', cols(
     ['id', C.text], ['oid', C.oid], ['schema_id', C.text], ['name', C.text], ['type', C.text], ['connection_id', C.text], ['size', C.text],
     ['envelope_type', C.text], ['key_format', C.text], ['value_format', C.text], ['cluster_id', C.text], ['owner_id', C.text],
     ['privileges', C.textArray], ['create_sql', C.text], ['redacted_create_sql', C.text],
-  ), (m) => user(m, 'source').map((o) => [o.id, o.oid, o.schema.id, o.name, sourceType(o), null, null, null, null, null, CLUSTER.id, OWNER_ID, null, createSql(o), createSql(o)])),
+  ), (m) => user(m, 'source').map((o) => [o.id, o.oid, o.schema.id, o.name, sourceType(o), null, null, null, null, null, clusterOf(o), OWNER_ID, null, createSql(o), createSql(o)])),
 
   spec('mz_catalog', 'mz_sinks', cols(
     ['id', C.text], ['oid', C.oid], ['schema_id', C.text], ['name', C.text], ['type', C.text], ['connection_id', C.text], ['size', C.text],
     ['envelope_type', C.text], ['format', C.text], ['key_format', C.text], ['value_format', C.text], ['cluster_id', C.text],
     ['owner_id', C.text], ['create_sql', C.text], ['redacted_create_sql', C.text],
-  ), (m) => user(m, 'sink').map((o) => [o.id, o.oid, o.schema.id, o.name, sinkType(o), null, null, null, null, null, null, CLUSTER.id, OWNER_ID, createSql(o), createSql(o)])),
+  ), (m) => user(m, 'sink').map((o) => [o.id, o.oid, o.schema.id, o.name, sinkType(o), null, null, null, null, null, null, clusterOf(o), OWNER_ID, createSql(o), createSql(o)])),
 
   spec('mz_catalog', 'mz_indexes', cols(
     ['id', C.text], ['oid', C.oid], ['name', C.text], ['on_id', C.text], ['cluster_id', C.text], ['owner_id', C.text],
     ['create_sql', C.text], ['redacted_create_sql', C.text],
-  ), (m) => m.indexes().map((i) => [i.object.id, i.object.oid, i.object.name, i.on.id, CLUSTER.id, OWNER_ID, createSql(i.object), createSql(i.object)])),
+  ), (m) => m.indexes().map((i) => [i.object.id, i.object.oid, i.object.name, i.on.id, clusterOf(i.object), OWNER_ID, createSql(i.object), createSql(i.object)])),
 
   spec('mz_catalog', 'mz_index_columns', cols(['index_id', C.text], ['index_position', C.int8], ['on_position', C.int8], ['on_expression', C.text], ['nullable', C.bool]),
     (m) => m.indexes().flatMap((i) => i.attnums.map((a, j) => [
@@ -124,11 +138,14 @@ export const MZ_CATALOG: readonly BuiltinSpec[] = [
     ['id', C.text], ['name', C.text], ['owner_id', C.text], ['privileges', C.textArray], ['managed', C.bool], ['size', C.text],
     ['replication_factor', C.int4], ['disk', C.bool], ['availability_zones', C.textArray], ['introspection_debugging', C.bool],
     ['introspection_interval', C.interval],
-  ), () => [[CLUSTER.id, CLUSTER.name, OWNER_ID, null, true, CLUSTER.size, 1, false, null, false, null]]),
+  ), (m) => m.catalog.allClusters().map((c) => [
+    c.id, c.name, OWNER_ID, null, c.managed, c.size ?? null, c.replicationFactor ?? null, false, c.managed ? arr([]) : null, false,
+    new Interval(0, 0, 1_000_000n),
+  ])),
 
   spec('mz_catalog', 'mz_cluster_replicas', cols(
     ['id', C.text], ['name', C.text], ['cluster_id', C.text], ['size', C.text], ['availability_zone', C.text], ['owner_id', C.text], ['disk', C.bool],
-  ), () => [[CLUSTER.replicaId, CLUSTER.replica, CLUSTER.id, CLUSTER.size, null, OWNER_ID, false]]),
+  ), (m) => allReplicas(m).map((r) => [r.id, r.name, r.clusterId, r.size, null, OWNER_ID, false])),
 
   empty('mz_catalog', 'mz_types', cols(['id', C.text], ['oid', C.oid], ['schema_id', C.text], ['name', C.text], ['category', C.text], ['owner_id', C.text], ['privileges', C.textArray])),
   empty('mz_catalog', 'mz_functions', cols(['id', C.text], ['oid', C.oid], ['schema_id', C.text], ['name', C.text], ['argument_type_ids', C.textArray], ['variadic_argument_type_id', C.text], ['return_type_id', C.text], ['returns_set', C.bool], ['owner_id', C.text])),
@@ -152,7 +169,9 @@ export const MZ_INTERNAL: readonly BuiltinSpec[] = [
     }
     return rows;
   }),
-  empty('mz_internal', 'mz_comments', cols(['id', C.text], ['object_type', C.text], ['object_sub_id', C.int4], ['comment', C.text])),
+  // Materialize: object_sub_id is NULL for the object itself and the column's position for a column.
+  spec('mz_internal', 'mz_comments', cols(['id', C.text], ['object_type', C.text], ['object_sub_id', C.int4], ['comment', C.text]),
+    (m) => m.objects.flatMap((o) => Object.entries(o.item?.comments ?? {}).map(([sub, c]): Row => [o.id, o.kind, sub === '0' ? null : Number(sub), c]))),
   spec('mz_internal', 'mz_source_statuses', cols(
     ['id', C.text], ['name', C.text], ['type', C.text], ['last_status_change_at', C.timestamptz], ['status', C.text], ['error', C.text], ['details', C.jsonb],
   ), (m) => user(m, 'source').map((o) => {
@@ -164,40 +183,61 @@ export const MZ_INTERNAL: readonly BuiltinSpec[] = [
     ['id', C.text], ['name', C.text], ['type', C.text], ['last_status_change_at', C.timestamptz], ['status', C.text], ['error', C.text], ['details', C.jsonb],
   ), (m) => user(m, 'sink').map((o) => [o.id, o.name, sinkType(o), null, 'running', null, null])),
   spec('mz_internal', 'mz_hydration_statuses', cols(['object_id', C.text], ['replica_id', C.text], ['hydrated', C.bool]),
-    (m) => m.objects.filter((o) => o.kind === 'materialized-view' || o.kind === 'index').map((o) => [o.id, CLUSTER.replicaId, true])),
+    // Every replica of an object's cluster runs its dataflow (in this one process), so each is hydrated.
+    (m) => m.objects.filter((o) => o.kind === 'materialized-view' || o.kind === 'index').flatMap((o) => {
+      const cluster = clusterOf(o);
+      return cluster === null ? [] : m.catalog.replicasOf(cluster).map((r) => [o.id, r.id, true]);
+    })),
   spec('mz_internal', 'mz_cluster_replica_statuses', cols(['replica_id', C.text], ['process_id', C.int8], ['status', C.text], ['reason', C.text], ['updated_at', C.timestamptz]),
-    () => [[CLUSTER.replicaId, 0n, 'online', null, null]]),
+    (m) => allReplicas(m).map((r) => [r.id, 0n, 'online', null, null])),
+  spec('mz_internal', 'mz_frontiers', cols(['object_id', C.text], ['read_frontier', C.mzTimestamp], ['write_frontier', C.mzTimestamp]),
+    (m) => m.objects.flatMap((o) => {
+      // Live (re-synced every tick); a closed frontier is NULL, as in Materialize.
+      const f = o.system || o.item === undefined ? undefined : m.catalog.frontiers?.(o.id);
+      if (f === undefined) return [];
+      const t = (x: Frontier): bigint | null => (x === 'closed' ? null : BigInt(x));
+      return [[o.id, t(f.read), t(f.write)]];
+    })),
+  // Every table, source (subsources and progress relations too), materialized view and index, with
+  // its compaction window in ms: RETAIN HISTORY's, or the default 1000 (Materialize's retain_history.slt).
+  spec('mz_internal', 'mz_history_retention_strategies', cols(['id', C.text], ['strategy', C.text], ['value', C.jsonb]),
+    (m) => m.objects.flatMap((o): Row[] => {
+      const item = o.item;
+      if (o.system || item === undefined || !['table', 'source', 'materialized-view', 'index'].includes(item.kind)) return [];
+      return [[o.id, 'FOR', String(compactionWindow(m.catalog, item))]];
+    })),
   empty('mz_internal', 'mz_postgres_sources', cols(['id', C.text], ['replication_slot', C.text], ['timeline_id', C.int8])),
   empty('mz_internal', 'mz_subscriptions', cols(['id', C.text], ['session_id', C.text], ['cluster_id', C.text], ['created_at', C.timestamptz], ['referenced_object_ids', C.textArray])),
 
-  // The relations behind SHOW (Materialize's mz_show_* views).
+  // The relations behind SHOW (Materialize's mz_show_* views; `comment` is '' without one).
   spec('mz_internal', 'mz_show_databases', cols(['id', C.text], ['name', C.text], ['comment', C.text]),
     (m) => [...m.catalog.databases.values()].map((d) => [d.id, d.name, ''])),
   spec('mz_internal', 'mz_show_schemas', cols(['id', C.text], ['name', C.text], ['database_id', C.text], ['comment', C.text]),
     (m) => m.schemas.map((s) => [s.id, s.name, s.databaseId ?? null, ''])),
-  spec('mz_internal', 'mz_show_tables', cols(['id', C.text], ['name', C.text], ['schema_id', C.text], ['comment', C.text]),
-    (m) => user(m, 'table').map((o) => [o.id, o.name, o.schema.id, ''])),
+  spec('mz_internal', 'mz_show_tables', cols(['id', C.text], ['name', C.text], ['schema_id', C.text], ['comment', C.text], ['source_id', C.text]),
+    (m) => m.objects.filter((o) => objectType(o) === 'table').map((o) => [o.id, o.name, o.schema.id, commentOf(o), null])),
   spec('mz_internal', 'mz_show_views', cols(['id', C.text], ['name', C.text], ['schema_id', C.text], ['comment', C.text]),
-    (m) => user(m, 'view').map((o) => [o.id, o.name, o.schema.id, ''])),
+    (m) => user(m, 'view').map((o) => [o.id, o.name, o.schema.id, commentOf(o)])),
   spec('mz_internal', 'mz_show_materialized_views', cols(['id', C.text], ['name', C.text], ['cluster', C.text], ['schema_id', C.text], ['cluster_id', C.text], ['comment', C.text]),
-    (m) => user(m, 'materialized-view').map((o) => [o.id, o.name, CLUSTER.name, o.schema.id, CLUSTER.id, ''])),
+    (m) => user(m, 'materialized-view').map((o) => [o.id, o.name, clusterName(m, o), o.schema.id, clusterOf(o), commentOf(o)])),
   spec('mz_internal', 'mz_show_sources', cols(['id', C.text], ['name', C.text], ['type', C.text], ['cluster', C.text], ['schema_id', C.text], ['cluster_id', C.text], ['comment', C.text]),
-    (m) => user(m, 'source').map((o) => [o.id, o.name, sourceType(o), CLUSTER.name, o.schema.id, CLUSTER.id, ''])),
+    (m) => user(m, 'source').map((o) => [o.id, o.name, sourceType(o), clusterName(m, o), o.schema.id, clusterOf(o), commentOf(o)])),
   spec('mz_internal', 'mz_show_sinks', cols(['id', C.text], ['name', C.text], ['type', C.text], ['cluster', C.text], ['schema_id', C.text], ['cluster_id', C.text], ['comment', C.text]),
-    (m) => user(m, 'sink').map((o) => [o.id, o.name, sinkType(o), CLUSTER.name, o.schema.id, CLUSTER.id, ''])),
+    (m) => user(m, 'sink').map((o) => [o.id, o.name, sinkType(o), clusterName(m, o), o.schema.id, clusterOf(o), commentOf(o)])),
   spec('mz_internal', 'mz_show_indexes', cols(['id', C.text], ['name', C.text], ['on', C.text], ['cluster', C.text], ['key', C.textArray], ['on_id', C.text], ['schema_id', C.text], ['cluster_id', C.text], ['comment', C.text]),
-    (m) => m.indexes().map((i) => [i.object.id, i.object.name, i.on.name, CLUSTER.name, indexKeyArray(m, i.object), i.on.id, i.object.schema.id, CLUSTER.id, ''])),
+    (m) => m.indexes().map((i) => [i.object.id, i.object.name, i.on.name, clusterName(m, i.object), indexKeyArray(m, i.object), i.on.id, i.on.schema.id, clusterOf(i.object), commentOf(i.object)])),
   spec('mz_internal', 'mz_show_columns', cols(['id', C.text], ['name', C.text], ['nullable', C.bool], ['type', C.text], ['position', C.int8], ['comment', C.text]),
-    (m) => m.objects.filter((o) => o.kind !== 'index').flatMap((o) => o.columns.map((c, i) => [o.id, c.name, c.nullable, columnTypeName(c.type), BigInt(i + 1), '']))),
+    (m) => m.objects.filter((o) => o.kind !== 'index').flatMap((o) => o.columns.map((c, i) => [o.id, c.name, c.nullable, columnTypeName(c.type), BigInt(i + 1), commentOf(o, i + 1)]))),
   spec('mz_internal', 'mz_show_all_objects', cols(['schema_id', C.text], ['name', C.text], ['type', C.text], ['comment', C.text]),
-    (m) => m.objects.filter((o) => !o.system).map((o) => [o.schema.id, o.name, o.kind, ''])),
+    (m) => m.objects.map((o) => [o.schema.id, o.name, objectType(o), commentOf(o)])),
   spec('mz_internal', 'mz_show_connections', cols(['id', C.text], ['name', C.text], ['type', C.text], ['schema_id', C.text], ['comment', C.text]),
-    (m) => user(m, 'connection').map((o) => [o.id, o.name, connectionType(o), o.schema.id, ''])),
+    (m) => user(m, 'connection').map((o) => [o.id, o.name, connectionType(o), o.schema.id, commentOf(o)])),
   spec('mz_internal', 'mz_show_secrets', cols(['id', C.text], ['name', C.text], ['schema_id', C.text], ['comment', C.text]),
-    (m) => user(m, 'secret').map((o) => [o.id, o.name, o.schema.id, ''])),
+    (m) => user(m, 'secret').map((o) => [o.id, o.name, o.schema.id, commentOf(o)])),
+  empty('mz_internal', 'mz_show_types', cols(['id', C.text], ['name', C.text], ['schema_id', C.text], ['comment', C.text])),
   spec('mz_internal', 'mz_show_clusters', cols(['name', C.text], ['replicas', C.text], ['comment', C.text]),
-    () => [[CLUSTER.name, `${CLUSTER.replica} (${CLUSTER.size})`, '']]),
-  spec('mz_internal', 'mz_show_cluster_replicas', cols(['cluster', C.text], ['replica', C.text], ['size', C.text], ['ready', C.bool], ['comment', C.text]),
-    () => [[CLUSTER.name, CLUSTER.replica, CLUSTER.size, true, '']]),
+    (m) => m.catalog.allClusters().map((c) => [c.name, m.catalog.replicasOf(c.id).map((r) => `${r.name} (${r.size})`).join(', '), ''])),
+  spec('mz_internal', 'mz_show_cluster_replicas', cols(['cluster', C.text], ['replica', C.text], ['replica_id', C.text], ['size', C.text], ['ready', C.bool], ['comment', C.text]),
+    (m) => allReplicas(m).map((r) => [m.catalog.clusterById(r.clusterId)?.name ?? null, r.name, r.id, r.size, true, ''])),
 ];
 

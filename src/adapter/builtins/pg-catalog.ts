@@ -116,7 +116,7 @@ export const PG_CATALOG: readonly BuiltinSpec[] = [
     ['protrftypes', C.oidArray], ['prosrc', C.text], ['probin', C.text], ['prosqlbody', C.nodeTree], ['proconfig', C.textArray],
     ['proacl', C.acl], ['proisagg', C.bool], ['proiswindow', C.bool],
   ), () => PG_PROCS.map((p) => [
-    p.oid, p.name, PG_CATALOG_OID, OWNER_OID, 12, 1, 0, 0, 0, 'f', false, false, true, false, 'i', 's', p.nargs, 0, p.retType,
+    p.oid, p.name, PG_CATALOG_OID, OWNER_OID, 12, 1, 0, 0, 0, 'f', false, false, true, false, p.volatility ?? 'i', 's', p.nargs, 0, p.retType,
     arr(p.argTypes), null, null, null, null, null, p.name, null, null, null, null, false, false,
   ])),
 
@@ -159,7 +159,8 @@ export const PG_CATALOG: readonly BuiltinSpec[] = [
 
   empty('pg_catalog', 'pg_auth_members', cols(['oid', C.oid], ['roleid', C.oid], ['member', C.oid], ['grantor', C.oid], ['admin_option', C.bool])),
 
-  empty('pg_catalog', 'pg_description', cols(['objoid', C.oid], ['classoid', C.oid], ['objsubid', C.int4], ['description', C.text])),
+  spec('pg_catalog', 'pg_description', cols(['objoid', C.oid], ['classoid', C.oid], ['objsubid', C.int4], ['description', C.text]),
+    (m) => m.objects.flatMap((o) => Object.entries(o.item?.comments ?? {}).map(([sub, c]): Row => [o.oid, PG_RELATION_OIDS.pg_class!, Number(sub), c]))),
   empty('pg_catalog', 'pg_shdescription', cols(['objoid', C.oid], ['classoid', C.oid], ['description', C.text])),
 
   spec('pg_catalog', 'pg_depend', cols(

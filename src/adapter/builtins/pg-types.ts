@@ -129,7 +129,21 @@ export interface PgProcInfo {
   readonly nargs: number;
   readonly argTypes: readonly number[];
   readonly retType: number;
+  /** provolatile: 'i' immutable (the default), 's' stable, 'v' volatile. */
+  readonly volatility?: 'i' | 's' | 'v';
 }
+
+/**
+ * Non-overloaded SQL functions clients name through `'name'::regproc` (psql `\sf now`), with
+ * PostgreSQL's oids so `pg_get_functiondef` answers as PostgreSQL does.
+ */
+const SQL_PROCS: readonly PgProcInfo[] = [
+  { oid: 89, name: 'version', nargs: 0, argTypes: [], retType: 25, volatility: 's' },
+  { oid: 861, name: 'current_database', nargs: 0, argTypes: [], retType: 19, volatility: 's' },
+  { oid: 1299, name: 'now', nargs: 0, argTypes: [], retType: 1184, volatility: 's' },
+  { oid: 1402, name: 'current_schema', nargs: 0, argTypes: [], retType: 19, volatility: 's' },
+  { oid: 2026, name: 'pg_backend_pid', nargs: 0, argTypes: [], retType: 23, volatility: 's' },
+];
 
 function buildProcs(): PgProcInfo[] {
   const names = new Set<string>();
@@ -141,10 +155,11 @@ function buildProcs(): PgProcInfo[] {
     const isIn = name.endsWith('in');
     out.push({ oid, name, nargs: isIn ? 1 : 1, argTypes: [isIn ? 2275 : 2283], retType: isIn ? 2283 : 2275 });
   }
+  out.push(...SQL_PROCS);
   return out;
 }
 
-/** Type I/O functions as pg_proc lists them. */
+/** Type I/O functions and a few SQL functions, as pg_proc lists them. */
 export const PG_PROCS: readonly PgProcInfo[] = buildProcs();
 
 const PROC_BY_NAME = new Map(PG_PROCS.map((p) => [p.name, p.oid]));

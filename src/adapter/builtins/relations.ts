@@ -46,6 +46,8 @@ export const ID_ORDER: readonly string[] = [
   'information_schema.key_column_usage', 'information_schema.referential_constraints', 'information_schema.role_table_grants',
   'information_schema.table_privileges', 'information_schema.routines', 'information_schema.triggers',
   'information_schema.enabled_roles', 'information_schema.applicable_roles', 'information_schema.character_sets',
+  'mz_internal.mz_show_types', 'mz_internal.mz_frontiers',
+  'mz_internal.mz_history_retention_strategies',
 ];
 
 export const ALL_SPECS: readonly BuiltinSpec[] = [...PG_CATALOG, ...INFORMATION_SCHEMA, ...MZ_CATALOG, ...MZ_INTERNAL];

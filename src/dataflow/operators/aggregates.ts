@@ -324,7 +324,8 @@ export function planAggregate(a: AggregateExpr): AggPlan {
     const recs = items.map((i) => ({ rec: i.v as readonly Datum[], count: i.count }));
     recs.sort((x, y) => compareByOrder(order, x.rec.slice(1), y.rec.slice(1)) || compareDatum(x.rec[0]!, y.rec[0]!));
     const out: Datum[][] = [];
-    for (const r of recs) for (let c = 0; c < r.count; c++) out.push(r.rec as Datum[]);
+    // DISTINCT keeps each distinct input once (the multiset holds counts).
+    for (const r of recs) for (let c = 0; c < (a.distinct ? Math.min(r.count, 1) : r.count); c++) out.push(r.rec as Datum[]);
     return out;
   };
   switch (a.func) {

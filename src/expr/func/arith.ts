@@ -162,7 +162,7 @@ function powCheck(a: number, b: number): number {
 }
 const viaFloat = (f: (x: number) => number) => ([a]: Datum[]): Datum => Numeric.fromNumber(f(num(a).toNumber()));
 eager('sqrt_float8', ([a]) => sqrtCheck(a as number));
-eager('sqrt_numeric', viaFloat(sqrtCheck));
+eager('sqrt_numeric', ([a]) => numericSqrt(num(a)));
 eager('cbrt_float8', ([a]) => Math.cbrt(a as number));
 eager('exp_float8', ([a]) => {
   const r = Math.exp(a as number);
@@ -188,3 +188,101 @@ eager('power_numeric', ([a, b]) => {
 eager('pi', () => Math.PI);
 eager('random', () => Math.random());
 export { outOfRange };
+
+// Trigonometry (float8), as PostgreSQL: out-of-domain inputs are 22003 "input is out of range".
+function domain(f: (x: number) => number, lo: number, hi: number): (args: Datum[]) => Datum {
+  return ([a]) => {
+    const x = a as number;
+    if (Number.isNaN(x)) return NaN;
+    if (x < lo || x > hi) throw new EvalError(SqlState.numericValueOutOfRange, 'input is out of range');
+    return f(x);
+  };
+}
+const finiteIn = (f: (x: number) => number) => ([a]: Datum[]): Datum => {
+  const x = a as number;
+  if (!Number.isFinite(x) && !Number.isNaN(x)) throw new EvalError(SqlState.numericValueOutOfRange, 'input is out of range');
+  return f(x);
+};
+eager('sin', finiteIn(Math.sin));
+eager('cos', finiteIn(Math.cos));
+eager('tan', finiteIn(Math.tan));
+eager('cot', finiteIn((x) => 1 / Math.tan(x)));
+eager('asin', domain(Math.asin, -1, 1));
+eager('acos', domain(Math.acos, -1, 1));
+eager('atan', ([a]) => Math.atan(a as number));
+eager('atan2', ([a, b]) => Math.atan2(a as number, b as number));
+eager('sinh', ([a]) => Math.sinh(a as number));
+eager('cosh', ([a]) => Math.cosh(a as number));
+eager('tanh', ([a]) => Math.tanh(a as number));
+eager('degrees', ([a]) => (a as number) * (180 / Math.PI));
+eager('radians', ([a]) => (a as number) * (Math.PI / 180));
+eager('log_float8_float8', ([b, x]) => {
+  const base = lnCheck(b as number);
+  if (base === 0) throw divisionByZero();
+  return lnCheck(x as number) / base;
+});
+eager('log_numeric_numeric', ([b, x]) => {
+  const base = lnCheck(num(b).toNumber());
+  if (base === 0) throw divisionByZero();
+  return Numeric.fromNumber(lnCheck(num(x).toNumber()) / base);
+});
+eager('div_numeric_trunc', ([a, b]) => {
+  const x = num(a);
+  const y = num(b);
+  if (!y.isSpecial() && y.coef === 0n) throw divisionByZero();
+  if (x.isSpecial() || y.isSpecial()) return NAN;
+  const s = Math.max(x.scale, y.scale);
+  return new Numeric(x.withScale(s).coef / y.withScale(s).coef, 0);
+});
+function gcdBig(a: bigint, b: bigint): bigint {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+}
+eager('gcd_int4', ([a, b]) => checkI4(Number(gcdBig(BigInt(a as number), BigInt(b as number)))));
+eager('gcd_int8', ([a, b]) => checkI8(gcdBig(a as bigint, b as bigint)));
+eager('lcm_int4', ([a, b]) => {
+  const x = BigInt(a as number);
+  const y = BigInt(b as number);
+  if (x === 0n || y === 0n) return 0;
+  const r = (x / gcdBig(x, y)) * y;
+  return checkI4(Number(r < 0n ? -r : r));
+});
+eager('lcm_int8', ([a, b]) => {
+  const x = a as bigint;
+  const y = b as bigint;
+  if (x === 0n || y === 0n) return 0n;
+  const r = (x / gcdBig(x, y)) * y;
+  return checkI8(r < 0n ? -r : r);
+});
+eager('sign_int', ([a]) => Math.sign(a as number));
+
+/** Exact numeric square root with PostgreSQL's result scale (at least 16 significant digits). */
+function numericSqrt(x: Numeric): Numeric {
+  if (x.special === 'nan' || x.special === 'inf') return x;
+  if (x.special === '-inf' || x.coef < 0n) throw new EvalError('2201F', 'cannot take square root of a negative number');
+  if (x.coef === 0n) return new Numeric(0n, Math.max(x.scale, 0)).withScale(Math.max(16, x.scale));
+  const digits = x.coef.toString().length;
+  const weight = Math.floor((digits - x.scale - 1) / 4);
+  const sweight = Math.trunc(((weight + 1) * 4) / 2) - 1;
+  let rscale = 16 - sweight;
+  rscale = Math.min(Math.max(rscale, x.scale, 0), 1000);
+  const shift = 2 * (rscale + 1) - x.scale;
+  const n = shift >= 0 ? x.coef * 10n ** BigInt(shift) : x.coef / 10n ** BigInt(-shift);
+  return new Numeric(isqrt(n), rscale + 1).withScale(rscale);
+}
+function isqrt(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x && y - x <= 1n) {
+      while (x * x > n) x--;
+      while ((x + 1n) * (x + 1n) <= n) x++;
+      return x;
+    }
+    x = y;
+  }
+}
+export { numericSqrt };

@@ -142,7 +142,8 @@ const IO: readonly ScalarTypeName[] = [
 ];
 for (const t of IO) {
   const type = scalar(t);
-  reg(t, 'text', (v) => formatText(v, type) ?? '');
+  // bool::text is 'true'/'false' (booltext), unlike bool's output function ('t'/'f').
+  reg(t, 'text', t === 'bool' ? (v) => (v ? 'true' : 'false') : (v) => formatText(v, type) ?? '');
   reg('text', t, (v, to) => asEval(() => parseText(v as string, to.name === t ? to : type)));
 }
 
@@ -198,3 +199,8 @@ eager('typmod_numeric', ([v], t) => {
   }
   return r;
 });
+
+/** character(n) → text/varchar: trailing spaces are not significant in bpchar and are dropped. */
+eager('cast_bpchar_to_text', ([v]) => (v as string).replace(/ +$/, ''));
+/** bool's output function ('t'/'f'): what concat() and format() print, unlike the cast to text. */
+eager('bool_out', ([v]) => (v ? 't' : 'f'));

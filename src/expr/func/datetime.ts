@@ -3,10 +3,10 @@
  * date ± int, timestamp ± interval (month arithmetic clamps the day), differences, date_trunc,
  * date_part/extract, justify_*.
  */
-import { type Datum, Interval, Numeric, civilFromDays, daysFromCivil } from '../../repr/index.ts';
+import { type Datum, Interval, Numeric, civilFromDays, daysFromCivil, localToUtc, utcToLocal } from '../../repr/index.ts';
 import { divisionByZero } from '../eval.ts';
 import { eager } from '../func.ts';
-import { EvalError, SqlState, checkI4 } from './util.ts';
+import { EvalError, SqlState, asEval, checkI4 } from './util.ts';
 
 const DAY = 86_400_000_000n;
 // PostgreSQL's timestamp range: 4714-11-24 BC .. 294276-12-31 AD.
@@ -117,7 +117,39 @@ function justifyDays(i: Interval): Interval {
 }
 eager('justify_hours', ([a]) => justifyHours(iv(a)));
 eager('justify_days', ([a]) => justifyDays(iv(a)));
-eager('justify_interval', ([a]) => justifyDays(justifyHours(iv(a))));
+/** PostgreSQL's interval_justify_interval: hours into days, days into months, with one sign throughout. */
+export function justifyInterval(i: Interval): Interval {
+  let months = i.months;
+  let days = i.days;
+  let time = i.micros;
+  if ((days > 0 && time > 0n) || (days < 0 && time < 0n)) {
+    const wm = Math.trunc(days / 30);
+    days -= wm * 30;
+    months += wm;
+  }
+  const wd = time / DAY;
+  time -= wd * DAY;
+  days += Number(wd);
+  const wm = Math.trunc(days / 30);
+  days -= wm * 30;
+  months += wm;
+  if (months > 0 && (days < 0 || (days === 0 && time < 0n))) {
+    days += 30;
+    months--;
+  } else if (months < 0 && (days > 0 || (days === 0 && time > 0n))) {
+    days -= 30;
+    months++;
+  }
+  if (days > 0 && time < 0n) {
+    time += DAY;
+    days--;
+  } else if (days < 0 && time > 0n) {
+    time -= DAY;
+    days++;
+  }
+  return new Interval(months || 0, days || 0, time);
+}
+eager('justify_interval', ([a]) => justifyInterval(iv(a)));
 
 function checkDate(d: number): number {
   if (d < -2451545 - 2440588 + 2451545 - 1 || d > 2147483647 - 2440588) throw new EvalError(SqlState.datetimeFieldOverflow, 'date out of range');
@@ -187,7 +219,13 @@ function extractFrom(field: string, kind: 'date' | 'time' | 'timestamp' | 'inter
     const i = v as Interval;
     const timeSec = i.micros;
     switch (f) {
-      case 'epoch': return new Numeric(((BigInt(i.months) * 30n * 86400n + BigInt(Math.trunc(i.months / 12)) * 0n + BigInt(i.days) * 86400n) * 1_000_000n) + BigInt(Math.trunc(i.months / 12)) * 21600n * 1_000_000n + timeSec, 6);
+      // A year counts 365.25 days and a month 30 (PostgreSQL's DAYS_PER_YEAR and DAYS_PER_MONTH).
+      case 'epoch': {
+        const years = BigInt(Math.trunc(i.months / 12));
+        const months = BigInt(i.months % 12);
+        const secs = years * 31_557_600n + months * 2_592_000n + BigInt(i.days) * 86_400n;
+        return new Numeric(secs * 1_000_000n + timeSec, 6);
+      }
       case 'year': case 'years': return int(Math.trunc(i.months / 12));
       case 'month': case 'months': return int(i.months % 12);
       case 'day': case 'days': return int(i.days);
@@ -251,4 +289,113 @@ for (const [name, kind] of [['date', 'date'], ['time', 'time'], ['timestamp', 't
   eager(`extract_${name}`, ([f, v]) => extractFrom(f as string, kind, v!));
   eager(`date_part_${name}`, ([f, v]) => extractFrom(f as string, kind, v!).toNumber());
 }
-eager('age_timestamp', ([a, b]) => justifyHours(new Interval(0, 0, ts(a) - ts(b))));
+/**
+ * age(a, b): the symbolic difference in years, months and days (then time), borrowing from the next
+ * field as PostgreSQL's timestamp_age does.
+ */
+export function age(a: bigint, b: bigint): Interval {
+  const neg = a < b;
+  const [hi, lo] = neg ? [b, a] : [a, b];
+  const x = splitTs(hi);
+  const y = splitTs(lo);
+  const [y1, m1, d1] = civilFromDays(x.days);
+  const [y2, m2, d2] = civilFromDays(y.days);
+  let time = x.time - y.time;
+  let day = d1 - d2;
+  let mon = m1 - m2;
+  let year = y1 - y2;
+  if (time < 0n) {
+    time += DAY;
+    day--;
+  }
+  while (day < 0) {
+    // A borrowed month is as long as the earlier timestamp's month.
+    day += daysInMonth(y2, m2);
+    mon--;
+  }
+  if (mon < 0) {
+    mon += 12;
+    year--;
+  }
+  const months = year * 12 + mon;
+  const s = neg ? -1 : 1;
+  return new Interval(s * months || 0, s * day || 0, BigInt(s) * time);
+}
+eager('age_timestamp', ([a, b]) => age(ts(a), ts(b)));
+
+eager('make_interval', ([y, mo, w, d, h, mi, sec]) => {
+  const secs = sec as number;
+  if (!Number.isFinite(secs)) throw new EvalError(SqlState.numericValueOutOfRange, 'interval out of range');
+  const months = (y as number) * 12 + (mo as number);
+  const days = (w as number) * 7 + (d as number);
+  const micros = BigInt(h as number) * 3_600_000_000n + BigInt(mi as number) * 60_000_000n + BigInt(Math.round(secs * 1e6));
+  return new Interval(checkI4(months), checkI4(days), micros);
+});
+
+function makeTimestamp(y: number, mo: number, d: number, h: number, mi: number, sec: number): bigint {
+  const bad = (): EvalError => new EvalError(SqlState.datetimeFieldOverflow, `date field value out of range: ${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
+  if (y === 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y < 0 ? y + 1 : y, mo)) throw bad();
+  if (h < 0 || h > 24 || mi < 0 || mi > 59 || sec < 0 || sec > 60 || (h === 24 && (mi > 0 || sec > 0))) {
+    throw new EvalError(SqlState.datetimeFieldOverflow, `time field value out of range: ${h}:${String(mi).padStart(2, '0')}:${String(sec).padStart(2, '0')}`);
+  }
+  const days = daysFromCivil(y < 0 ? y + 1 : y, mo, d);
+  return checkTs(BigInt(days) * DAY + BigInt(h * 3600 + mi * 60) * 1_000_000n + BigInt(Math.round(sec * 1e6)));
+}
+eager('make_timestamp', ([y, mo, d, h, mi, s]) => makeTimestamp(y as number, mo as number, d as number, h as number, mi as number, s as number));
+eager('make_timestamptz', ([y, mo, d, h, mi, s, z]) => {
+  const local = makeTimestamp(y as number, mo as number, d as number, h as number, mi as number, s as number);
+  return z === undefined ? local : asEval(() => localToUtc(z as string, local));
+});
+eager('make_time', ([h, mi, s]) => {
+  const hh = h as number;
+  const mm = mi as number;
+  const ss = s as number;
+  if (hh < 0 || hh > 24 || mm < 0 || mm > 59 || ss < 0 || ss > 60 || (hh === 24 && (mm > 0 || ss > 0))) {
+    throw new EvalError(SqlState.datetimeFieldOverflow, `time field value out of range: ${hh}:${String(mm).padStart(2, '0')}:${String(ss).padStart(2, '0')}`);
+  }
+  return (hh * 3600 + mm * 60) * 1e6 + Math.round(ss * 1e6);
+});
+
+/** date_bin(stride, source, origin): the start of the stride-wide bin (aligned at origin) holding source. */
+eager('date_bin', ([st, src, org]) => {
+  const stride = iv(st);
+  if (stride.months !== 0) throw new EvalError(SqlState.invalidParameterValue, 'timestamps cannot be binned into intervals containing months or years');
+  const step = BigInt(stride.days) * DAY + stride.micros;
+  if (step <= 0n) throw new EvalError(SqlState.invalidParameterValue, 'stride must be greater than zero');
+  const diff = ts(src) - ts(org);
+  let q = diff / step;
+  if (diff % step !== 0n && diff < 0n) q -= 1n;
+  return checkTs(ts(org) + q * step);
+});
+
+/** Materialize's datediff(part, a, b): how many `part` boundaries lie between a and b. */
+function datediff(part: string, a: bigint, b: bigint): bigint {
+  const p = part.toLowerCase().replace(/s$/, '');
+  const [ya, ma] = civilFromDays(splitTs(a).days);
+  const [yb, mb] = civilFromDays(splitTs(b).days);
+  const trunc = (unit: string, t: bigint): bigint => truncTs(unit, t);
+  const per = (unit: string, size: bigint): bigint => (trunc(unit, b) - trunc(unit, a)) / size;
+  switch (p) {
+    case 'millennium': case 'millennia': return BigInt(Math.floor((yb - 1) / 1000) - Math.floor((ya - 1) / 1000));
+    case 'century': case 'centurie': return BigInt(Math.floor((yb - 1) / 100) - Math.floor((ya - 1) / 100));
+    case 'decade': return BigInt(Math.floor(yb / 10) - Math.floor(ya / 10));
+    case 'year': return BigInt(yb - ya);
+    case 'quarter': return BigInt((yb * 4 + Math.floor((mb - 1) / 3)) - (ya * 4 + Math.floor((ma - 1) / 3)));
+    case 'month': return BigInt((yb * 12 + mb) - (ya * 12 + ma));
+    case 'week': return per('week', 7n * DAY);
+    case 'day': return per('day', DAY);
+    case 'hour': return per('hour', 3_600_000_000n);
+    case 'minute': return per('minute', 60_000_000n);
+    case 'second': return per('second', 1_000_000n);
+    case 'millisecond': return per('millisecond', 1000n);
+    case 'microsecond': return b - a;
+    default: throw new EvalError(SqlState.invalidParameterValue, `invalid datepart ${part}`);
+  }
+}
+eager('datediff_timestamp', ([p, a, b]) => datediff(p as string, ts(a), ts(b)));
+eager('datediff_date', ([p, a, b]) => datediff(p as string, BigInt(a as number) * DAY, BigInt(b as number) * DAY));
+eager('datediff_time', ([p, a, b]) => datediff(p as string, BigInt(a as number), BigInt(b as number)));
+
+// AT TIME ZONE / timezone(zone, x).
+eager('timezone_timestamptz', ([z, t]) => asEval(() => utcToLocal(z as string, ts(t))));
+eager('timezone_timestamp', ([z, t]) => asEval(() => localToUtc(z as string, ts(t))));

@@ -8,3 +8,6 @@ import './strings.ts';
 import './datetime.ts';
 import './casts.ts';
 import './catalog.ts';
+import './jsonb.ts';
+import './arrays.ts';
+import './to-char.ts';

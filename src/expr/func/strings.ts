@@ -1,8 +1,9 @@
 /** Text functions and operators: ||, LIKE/ILIKE, regular expressions, length, substr, trim, pad, ... */
 import { createHash } from 'node:crypto';
-import type { Datum } from '../../repr/index.ts';
+import { type Datum, PgArray } from '../../repr/index.ts';
 import { eager } from '../func.ts';
 import { EvalError, checkI4 } from './util.ts';
+import { quoteIdent } from './catalog.ts';
 
 const str = (d: Datum | undefined): string => d as string;
 const cps = (s: string): string[] => Array.from(s);
@@ -78,10 +79,10 @@ function regex(p: string, flags: string): RegExp {
   }
   return re;
 }
-eager('regex_match', ([s, p]) => regex(str(p), '').test(str(s)));
-eager('regex_imatch', ([s, p]) => regex(str(p), 'i').test(str(s)));
-eager('not_regex_match', ([s, p]) => !regex(str(p), '').test(str(s)));
-eager('not_regex_imatch', ([s, p]) => !regex(str(p), 'i').test(str(s)));
+eager('regex_match', ([s, p]) => regex(translatePattern(str(p)), '').test(str(s)));
+eager('regex_imatch', ([s, p]) => regex(translatePattern(str(p)), 'i').test(str(s)));
+eager('not_regex_match', ([s, p]) => !regex(translatePattern(str(p)), '').test(str(s)));
+eager('not_regex_imatch', ([s, p]) => !regex(translatePattern(str(p)), 'i').test(str(s)));
 
 eager('length_text', ([s]) => cps(str(s)).length);
 eager('length_bytea', ([b]) => (b as Uint8Array).length);
@@ -169,3 +170,161 @@ eager('chr', ([n]) => {
 });
 eager('md5', ([s]) => createHash('md5').update(str(s), 'utf8').digest('hex'));
 export { checkI4 };
+
+/**
+ * A PostgreSQL (ARE) regular expression as a JavaScript one: POSIX bracket classes, `\y` `\m` `\M`
+ * word boundaries and the flag letters regexp_replace/regexp_match take (`g` is returned separately).
+ */
+function translatePattern(p: string): string {
+  const classes: Record<string, string> = {
+    alpha: '\\p{L}', digit: '0-9', alnum: '\\p{L}\\p{N}', upper: '\\p{Lu}', lower: '\\p{Ll}', space: '\\s',
+    punct: '\\p{P}\\p{S}', xdigit: '0-9A-Fa-f', word: '\\w', blank: ' \\t', cntrl: '\\p{Cc}', print: '\\P{Cc}', graph: '\\p{L}\\p{N}\\p{P}\\p{S}',
+  };
+  return p
+    .replace(/\[:([a-z]+):\]/g, (m, name: string) => classes[name] ?? m)
+    .replace(/\\y/g, '\\b').replace(/\\m/g, '\\b(?=\\w)').replace(/\\M/g, '\\b(?<=\\w)')
+    .replace(/\\A/g, '^').replace(/\\Z/g, '$');
+}
+function regexWithFlags(p: string, flags: string, fn: string): { re: RegExp; global: boolean } {
+  let js = '';
+  let global = false;
+  for (const f of flags) {
+    switch (f) {
+      case 'g': global = true; break;
+      case 'i': js = js.replace('i', '') + 'i'; break;
+      case 'c': js = js.replace('i', ''); break;
+      case 'n': case 'm': if (!js.includes('m')) js += 'm'; break;
+      case 's': case 'p': case 'w': case 't': break;
+      default: throw new EvalError('22023', `invalid regular expression option: "${f}"`);
+    }
+  }
+  void fn;
+  return { re: regex(translatePattern(p), js + (global ? 'g' : '')), global };
+}
+/** PostgreSQL replacement text: `\1`..`\9` are groups, `\&` the whole match, `\\` a backslash. */
+function expandReplacement(repl: string, m: RegExpExecArray | string[]): string {
+  return repl.replace(/\\([0-9&\\])/g, (_x, c: string) => (c === '\\' ? '\\' : c === '&' ? m[0] ?? '' : m[Number(c)] ?? ''));
+}
+function regexpReplace(s: string, p: string, repl: string, flags: string): string {
+  const { re } = regexWithFlags(p, flags, 'regexp_replace');
+  re.lastIndex = 0;
+  return s.replace(re, (...a: unknown[]) => {
+    const groups = a.slice(0, a.findIndex((x) => typeof x === 'number')) as string[];
+    return expandReplacement(repl, groups);
+  });
+}
+eager('regexp_replace', ([s, p, r, f]) => regexpReplace(str(s), str(p), str(r), f === undefined ? '' : str(f)));
+function matchArray(m: RegExpExecArray): PgArray {
+  return new PgArray(m.length > 1 ? m.slice(1).map((g) => g ?? null) : [m[0]]);
+}
+eager('regexp_match', ([s, p, f]) => {
+  const { re, global } = regexWithFlags(str(p), f === undefined ? '' : str(f), 'regexp_match');
+  if (global) throw new EvalError('22023', 'regexp_match() does not support the "global" option');
+  re.lastIndex = 0;
+  const m = re.exec(str(s));
+  return m === null ? null : matchArray(m);
+});
+/** All matches as rows of text[] (regexp_matches; one match unless the `g` flag is given). */
+export function regexpMatches(s: string, p: string, flags: string): PgArray[] {
+  const { re, global } = regexWithFlags(p, flags, 'regexp_matches');
+  const out: PgArray[] = [];
+  if (!global) {
+    const m = re.exec(s);
+    return m === null ? [] : [matchArray(m)];
+  }
+  re.lastIndex = 0;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    out.push(matchArray(m));
+    if (m[0] === '') re.lastIndex++;
+  }
+  return out;
+}
+eager('regexp_count', ([s, p]) => {
+  const { re } = regexWithFlags(str(p), 'g', 'regexp_count');
+  return [...str(s).matchAll(re)].length;
+});
+/** substring(s FROM pattern): the first parenthesized group if the pattern has one, else the match. */
+eager('substring_regex', ([s, p]) => {
+  const re = regex(translatePattern(str(p)), '');
+  const m = re.exec(str(s));
+  if (m === null) return null;
+  return m.length > 1 ? m[1] ?? null : m[0];
+});
+eager('translate', ([s, from, to]) => {
+  const f = cps(str(from));
+  const t = cps(str(to));
+  return cps(str(s)).map((c) => {
+    const i = f.indexOf(c);
+    return i < 0 ? c : (t[i] ?? '');
+  }).join('');
+});
+eager('quote_literal', ([s]) => {
+  const v = str(s);
+  const q = "'" + v.replace(/'/g, "''").replace(/\\/g, '\\\\') + "'";
+  return v.includes('\\') ? 'E' + q : q;
+});
+eager('sha256', ([b]) => createHash('sha256').update(b as Uint8Array).digest());
+eager('to_hex_int4', ([n]) => ((n as number) >>> 0).toString(16));
+eager('to_hex_int8', ([n]) => BigInt.asUintN(64, n as bigint).toString(16));
+
+/** format(fmt, args...): %s, %I, %L and %% with optional position (`%2$s`) and width (`%-10s`, `%*s`). */
+eager('format', ([fmt, ...args]) => {
+  if (fmt === null || fmt === undefined) return null;
+  const f = str(fmt);
+  let out = '';
+  let next = 0;
+  const tooFew = (): EvalError => new EvalError('22023', 'too few arguments for format()');
+  for (let i = 0; i < f.length; i++) {
+    const c = f[i]!;
+    if (c !== '%') {
+      out += c;
+      continue;
+    }
+    i++;
+    if (f[i] === '%') {
+      out += '%';
+      continue;
+    }
+    const m = /^(?:(\d+)\$)?(-)?(\d+|\*)?([sIL])/.exec(f.slice(i));
+    if (m === null) {
+      if (i >= f.length) throw new EvalError('22023', 'unterminated format() type specifier', 'For a single "%" use "%%".');
+      throw new EvalError('22023', `unrecognized format() type specifier "${f[i]}"`, 'For a single "%" use "%%".');
+    }
+    i += m[0].length - 1;
+    let width = 0;
+    let left = m[2] === '-';
+    if (m[3] === '*') {
+      if (next >= args.length) throw tooFew();
+      const w = args[next++];
+      width = w === null || w === undefined ? 0 : Number(w);
+      if (width < 0) {
+        left = true;
+        width = -width;
+      }
+    } else if (m[3] !== undefined) width = Number(m[3]);
+    let idx: number;
+    if (m[1] !== undefined) {
+      idx = Number(m[1]) - 1;
+      if (idx < 0) throw new EvalError('22023', 'format specifies argument 0, but arguments are numbered from 1');
+      next = idx + 1;
+    } else idx = next++;
+    if (idx >= args.length) throw tooFew();
+    const v = args[idx] ?? null;
+    let text: string;
+    if (m[4] === 's') text = v === null ? '' : str(v);
+    else if (m[4] === 'L') text = v === null ? 'NULL' : (() => {
+      const x = str(v);
+      const q = "'" + x.replace(/'/g, "''").replace(/\\/g, '\\\\') + "'";
+      return x.includes('\\') ? 'E' + q : q;
+    })();
+    else {
+      if (v === null) throw new EvalError('22004', 'null values cannot be formatted as an SQL identifier');
+      text = quoteIdent(str(v));
+    }
+    const len = cps(text).length;
+    if (len < width) text = left ? text + ' '.repeat(width - len) : ' '.repeat(width - len) + text;
+    out += text;
+  }
+  return out;
+}, false);
+

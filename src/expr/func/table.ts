@@ -3,10 +3,11 @@
  * unnest, and the jsonb expanders. Plain functions from argument datums to appended rows; the dataflow
  * layer's table-function registry serves them to flatMap (sql/plan registers any it lacks).
  */
-import { type Datum, Interval, PgArray, type Row } from '../../repr/index.ts';
+import { type Datum, Interval, type JsonValue, JsonObject, PgArray, type Row, jsonbToText, jsonbValue } from '../../repr/index.ts';
 import { lookupFunc } from '../func.ts';
-import { EvalError, SqlState } from './util.ts';
+import { EvalError, SqlState, asEval } from './util.ts';
 import { evalWindow } from './window.ts';
+import { regexpMatches } from './strings.ts';
 
 export type TableFunctionImpl = (args: readonly Datum[]) => Row[];
 
@@ -43,27 +44,19 @@ export function jsonbText(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function parseJson(d: Datum): unknown {
-  try {
-    return JSON.parse(d as string);
-  } catch {
-    throw new EvalError(SqlState.invalidTextRepresentation, 'invalid input syntax for type json');
-  }
-}
+const parse = (d: Datum): JsonValue => asEval(() => jsonbValue(d as string));
+const asText = (v: JsonValue): Datum => (v === null ? null : typeof v === 'string' ? v : jsonbToText(v));
 
-const asText = (v: unknown): Datum => (v === null ? null : typeof v === 'string' ? v : jsonbText(v));
-
-function arrayElems(d: Datum, what: string): unknown[] {
-  const v = parseJson(d);
-  if (!Array.isArray(v)) throw new EvalError(SqlState.invalidParameterValue, `cannot extract elements from ${v !== null && typeof v === 'object' ? 'an object' : 'a scalar'}`);
-  void what;
+function arrayElems(d: Datum): JsonValue[] {
+  const v = parse(d);
+  if (!Array.isArray(v)) throw new EvalError(SqlState.invalidParameterValue, `cannot extract elements from ${v instanceof JsonObject ? 'an object' : 'a scalar'}`);
   return v;
 }
 
-function objectEntries(d: Datum, fn: string): [string, unknown][] {
-  const v = parseJson(d);
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new EvalError(SqlState.invalidParameterValue, `cannot call ${fn} on a${Array.isArray(v) ? 'n array' : ' scalar'}`);
-  return Object.keys(v as object).sort((a, b) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0)).map((k) => [k, (v as Record<string, unknown>)[k]]);
+function objectEntries(d: Datum, fn: string): (readonly [string, JsonValue])[] {
+  const v = parse(d);
+  if (!(v instanceof JsonObject)) throw new EvalError(SqlState.invalidParameterValue, `cannot call ${fn} on a${Array.isArray(v) ? 'n array' : ' scalar'}`);
+  return [...v.entries];
 }
 
 const strict = (f: TableFunctionImpl): TableFunctionImpl => (args) => (args.some((a) => a === null) ? [] : f(args));
@@ -71,11 +64,20 @@ const strict = (f: TableFunctionImpl): TableFunctionImpl => (args) => (args.some
 export const TABLE_FUNCTIONS: ReadonlyMap<string, TableFunctionImpl> = new Map<string, TableFunctionImpl>([
   ['generate_series_timestamp', (args) => seriesTimestamp(args, 'timestamp')],
   ['generate_series_timestamptz', (args) => seriesTimestamp(args, 'timestamptz')],
-  ['jsonb_array_elements', strict(([d]) => arrayElems(d!, 'jsonb_array_elements').map((e) => [jsonbText(e)]))],
-  ['jsonb_array_elements_text', strict(([d]) => arrayElems(d!, 'jsonb_array_elements_text').map((e) => [asText(e)]))],
-  ['jsonb_each', strict(([d]) => objectEntries(d!, 'jsonb_each').map(([k, v]) => [k, jsonbText(v)]))],
+  ['jsonb_array_elements', strict(([d]) => arrayElems(d!).map((e) => [jsonbToText(e)]))],
+  ['jsonb_array_elements_text', strict(([d]) => arrayElems(d!).map((e) => [asText(e)]))],
+  ['jsonb_each', strict(([d]) => objectEntries(d!, 'jsonb_each').map(([k, v]) => [k, jsonbToText(v)]))],
   ['jsonb_each_text', strict(([d]) => objectEntries(d!, 'jsonb_each_text').map(([k, v]) => [k, asText(v)]))],
   ['window_eval', ([arr, spec]) => evalWindow(arr ?? null, spec ?? null)],
+  ['generate_subscripts', ([a, dim, rev]) => {
+    if (a === null || a === undefined || dim === null || dim === undefined) return [];
+    const d = (a as PgArray).dims[(dim as number) - 1];
+    if (d === undefined) return [];
+    const out: Row[] = [];
+    for (let i = 0; i < d.length; i++) out.push([d.lower + i]);
+    return rev === true ? out.reverse() : out;
+  }],
+  ['regexp_matches', strict(([s, p, f]) => regexpMatches(s as string, p as string, (f as string | undefined) ?? '').map((m) => [m]))],
   ['jsonb_object_keys', strict(([d]) => objectEntries(d!, 'jsonb_object_keys').map(([k]) => [k]))],
 ]);
 

@@ -1,8 +1,8 @@
 /**
  * Window function evaluation over one partition, as Materialize lowers windows: a reduce collects each
  * partition's rows (in window order) into an array, and the `window_eval` table function computes every
- * row's result in one go and emits (row record, result) pairs. Frames: ROWS/RANGE with UNBOUNDED,
- * CURRENT ROW and (ROWS only) offset bounds.
+ * row's result in one go and emits (row record, result) pairs. Frames: ROWS, RANGE and GROUPS with
+ * UNBOUNDED, CURRENT ROW and offset bounds (RANGE offsets compare ORDER BY values; GROUPS count peer groups).
  */
 import { type Datum, Interval, Numeric, type PgArray, type Row, compareDatum } from '../../repr/index.ts';
 import { EvalError, SqlState } from './util.ts';
@@ -12,7 +12,13 @@ export type FrameBound = { readonly kind: 'unbounded' | 'current' } | { readonly
 export interface WindowSpec {
   /** row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead, first_value, last_value, nth_value, or an aggregate. */
   readonly fn: string;
-  readonly mode: 'rows' | 'range';
+  readonly mode: 'rows' | 'range' | 'groups';
+  /**
+   * RANGE with offsets: argument positions (after the call's own arguments) of the row's ORDER BY
+   * value and of its frame bound values (`value ∓ offset`, computed by the plan in the value's type),
+   * and whether the order is descending (then PRECEDING means larger values).
+   */
+  readonly range?: { readonly key: number; readonly start?: number; readonly end?: number; readonly desc: boolean };
   readonly start: FrameBound;
   readonly end: FrameBound;
   /** Result type name (sum/avg need it). */
@@ -76,18 +82,59 @@ function aggregate(fn: string, type: string, vals: readonly Datum[], star: boole
   }
 }
 
+/** Peer groups of a partition: per row its group's [first, last] rows and the group's number. */
+interface Peers {
+  readonly lo: readonly number[];
+  readonly hi: readonly number[];
+  readonly group: readonly number[];
+  /** First and last row of each group. */
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+}
+
 /** The frame [lo, hi] (inclusive, possibly empty) of row i. */
-function frame(spec: WindowSpec, elems: readonly Elem[], i: number, peerLo: number, peerHi: number): [number, number] {
+function frame(spec: WindowSpec, elems: readonly Elem[], i: number, peers: Peers, off: number, nargs: number): [number, number] {
   const n = elems.length;
   const bound = (b: FrameBound, isStart: boolean): number => {
     switch (b.kind) {
       case 'unbounded': return isStart ? 0 : n - 1;
-      case 'current': return spec.mode === 'range' ? (isStart ? peerLo : peerHi) : i;
-      case 'preceding': return i - b.n;
-      case 'following': return i + b.n;
+      case 'current': return spec.mode === 'rows' ? i : isStart ? peers.lo[i]! : peers.hi[i]!;
+      case 'preceding': case 'following': {
+        const delta = b.kind === 'preceding' ? -b.n : b.n;
+        if (spec.mode === 'rows') return i + delta;
+        if (spec.mode === 'groups') {
+          const g = peers.group[i]! + delta;
+          if (g < 0) return isStart ? 0 : -1;
+          if (g >= peers.starts.length) return isStart ? n : n - 1;
+          return isStart ? peers.starts[g]! : peers.ends[g]!;
+        }
+        return rangeBound(spec, elems, i, peers, off + nargs, isStart);
+      }
     }
   };
   return [Math.max(0, bound(spec.start, true)), Math.min(n - 1, bound(spec.end, false))];
+}
+
+/**
+ * A RANGE offset bound: the first row whose ORDER BY value is not before the start value, or the
+ * last row not after the end value. NULL values are peers of each other only, so a NULL row's frame
+ * is its peer group and a non-NULL row's frame never reaches the NULLs.
+ */
+function rangeBound(spec: WindowSpec, elems: readonly Elem[], i: number, peers: Peers, base: number, isStart: boolean): number {
+  const r = spec.range!;
+  const key = (j: number): Datum => elems[j]![base + r.key] ?? null;
+  const cur = key(i);
+  if (cur === null) return isStart ? peers.lo[i]! : peers.hi[i]!;
+  const limit = elems[i]![base + (isStart ? r.start! : r.end!)] ?? null;
+  // In window order: before(v) is true when v sorts before the limit.
+  const cmp = (v: Datum): number => (r.desc ? -1 : 1) * compareDatum(v!, limit!);
+  const n = elems.length;
+  if (isStart) {
+    for (let j = 0; j < n; j++) { const v = key(j); if (v !== null && cmp(v) >= 0) return j; }
+    return n;
+  }
+  for (let j = n - 1; j >= 0; j--) { const v = key(j); if (v !== null && cmp(v) <= 0) return j; }
+  return -1;
 }
 
 /** Window functions sharing PARTITION BY and ORDER BY: evaluated over one ordering (as PostgreSQL does). */
@@ -104,25 +151,34 @@ export function evalWindow(arr: Datum, specText: Datum): Row[] {
   // Peer groups: [first, last] index per row.
   const lo: number[] = new Array(n);
   const hi: number[] = new Array(n);
+  const gnum: number[] = new Array(n);
+  const starts: number[] = [];
+  const ends: number[] = [];
   for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && peers(elems[i]!, elems[j + 1]!)) j++;
     for (let k = i; k <= j; k++) {
       lo[k] = i;
       hi[k] = j;
+      gnum[k] = starts.length;
     }
+    starts.push(i);
+    ends.push(j);
     i = j + 1;
   }
+  const groups: Peers = { lo, hi, group: gnum, starts, ends };
   const out: Row[] = elems.map((e) => [e[0]!]);
   for (const spec of group.fns) {
-    const results = evalOne(spec, elems, lo, hi, spec.argOffset);
+    const results = evalOne(spec, elems, groups, spec.argOffset);
     for (let i = 0; i < n; i++) (out[i] as Datum[]).push(results[i]!);
   }
   return out;
 }
 
-function evalOne(spec: WindowSpec, elems: readonly Elem[], lo: readonly number[], hi: readonly number[], off: number): Datum[] {
+function evalOne(spec: WindowSpec, elems: readonly Elem[], groups: Peers, off: number): Datum[] {
   const n = elems.length;
+  const { lo, hi } = groups;
+  const nargs = spec.nargs ?? 0;
   const res: Datum[] = [];
   const val = (j: number): Datum => elems[j]![off] ?? null;
   let dense = 0;
@@ -158,7 +214,7 @@ function evalOne(spec: WindowSpec, elems: readonly Elem[], lo: readonly number[]
         break;
       }
       case 'first_value': case 'last_value': case 'nth_value': {
-        const [a, b] = frame(spec, elems, i, lo[i]!, hi[i]!);
+        const [a, b] = frame(spec, elems, i, groups, off, nargs);
         if (a > b) { v = null; break; }
         if (spec.fn === 'first_value') v = val(a);
         else if (spec.fn === 'last_value') v = val(b);
@@ -172,7 +228,7 @@ function evalOne(spec: WindowSpec, elems: readonly Elem[], lo: readonly number[]
         break;
       }
       default: {
-        const [a, b] = frame(spec, elems, i, lo[i]!, hi[i]!);
+        const [a, b] = frame(spec, elems, i, groups, off, nargs);
         const vals: Datum[] = [];
         for (let j = a; j <= b; j++) vals.push(spec.star === true ? true : val(j));
         v = aggregate(spec.fn, spec.type, vals, spec.star === true);

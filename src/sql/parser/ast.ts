@@ -5,6 +5,7 @@
  * expressions inside Materialize statements are PostgreSQL nodes too, so binding has one expression shape.
  */
 import type { Node } from 'libpg-query';
+import type { AlterRetainHistory } from './retain-history.ts';
 import type { SourceDdl } from './sources.ts';
 
 export type PgNode = Node;
@@ -66,13 +67,37 @@ export interface SubscribeStmt {
   readonly options: readonly MzOption[];
   readonly asOf?: AsOfClause;
   readonly upTo?: PgNode;
-  /** ENVELOPE UPSERT / DEBEZIUM (KEY (...)), not planned yet. */
+  /** ENVELOPE UPSERT / DEBEZIUM (KEY (...)): key column names, in the order given. */
   readonly envelope?: { readonly kind: 'upsert' | 'debezium'; readonly key: readonly string[] };
-  readonly withinTimestampOrderBy?: boolean;
+  /** WITHIN TIMESTAMP ORDER BY: each item is a PostgreSQL `SortBy` node (expression, direction, nulls). */
+  readonly withinTimestampOrderBy?: readonly PgNode[];
 }
+
+/** One replica of an unmanaged cluster: `r1 (SIZE '1')`. */
+export interface ReplicaDef {
+  readonly name: string;
+  readonly options: readonly MzOption[];
+}
+
+/** CREATE/DROP/ALTER CLUSTER [REPLICA] (clusters.ts). Option values are kept as written. */
+export type ClusterStatement =
+  | { readonly kind: 'createCluster'; readonly name: string; readonly options: readonly MzOption[]; /** Unmanaged: `REPLICAS (...)`. */ readonly replicas?: readonly ReplicaDef[] }
+  | { readonly kind: 'createClusterReplica'; readonly cluster: string; readonly replica: string; readonly options: readonly MzOption[] }
+  | { readonly kind: 'dropCluster'; readonly names: readonly string[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'dropClusterReplica'; readonly names: readonly (readonly [string, string])[]; readonly ifExists: boolean }
+  | {
+      readonly kind: 'alterCluster'; readonly name: string; readonly ifExists: boolean;
+      readonly action:
+        | { readonly kind: 'set'; readonly options: readonly MzOption[] }
+        | { readonly kind: 'reset'; readonly options: readonly string[] }
+        | { readonly kind: 'rename'; readonly to: string }
+        | { readonly kind: 'swap'; readonly with: string };
+    }
+  | { readonly kind: 'alterClusterReplica'; readonly cluster: string; readonly replica: string; readonly ifExists: boolean; readonly to: string };
 
 export type MzStatement =
   | SubscribeStmt
+  | ClusterStatement
   | { readonly kind: 'show'; readonly what: ShowWhat; readonly from?: readonly string[]; readonly on?: readonly string[]; readonly inCluster?: string; readonly filter?: ShowFilter }
   | { readonly kind: 'showColumns'; readonly from: readonly string[]; readonly filter?: ShowFilter }
   | { readonly kind: 'showCreate'; readonly objectType: 'table' | 'view' | 'materialized-view' | 'index' | 'source' | 'sink' | 'connection' | 'cluster' | 'type'; readonly name: readonly string[]; readonly redacted: boolean }
@@ -89,6 +114,10 @@ export type MzStatement =
     }
   /** CREATE SOURCE/SINK/CONNECTION/SECRET/CLUSTER [REPLICA]: recognized, not planned yet. */
   | { readonly kind: 'createOther'; readonly objectType: 'source' | 'sink' | 'connection' | 'secret' | 'cluster' | 'cluster replica'; readonly name: readonly string[]; readonly ifNotExists: boolean; readonly detail?: SourceDdl }
+  /** ALTER SOURCE/SINK/CONNECTION/SECRET [IF EXISTS] name RENAME TO new (not in PostgreSQL's grammar). */
+  | { readonly kind: 'alterRenameOther'; readonly objectType: 'source' | 'sink' | 'connection' | 'secret'; readonly name: readonly string[]; readonly ifExists: boolean; readonly newName: string }
+  /** COMMENT ON SOURCE/SINK/CONNECTION/SECRET name IS 'text' | NULL. */
+  | { readonly kind: 'commentOnOther'; readonly objectType: 'source' | 'sink' | 'connection' | 'secret'; readonly name: readonly string[]; readonly comment: string | null }
   /** VALIDATE CONNECTION name: checks that the connection works now. */
   | { readonly kind: 'validateConnection'; readonly name: readonly string[] }
   /** DROP SOURCE/CONNECTION/SECRET/SINK/CLUSTER (not in PostgreSQL's grammar). */
@@ -96,8 +125,12 @@ export type MzStatement =
   | { readonly kind: 'fetch'; readonly count: number | 'all'; readonly cursor: string; readonly timeout?: string }
   | { readonly kind: 'declare'; readonly name: string; readonly inner: Statement }
   | { readonly kind: 'explainPlan'; readonly stage: ExplainStage; readonly explainee: Statement }
+  /** EXPLAIN ... PLAN FOR VIEW | MATERIALIZED VIEW | INDEX name: the plan of an existing object. */
+  | { readonly kind: 'explainObject'; readonly stage: ExplainStage; readonly objectType: 'view' | 'materialized-view' | 'index'; readonly name: readonly string[] }
   | { readonly kind: 'explainTimestamp'; readonly explainee: Statement }
   /** COPY (SUBSCRIBE ...) TO STDOUT */
-  | { readonly kind: 'copySubscribe'; readonly subscribe: SubscribeStmt };
+  | { readonly kind: 'copySubscribe'; readonly subscribe: SubscribeStmt }
+  /** ALTER TABLE / MATERIALIZED VIEW / INDEX / SOURCE name SET (RETAIN HISTORY FOR ...) | RESET (RETAIN HISTORY) */
+  | AlterRetainHistory;
 
 export type ExplainStage = 'raw' | 'decorrelated' | 'optimized' | 'physical';

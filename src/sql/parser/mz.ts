@@ -31,6 +31,25 @@ function exprBetween(c: Cursor, from: number, to: number): PgNode {
   return exprs[0]!;
 }
 
+/** Parses the tokens [from, to) as ORDER BY items (`SortBy` nodes); positions re-based. */
+function sortItemsBetween(c: Cursor, from: number, to: number): PgNode[] {
+  const { text, start } = c.textBetween(from, to);
+  if (text === '') throw c.error();
+  const prefix = 'SELECT 1 ORDER BY ';
+  let nodes: PgNode[];
+  try {
+    nodes = pgParse(prefix + text, 0);
+  } catch (err) {
+    const e = err as SqlError;
+    throw e.withPosition(e.position === undefined ? undefined : Math.max(c.base + start + 1, e.position - prefix.length + c.base + start));
+  }
+  const sel = nodes[0];
+  if (nodes.length !== 1 || sel === undefined || !('SelectStmt' in sel) || sel.SelectStmt.limitCount !== undefined || sel.SelectStmt.limitOffset !== undefined) {
+    throw new SqlError(SqlState.syntaxError, `syntax error at or near "${c.toks[from]!.text}"`, { position: c.base + start + 1 });
+  }
+  return sel.SelectStmt.sortClause ?? [];
+}
+
 function asOfClause(c: Cursor, stopWords: readonly string[][]): AsOfClause {
   const atLeast = c.eatKws('AT', 'LEAST');
   const end = c.findTopLevel((cc, k) => stopWords.some((w) => w.every((word, j) => cc.isKw(word, k + j))));
@@ -54,7 +73,7 @@ export function parseSubscribe(c: Cursor): SubscribeStmt {
   let asOf: AsOfClause | undefined;
   let upTo: PgNode | undefined;
   let envelope: SubscribeStmt['envelope'];
-  let within = false;
+  let within: PgNode[] | undefined;
   const stops = [['UP', 'TO'], ['ENVELOPE'], ['WITHIN', 'TIMESTAMP'], ['WITH'], ['AS', 'OF']];
   while (!c.atEnd()) {
     if (c.eatKw('WITH')) options = c.options();
@@ -72,16 +91,20 @@ export function parseSubscribe(c: Cursor): SubscribeStmt {
       c.expectPunct(')');
       envelope = { kind, key };
     } else if (c.eatKws('WITHIN', 'TIMESTAMP', 'ORDER', 'BY')) {
-      within = true;
-      c.i = c.findTopLevel((cc, k) => stops.some((w) => w.every((word, j) => cc.isKw(word, k + j))));
+      const end = c.findTopLevel((cc, k) => stops.some((w) => w.every((word, j) => cc.isKw(word, k + j))));
+      within = sortItemsBetween(c, c.i, end);
+      c.i = end;
     } else throw c.error();
+  }
+  if (envelope !== undefined && within !== undefined) {
+    throw new SqlError(SqlState.syntaxError, 'ENVELOPE and WITHIN TIMESTAMP ORDER BY cannot be used together');
   }
   return {
     kind: 'subscribe', target, options,
     ...(asOf !== undefined ? { asOf } : {}),
     ...(upTo !== undefined ? { upTo } : {}),
     ...(envelope !== undefined ? { envelope } : {}),
-    ...(within ? { withinTimestampOrderBy: true } : {}),
+    ...(within !== undefined ? { withinTimestampOrderBy: within } : {}),
   };
 }
 
@@ -351,6 +374,12 @@ export function parseExplain(c: Cursor, sub: SubStatement): MzStatement {
     throw c.error();
   }
   if (c.atEnd()) throw c.error();
+  const objectType = c.eatKw('VIEW') ? 'view' : c.eatKws('MATERIALIZED', 'VIEW') ? 'materialized-view' : c.eatKw('INDEX') ? 'index' : undefined;
+  if (objectType !== undefined) {
+    const name = c.objectName();
+    if (!c.atEnd()) throw c.error();
+    return { kind: 'explainObject', stage, objectType, name };
+  }
   return { kind: 'explainPlan', stage, explainee: sub(c, c.i) };
 }
 
@@ -358,7 +387,8 @@ export function parseExplain(c: Cursor, sub: SubStatement): MzStatement {
 export function parseCopySubscribe(c: Cursor): MzStatement {
   c.expectKw('COPY');
   const close = c.matchingParen();
-  const inner = new Cursor(c.sql, c.base, c.toks.slice(0, close));
+  // The inner text ends at the closing paren too, so a trailing UP TO/AS OF expression stops there.
+  const inner = new Cursor(c.sql.slice(0, c.toks[close]?.start ?? c.sql.length), c.base, c.toks.slice(0, close));
   inner.i = c.i + 1;
   const subscribe = parseSubscribe(inner);
   c.i = close + 1;

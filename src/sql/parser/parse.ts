@@ -14,6 +14,9 @@ import {
 import { pgParse, scan, type Tok } from './tokens.ts';
 import { isWmr, parseWmr } from './wmr.ts';
 import { parseDropOther } from './sources.ts';
+import { isAlterOther, isCommentOnOther, parseAlterRenameOther, parseCommentOnOther } from './alter.ts';
+import { type RetainHistoryTarget, blankTableRetainHistory, isAlterRetainHistory, parseAlterRetainHistory, retainHistoryOf } from './retain-history.ts';
+import { parseAlterCluster, parseCreateCluster, parseDropCluster } from './clusters.ts';
 
 let loaded: Promise<void> | undefined;
 
@@ -67,14 +70,21 @@ const sub = (c: Cursor, from: number): Statement => {
 
 function route(c: Cursor): StatementAst {
   if (c.isKw('SUBSCRIBE')) return parseSubscribe(c);
+  if (isAlterRetainHistory(c)) return parseAlterRetainHistory(c);
   if (isMzShow(c)) return parseShow(c);
+  if (c.isKws('CREATE', 'CLUSTER')) return parseCreateCluster(c);
+  if (c.isKws('DROP', 'CLUSTER')) return parseDropCluster(c);
+  if (c.isKws('ALTER', 'CLUSTER')) return parseAlterCluster(c);
   if (c.isKw('CREATE')) {
     const k = c.isKws('CREATE', 'OR', 'REPLACE') ? 3 : 1;
-    if (c.isKw('MATERIALIZED', k) && c.isKw('VIEW', k + 1)) return parseCreateMaterializedView(c);
-    if (c.isKw('INDEX', 1) || c.isKws('CREATE', 'DEFAULT', 'INDEX')) return parseCreateIndex(c);
-    if (['SOURCE', 'SINK', 'CONNECTION', 'SECRET', 'CLUSTER'].some((w) => c.isKw(w, 1))) return parseCreateOther(c);
+    if (c.isKw('MATERIALIZED', k) && c.isKw('VIEW', k + 1)) return checkRetainHistory(parseCreateMaterializedView(c), c, 'materialized-view');
+    if (c.isKw('INDEX', 1) || c.isKws('CREATE', 'DEFAULT', 'INDEX')) return checkRetainHistory(parseCreateIndex(c), c, 'index');
+    if (c.isKw('SOURCE', 1)) return checkRetainHistory(parseCreateOther(c), c, 'source');
+    if (['SINK', 'CONNECTION', 'SECRET', 'CLUSTER'].some((w) => c.isKw(w, 1))) return parseCreateOther(c);
   }
   if (c.isKw('DROP') && ['SOURCE', 'CONNECTION', 'SECRET', 'SINK', 'CLUSTER'].some((w) => c.isKw(w, 1))) return { kind: 'dropOther', ...parseDropOther(c) };
+  if (isAlterOther(c)) return parseAlterRenameOther(c);
+  if (isCommentOnOther(c)) return parseCommentOnOther(c);
   if (c.isKw('VALIDATE') && c.isKw('CONNECTION', 1)) {
     c.eatKws('VALIDATE', 'CONNECTION');
     const name = c.objectName();
@@ -92,10 +102,18 @@ function route(c: Cursor): StatementAst {
   return pgStatement(c);
 }
 
+/** Checks a CREATE statement's RETAIN HISTORY option (an invalid duration fails the statement). */
+function checkRetainHistory(ast: StatementAst, c: Cursor, target: RetainHistoryTarget): StatementAst {
+  retainHistoryOf(c.sql, target);
+  return ast;
+}
+
 function pgStatement(c: Cursor): StatementAst {
   let nodes: PgNode[];
+  // PostgreSQL's grammar has no RETAIN HISTORY: parse CREATE TABLE without it (create_sql keeps it).
+  const text = c.isKws('CREATE', 'TABLE') ? blankTableRetainHistory(c.sql) ?? c.sql : c.sql;
   try {
-    nodes = pgParse(c.sql, c.base);
+    nodes = pgParse(text, c.base);
   } catch (err) {
     const split = splitAsOf(c);
     if (split !== undefined) return { kind: 'pg', node: split.query, asOf: split.asOf };
@@ -112,6 +130,7 @@ const PG_TAGS: Record<string, string> = {
   DropdbStmt: 'DROP DATABASE', VariableShowStmt: 'SHOW', DiscardStmt: 'DISCARD ALL', ExplainStmt: 'EXPLAIN', CopyStmt: 'COPY',
   ClosePortalStmt: 'CLOSE CURSOR', FetchStmt: 'FETCH', PrepareStmt: 'PREPARE', ExecuteStmt: 'EXECUTE', DeallocateStmt: 'DEALLOCATE',
   CreateTableAsStmt: 'SELECT', RenameStmt: 'ALTER', AlterTableStmt: 'ALTER TABLE', CommentStmt: 'COMMENT',
+  TruncateStmt: 'TRUNCATE TABLE', RefreshMatViewStmt: 'REFRESH MATERIALIZED VIEW',
 };
 
 const DROP_TAGS: Record<string, string> = {
@@ -144,9 +163,18 @@ export function tagOf(ast: StatementAst): string {
     case 'createOther': return `CREATE ${ast.objectType.toUpperCase()}`;
     case 'fetch': return 'FETCH';
     case 'declare': return 'DECLARE CURSOR';
-    case 'explainPlan': case 'explainTimestamp': return 'EXPLAIN';
+    case 'explainPlan': case 'explainObject': case 'explainTimestamp': return 'EXPLAIN';
     case 'copySubscribe': return 'COPY';
+    case 'alterRetainHistory': return `ALTER ${ast.objectType === 'materialized-view' ? 'MATERIALIZED VIEW' : ast.objectType.toUpperCase()}`;
     case 'dropOther': return `DROP ${ast.objectType.toUpperCase()}`;
     case 'validateConnection': return 'VALIDATE CONNECTION';
+    case 'alterRenameOther': return `ALTER ${ast.objectType.toUpperCase()}`;
+    case 'commentOnOther': return 'COMMENT';
+    case 'createCluster': return 'CREATE CLUSTER';
+    case 'createClusterReplica': return 'CREATE CLUSTER REPLICA';
+    case 'dropCluster': return 'DROP CLUSTER';
+    case 'dropClusterReplica': return 'DROP CLUSTER REPLICA';
+    case 'alterCluster': return 'ALTER CLUSTER';
+    case 'alterClusterReplica': return 'ALTER CLUSTER REPLICA';
   }
 }

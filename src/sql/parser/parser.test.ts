@@ -11,7 +11,7 @@ function summarize(s: Statement): string {
   let d: string;
   switch (a.kind) {
     case 'pg': d = `pg:${Object.keys(a.node)[0]}${a.asOf !== undefined ? ' asOf' : ''}${a.mutuallyRecursive !== undefined ? ` wmr=${a.mutuallyRecursive.bindings.map((b) => `${b.name}(${b.columns.map((c) => c.name).join(',')})`).join(',')}${a.mutuallyRecursive.limit !== undefined ? ` limit=${a.mutuallyRecursive.limit.kind}:${a.mutuallyRecursive.limit.n}` : ''}` : ''}`; break;
-    case 'subscribe': d = `subscribe:${a.target.kind === 'name' ? `name=${a.target.name.join('.')}` : 'query'} options=${a.options.map((o) => (o.value === undefined ? o.name : `${o.name}=${o.value}`)).join(',')}${a.asOf !== undefined ? ` asOf=${a.asOf.atLeast ? 'atLeast' : 'exact'}` : ''}`; break;
+    case 'subscribe': d = `subscribe:${a.target.kind === 'name' ? `name=${a.target.name.join('.')}` : 'query'} options=${a.options.map((o) => (o.value === undefined ? o.name : `${o.name}=${o.value}`)).join(',')}${a.asOf !== undefined ? ` asOf=${a.asOf.atLeast ? 'atLeast' : 'exact'}` : ''}${a.envelope !== undefined ? ` envelope=${a.envelope.kind}(${a.envelope.key.join(',')})` : ''}${a.withinTimestampOrderBy !== undefined ? ` within=${a.withinTimestampOrderBy.length}` : ''}`; break;
     case 'show': d = `show:${a.what}${a.from ? ` from=${a.from.join('.')}` : ''}${a.on ? ` on=${a.on.join('.')}` : ''}${a.inCluster ? ` cluster=${a.inCluster}` : ''}${a.filter && 'like' in a.filter ? ` like=${a.filter.like}` : ''}`; break;
     case 'showColumns': d = `showColumns:${a.from.join('.')}`; break;
     case 'showCreate': d = `showCreate:${a.objectType} ${a.name.join('.')}`; break;
@@ -25,6 +25,8 @@ function summarize(s: Statement): string {
     case 'copySubscribe': d = 'copySubscribe'; break;
     case 'validateConnection': d = `validateConnection:${a.name.join('.')}`; break;
     case 'dropOther': d = `dropOther:${a.objectType} ${a.names.map((n) => n.join('.')).join(',')}${a.ifExists ? ' ifExists' : ''}${a.cascade ? ' cascade' : ''}`; break;
+    case 'alterRetainHistory': d = `alterRetainHistory:${a.objectType} ${a.name.join('.')}${a.value !== undefined ? ` value=${a.value}` : ' reset'}`; break;
+    default: d = a.kind; break;
   }
   return `${s.tagHint} | ${d}${s.paramCount > 0 ? ` params=${s.paramCount}` : ''}`;
 }

@@ -40,6 +40,13 @@ export interface CatalogReader {
   databaseExists(database: string): boolean;
   /** Indexes on a relation. */
   indexesOn(id: GlobalId): readonly CatalogItemInfo[];
+  /**
+   * Catalog ids SHOW needs to filter Materialize's mz_internal.mz_show_* relations (schema ids,
+   * database ids, cluster ids). Optional: a catalog without them cannot plan SHOW <objects>.
+   */
+  schemaId?(database: string, schema: string): string | undefined;
+  databaseId?(database: string): string | undefined;
+  clusterId?(name: string): string | undefined;
 }
 
 /** Session facts planning depends on. */

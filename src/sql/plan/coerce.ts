@@ -64,7 +64,9 @@ export function tryCoerce(e: MirScalarExpr, to: ScalarType, ctx: CastContext, st
   const f = findCast(e.type, to, ctx);
   if (f === undefined) return undefined;
   const base: ScalarType = to.typmod === undefined ? to : (to.name === 'array' ? to : scalar(to.name));
-  const converted = f === 'noop' ? retype(e, base) : mkCall(f, [e], base);
+  const converted = f === 'noop' ? retype(e, base)
+    : f.startsWith('array:') ? mkCall('cast_array', [e, lit(f.slice(6), scalar('text'))], base)
+    : mkCall(f, [e], base);
   return withTypmod(converted, to, ctx);
 }
 

@@ -4,7 +4,7 @@
  */
 import type { CreateStmt, DropStmt, Node, ViewStmt } from 'libpg-query';
 import { type MirRelationExpr, type MirScalarExpr, col, dependsOn, lit } from '../../expr/index.ts';
-import { type Column, relationDesc } from '../../repr/index.ts';
+import { type Column, type RelationDesc, relationDesc } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import type { MzStatement, Statement } from '../parser/index.ts';
 import type { CatalogItemInfo, CatalogItemKind, PlanContext, QualifiedName } from './catalog-api.ts';
@@ -49,8 +49,14 @@ export function planCreateTable(c: CreateStmt, stmt: Statement, qc: QueryContext
   const name = qualifyNew(rangeVarParts(rv), qc.pc);
   const columns: Column[] = [];
   const defaults: (MirScalarExpr | null)[] = [];
+  const uniques: UniqueDecl[] = [];
   for (const el of c.tableElts ?? []) {
-    if ('Constraint' in el) throw unsupported(`${constraintName(el.Constraint.contype)} constraints`);
+    if ('Constraint' in el) {
+      const k = el.Constraint;
+      if (k.contype !== 'CONSTR_PRIMARY' && k.contype !== 'CONSTR_UNIQUE') throw unsupported(`${constraintName(k.contype)} constraints`);
+      uniques.push({ primary: k.contype === 'CONSTR_PRIMARY', columns: nameParts(k.keys ?? []), ...(k.conname !== undefined ? { name: k.conname } : {}) });
+      continue;
+    }
     if (!('ColumnDef' in el)) throw unsupported(`table element ${Object.keys(el)[0] ?? ''}`);
     const cd = el.ColumnDef;
     const colName = cd.colname ?? '';
@@ -68,6 +74,9 @@ export function planCreateTable(c: CreateStmt, stmt: Statement, qc: QueryContext
           dflt = coerceAssignment(e, type, colName, qc.st);
           break;
         }
+        case 'CONSTR_PRIMARY': case 'CONSTR_UNIQUE':
+          uniques.push({ primary: k.Constraint.contype === 'CONSTR_PRIMARY', columns: [colName], ...(k.Constraint.conname !== undefined ? { name: k.Constraint.conname } : {}) });
+          break;
         default: throw unsupported(`${constraintName(k.Constraint.contype)} constraints`);
       }
     }
@@ -75,7 +84,46 @@ export function planCreateTable(c: CreateStmt, stmt: Statement, qc: QueryContext
     columns.push({ name: colName, type, nullable });
     defaults.push(dflt);
   }
-  return { kind: 'createTable', name, desc: relationDesc(columns), defaults, ifNotExists: c.if_not_exists === true, createSql: stmt.sql };
+  const desc = uniques.length === 0 ? relationDesc(columns) : withUniqueKeys(name.item, columns, uniques);
+  return { kind: 'createTable', name, desc, defaults, ifNotExists: c.if_not_exists === true, createSql: stmt.sql };
+}
+
+/** A PRIMARY KEY or UNIQUE constraint as written (column names, optional constraint name). */
+interface UniqueDecl {
+  readonly primary: boolean;
+  readonly columns: readonly string[];
+  readonly name?: string;
+}
+
+/**
+ * Resolves PRIMARY KEY / UNIQUE constraints to keys with PostgreSQL's rules: one primary key, whose
+ * columns become NOT NULL; key columns must exist; names default to `<table>_pkey` and
+ * `<table>_<cols>_key`. The primary key comes first; duplicate column sets are declared once.
+ */
+function withUniqueKeys(table: string, columns: Column[], uniques: readonly UniqueDecl[]): RelationDesc {
+  const primaries = uniques.filter((u) => u.primary);
+  if (primaries.length > 1) throw new SqlError(SqlState.invalidTableDefinition, `multiple primary keys for table "${table}" are not allowed`);
+  const keys: number[][] = [];
+  const keyNames: string[] = [];
+  const used = new Set<string>();
+  for (const u of [...primaries, ...uniques.filter((x) => !x.primary)]) {
+    const idx = u.columns.map((cn) => {
+      const i = columns.findIndex((col) => col.name === cn);
+      if (i < 0) throw new SqlError(SqlState.undefinedColumn, `column "${cn}" named in key does not exist`);
+      return i;
+    });
+    if (u.primary) for (const i of idx) columns[i] = { ...columns[i]!, nullable: false };
+    const sig = [...idx].sort((a, b) => a - b).join(',');
+    if (used.has(sig)) continue;
+    used.add(sig);
+    keys.push(idx);
+    let nm = u.name ?? (u.primary ? `${table}_pkey` : `${table}_${u.columns.join('_')}_key`);
+    // PostgreSQL picks a fresh name when the default is taken (t_a_key1, ...).
+    for (let n = 1; u.name === undefined && keyNames.includes(nm); n++) nm = `${table}_${u.columns.join('_')}_key${n}`;
+    if (keyNames.includes(nm)) throw new SqlError(SqlState.duplicateTable, `relation "${nm}" already exists`);
+    keyNames.push(nm);
+  }
+  return { columns, keys, keyNames };
 }
 
 function constraintName(t: string | undefined): string {
@@ -116,7 +164,7 @@ export function planCreateMaterializedView(m: Extract<MzStatement, { kind: 'crea
   const columns = viewColumns(q.scope.items, m.columns);
   return {
     kind: 'createMaterializedView', name, plan: q.expr, desc: relationDesc(columns), replace: m.replace, ifNotExists: m.ifNotExists,
-    createSql: stmt.sql, dependsOn: [...qc.dependsOn],
+    createSql: stmt.sql, dependsOn: [...qc.dependsOn], ...(m.inCluster === undefined ? {} : { inCluster: m.inCluster }),
   };
 }
 
@@ -158,7 +206,7 @@ export function planCreateIndex(ix: Extract<MzStatement, { kind: 'createIndex' }
   }
   return {
     kind: 'createIndex', name: { database: on.name.database, schema: on.name.schema, item }, on: on.id, keys,
-    ifNotExists: ix.ifNotExists, createSql: stmt.sql,
+    ifNotExists: ix.ifNotExists, createSql: stmt.sql, ...(ix.inCluster === undefined ? {} : { inCluster: ix.inCluster }),
   };
 }
 

@@ -3,14 +3,15 @@
  * through the scope, operators and functions through the overload tables, and infers unknown literals
  * and `$n` parameters from context. Aggregates are looked up in the grouping (query.ts plans them).
  */
-import type { A_Const, A_Expr, FuncCall, Node } from 'libpg-query';
+import type { A_Const, A_Expr, A_Indirection, FuncCall, Node } from 'libpg-query';
 import { type MirScalarExpr, arity, call, col, columnsUsed, ifThen, lit } from '../../expr/index.ts';
 import { bindTableFunc, isTableFuncName } from './table-funcs.ts';
+import { bindSpecialFunc, isSpecialFuncName } from './special-funcs.ts';
 import { bindSubLink, registerAggregateDetector, registerOperatorBinder, resolveOuter } from './subquery.ts';
 import { exprKey, mkCall } from './fold.ts';
-import { Numeric, PgArray, type ScalarType, T, arrayOf, scalar, typeName } from '../../repr/index.ts';
+import { type Datum, Numeric, PgArray, type ScalarType, T, arrayOf, scalar, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
-import { coerceBool, coerceExplicit, isUnknown, paramMarker, resolveOverload, tryCoerce, unify } from './coerce.ts';
+import { coerceBool, coerceExplicit, commonType, isUnknown, paramMarker, resolveOverload, tryCoerce, unify } from './coerce.ts';
 import type { ExprContext } from './context.ts';
 import { binaryOverloads, functionOverloads, unaryOverloads, type Overload } from './overloads.ts';
 import { isStringType, resolveTypeName } from './types.ts';
@@ -93,18 +94,44 @@ export function bindExpr(node: Node, cx: ExprContext): MirScalarExpr {
     throw new SqlError(SqlState.groupingError, `grouping operations are not allowed in ${cx.clause}`);
   }
   if ('SQLValueFunction' in node) return bindSqlValueFunction(node.SQLValueFunction.op ?? 'SVFOP_CURRENT_TIMESTAMP', cx);
-  if ('A_ArrayExpr' in node) {
-    const elems = (node.A_ArrayExpr.elements ?? []).map((a) => bindExpr(a, cx));
-    if (elems.length === 0) throw new SqlError('42P18', 'cannot determine type of empty array', { hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].' });
-    const { exprs, type } = unify(elems, 'ARRAY', cx.qc.st);
-    return mkCall('array_create', exprs, arrayOf(type));
-  }
+  if ('A_ArrayExpr' in node) return bindArrayExpr(node.A_ArrayExpr.elements ?? [], cx);
   if ('SubLink' in node) return bindSubLink(node.SubLink, cx, bindExpr);
-  if ('CollateClause' in node) throw unsupported('COLLATE');
-  if ('RowExpr' in node) throw unsupported('row constructors');
-  if ('A_Indirection' in node) throw unsupported('array subscripts and field selection');
+  if ('CollateClause' in node) {
+    const coll = nameParts(node.CollateClause.collname).at(-1) ?? '';
+    // Text compares in code-point order, which is what the C and POSIX collations mean.
+    if (!['C', 'POSIX', 'default', 'ucs_basic'].includes(coll)) throw unsupported(`COLLATE "${coll}"`);
+    const arg = bindExpr(node.CollateClause.arg!, cx);
+    if (!isStringType(arg.type) && !isUnknown(arg)) throw new SqlError(SqlState.datatypeMismatch, `collations are not supported by type ${typeName(arg.type)}`);
+    return arg;
+  }
+  if ('RowExpr' in node) return makeRecord((node.RowExpr.args ?? []).map((a) => bindExpr(a, cx)));
+  if ('A_Indirection' in node) return bindIndirection(node.A_Indirection, cx);
   if ('A_Star' in node) throw new SqlError(SqlState.syntaxError, 'syntax error at or near "*"');
   throw unsupported(`expression ${Object.keys(node)[0] ?? ''}`);
+}
+
+/** ARRAY[...]; elements that are themselves ARRAY[...] make a multidimensional array. */
+function bindArrayExpr(elements: readonly Node[], cx: ExprContext): MirScalarExpr {
+  const nested = elements.length > 0 && elements.every((e) => 'A_ArrayExpr' in e);
+  const elems = elements.map((a) => bindExpr(a, cx));
+  if (elems.length === 0) throw new SqlError('42P18', 'cannot determine type of empty array', { hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].' });
+  const { exprs, type } = unify(elems, 'ARRAY', cx.qc.st);
+  if (nested) return mkCall('array_stack', exprs, type);
+  return mkCall('array_create', exprs, arrayOf(type));
+}
+
+/** ROW(a, b) / (a, b): an anonymous record with fields f1, f2, ... */
+function makeRecord(args: readonly MirScalarExpr[]): MirScalarExpr {
+  return mkCall('record_create', args, { name: 'record', fields: args.map((a, i) => ({ name: `f${i + 1}`, type: a.type })) });
+}
+
+/** The fields of a record-valued expression as separate expressions (for row comparison), or undefined. */
+function recordFields(e: MirScalarExpr): MirScalarExpr[] | undefined {
+  if (e.type.name !== 'record') return undefined;
+  const fields = e.type.fields ?? [];
+  if (e.kind === 'call' && e.func === 'record_create') return [...e.args];
+  if (e.kind === 'literal' && Array.isArray(e.value)) return (e.value as readonly Datum[]).map((v, i) => lit(v, fields[i]?.type ?? T.text));
+  return fields.map((f, i) => mkCall('record_get', [e, lit(i, T.int4)], f.type));
 }
 
 function isConstantNode(node: Node): boolean {
@@ -299,15 +326,80 @@ function resolveOperator(op: string, args: MirScalarExpr[]): Overload {
 registerOperatorBinder((op, args, cx) => bindOperator(op, args, cx));
 
 export function bindOperator(op: string, args: MirScalarExpr[], cx: ExprContext): MirScalarExpr {
+  if (args.length === 2) {
+    const special = bindStructuredOperator(op, args[0]!, args[1]!, cx);
+    if (special !== undefined) return special;
+  }
   if (op === '||' && args.length === 2) {
     const [l, r] = args as [MirScalarExpr, MirScalarExpr];
     const textish = (e: MirScalarExpr): boolean => isStringType(e.type) || isUnknown(e);
-    if ((textish(l) || textish(r)) && l.type.name !== 'array' && r.type.name !== 'array' && !(l.type.name === 'bytea' && isUnknown(r)) && !(r.type.name === 'bytea' && isUnknown(l))) {
+    const jsonbPair = (a: MirScalarExpr, b: MirScalarExpr): boolean => a.type.name === 'jsonb' && (b.type.name === 'jsonb' || isUnknown(b));
+    if ((textish(l) || textish(r)) && l.type.name !== 'array' && r.type.name !== 'array' && !(l.type.name === 'bytea' && isUnknown(r)) && !(r.type.name === 'bytea' && isUnknown(l)) && !jsonbPair(l, r) && !jsonbPair(r, l)) {
       const toText = (e: MirScalarExpr): MirScalarExpr => (textish(e) ? tryCoerce(e, T.text, 'implicit', cx.qc.st)! : coerceExplicit(e, T.text, cx.qc.st));
       return mkCall('concat_text', [toText(l), toText(r)], T.text);
     }
   }
   return applyOverload(resolveOperator(op, args), args, cx);
+}
+
+const COMPARISONS: Record<string, string> = { '=': 'eq', '<>': 'neq', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
+
+/** Operators on records (row comparison) and arrays of any element type; undefined for everything else. */
+function bindStructuredOperator(op: string, l: MirScalarExpr, r: MirScalarExpr, cx: ExprContext): MirScalarExpr | undefined {
+  const cmp = COMPARISONS[op];
+  if (cmp !== undefined && (l.type.name === 'record' || r.type.name === 'record')) {
+    const lf = recordFields(l);
+    const rf = recordFields(r);
+    if (lf === undefined || rf === undefined) throw new SqlError(SqlState.undefinedFunction, `operator does not exist: ${typeName(l.type)} ${op} ${typeName(r.type)}`);
+    if (lf.length !== rf.length) throw new SqlError(SqlState.syntaxError, 'unequal number of entries in row expressions');
+    if (lf.length === 0) throw unsupported('comparison of zero-column rows');
+    const pair = (o: string, i: number): MirScalarExpr => coerceBool(bindOperator(o, [lf[i]!, rf[i]!], cx), 'row comparison', cx.qc.st);
+    if (cmp === 'eq' || cmp === 'neq') {
+      const parts = lf.map((_x, i) => pair(op === '!=' ? '<>' : op, i));
+      return parts.length === 1 ? parts[0]! : mkCall(cmp === 'eq' ? 'and' : 'or', parts, T.bool);
+    }
+    // Lexicographic: the first pair that is not equal decides (NULL if it is NULL).
+    const strict = op === '<=' ? '<' : op === '>=' ? '>' : op;
+    let acc = pair(op, lf.length - 1);
+    for (let i = lf.length - 2; i >= 0; i--) acc = mkCall('or', [pair(strict, i), mkCall('and', [pair('=', i), acc], T.bool)], T.bool);
+    return acc;
+  }
+  const isArr = (e: MirScalarExpr): boolean => e.type.name === 'array';
+  if (!isArr(l) && !isArr(r)) return undefined;
+  const st = cx.qc.st;
+  const bothArrays = (): [MirScalarExpr, MirScalarExpr, ScalarType] => {
+    const type = commonType([l.type, r.type], 'ARRAY');
+    if (type.name !== 'array') throw new SqlError(SqlState.undefinedFunction, `operator does not exist: ${typeName(l.type)} ${op} ${typeName(r.type)}`);
+    return [tryCoerce(l, type, 'implicit', st)!, tryCoerce(r, type, 'implicit', st)!, type];
+  };
+  if (cmp !== undefined) {
+    if (!(isArr(l) || isUnknown(l)) || !(isArr(r) || isUnknown(r))) return undefined;
+    const [a, b] = bothArrays();
+    return mkCall(cmp, [a, b], T.bool);
+  }
+  switch (op) {
+    case '||': {
+      if ((isArr(l) || isUnknown(l)) && (isArr(r) || isUnknown(r))) {
+        const [a, b, type] = bothArrays();
+        return mkCall('array_concat', [a, b], type);
+      }
+      if (isArr(l)) {
+        const e = tryCoerce(r, l.type.elem ?? T.text, 'implicit', st);
+        if (e === undefined) throw new SqlError(SqlState.undefinedFunction, `operator does not exist: ${typeName(l.type)} || ${typeName(r.type)}`);
+        return mkCall('array_append', [l, e], l.type);
+      }
+      const e = tryCoerce(l, r.type.elem ?? T.text, 'implicit', st);
+      if (e === undefined) throw new SqlError(SqlState.undefinedFunction, `operator does not exist: ${typeName(l.type)} || ${typeName(r.type)}`);
+      return mkCall('array_prepend', [e, r], r.type);
+    }
+    case '@>': case '<@': case '&&': {
+      if (!(isArr(l) || isUnknown(l)) || !(isArr(r) || isUnknown(r))) return undefined;
+      const [a, b] = bothArrays();
+      if (op === '&&') return mkCall('array_overlap', [a, b], T.bool);
+      return op === '@>' ? mkCall('array_contains', [a, b], T.bool) : mkCall('array_contains', [b, a], T.bool);
+    }
+    default: return undefined;
+  }
 }
 
 function bindCase(c: import('libpg-query').CaseExpr, cx: ExprContext): MirScalarExpr {
@@ -338,7 +430,7 @@ function funcArgs(f: FuncCall, cx: ExprContext): MirScalarExpr[] {
 function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
   const parts = nameParts(f.funcname);
   const name = parts[parts.length - 1]!;
-  if (parts.length > 1 && parts[0] !== 'pg_catalog' && parts[0] !== 'mz_catalog') {
+  if (parts.length > 1 && parts[0] !== 'pg_catalog' && parts[0] !== 'mz_catalog' && !(parts[0] === 'information_schema' && name === '_pg_expandarray')) {
     throw new SqlError(SqlState.undefinedFunction, `function ${parts.join('.')} does not exist`);
   }
   if (f.over !== undefined) {
@@ -363,11 +455,11 @@ function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
     case 'mz_logical_timestamp':
       throw new SqlError(SqlState.undefinedFunction, 'mz_logical_timestamp has been renamed to mz_now');
     case 'concat': {
-      const args = funcArgs(f, cx).map((a) => (isStringType(a.type) || isUnknown(a) ? tryCoerce(a, T.text, 'implicit', cx.qc.st)! : coerceExplicit(a, T.text, cx.qc.st)));
+      const args = funcArgs(f, cx).map((a) => outputText(a, cx));
       return mkCall('concat', args, T.text);
     }
     case 'concat_ws': {
-      const args = funcArgs(f, cx).map((a) => (isStringType(a.type) || isUnknown(a) ? tryCoerce(a, T.text, 'implicit', cx.qc.st)! : coerceExplicit(a, T.text, cx.qc.st)));
+      const args = funcArgs(f, cx).map((a) => outputText(a, cx));
       return mkCall('concat_ws', args, T.text);
     }
     case 'coalesce': {
@@ -379,6 +471,26 @@ function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
       if (l === undefined || r === undefined) break;
       const args = operatorArgs('=', [l, r], cx);
       return mkCall('nullif', args, args[0]!.type);
+    }
+    case 'make_interval': {
+      // make_interval(years, months, weeks, days, hours, mins, secs), each defaulting to 0, often by name.
+      const params = ['years', 'months', 'weeks', 'days', 'hours', 'mins', 'secs'];
+      const given: (MirScalarExpr | undefined)[] = params.map(() => undefined);
+      (f.args ?? []).forEach((a, i) => {
+        if ('NamedArgExpr' in a) {
+          const k = params.indexOf(a.NamedArgExpr.name ?? '');
+          if (k < 0) throw new SqlError(SqlState.undefinedFunction, `function make_interval(${a.NamedArgExpr.name ?? ''} => ...) does not exist`);
+          given[k] = bindExpr(a.NamedArgExpr.arg!, cx);
+        } else if (i < params.length) given[i] = bindExpr(a, cx);
+        else throw new SqlError(SqlState.undefinedFunction, 'function make_interval with more than 7 arguments does not exist');
+      });
+      const args = given.map((g, i) => {
+        const t = i === 6 ? T.float8 : T.int4;
+        const c = tryCoerce(g ?? lit(i === 6 ? 0 : 0, t), t, 'implicit', cx.qc.st);
+        if (c === undefined) throw new SqlError(SqlState.undefinedFunction, `function make_interval(${given.map((x) => (x === undefined ? '' : typeName(x.type))).join(', ')}) does not exist`);
+        return c;
+      });
+      return mkCall('make_interval', args, T.interval);
     }
     case 'current_database': return lit(cx.qc.pc.database, T.text);
     case 'current_schema': return lit(cx.qc.pc.searchPath[0] ?? null, T.text);
@@ -392,6 +504,10 @@ function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
     default: break;
   }
   if (isTableFuncName(name)) return bindSrf(name, f, cx);
+  if (isSpecialFuncName(name)) {
+    const bound = bindSpecialFunc(name, funcArgs(f, cx), cx);
+    if (bound !== undefined) return bound;
+  }
   const args = funcArgs(f, cx);
   const cands = functionOverloads(name);
   const hooked = cands === undefined ? cx.qc.pc.functions?.bindCall(name, args) : undefined;
@@ -415,12 +531,88 @@ function bindSrf(name: string, f: FuncCall, cx: ExprContext): MirScalarExpr {
   const host = cx.host;
   if (host === undefined || !host.allowSrf) throw new SqlError(SqlState.featureNotSupported, `set-returning functions are not allowed in ${cx.clause}`);
   if (f.agg_distinct === true || f.agg_order !== undefined || f.agg_filter !== undefined) throw unsupported(`${name} with aggregate syntax`);
+  // The same call written twice (pgjdbc's getPrimaryKeys selects `(_pg_expandarray(k)).n` and `_pg_expandarray(k)`)
+  // is one expansion: PostgreSQL runs the SRFs of a SELECT list in lockstep, so both see the same row.
+  let memo = srfMemo.get(host);
+  if (memo === undefined) srfMemo.set(host, (memo = new Map()));
+  const key = astKey(f);
+  const seen = memo.get(key);
+  if (seen !== undefined) return seen;
   const tf = bindTableFunc(name, funcArgs(f, cx), cx)!;
-  if (tf.types.length !== 1) throw unsupported(`${name} in the SELECT list`);
   if (host.srfCount++ > 0) throw unsupported('several set-returning functions in one SELECT list');
   const n = arity(host.rel);
   host.rel = { kind: 'flatMap', input: host.rel, func: tf.func, exprs: tf.exprs, types: tf.types };
-  return col(n, tf.types[0]!);
+  // A function with several output columns yields a record in the SELECT list, as in PostgreSQL.
+  const out = tf.types.length === 1
+    ? col(n, tf.types[0]!)
+    : mkCall('record_create', tf.types.map((t, i) => col(n + i, t)), { name: 'record', fields: tf.types.map((type, i) => ({ name: tf.names[i]!, type })) });
+  memo.set(key, out);
+  return out;
+}
+
+const srfMemo = new WeakMap<object, Map<string, MirScalarExpr>>();
+
+/** `arr[i]`, `arr[i][j]`, `arr[1:2]` (array subscripts and slices; func/arrays.ts), `j['k']` (jsonb) and `(rec).field` (field selection). */
+function bindIndirection(node: A_Indirection, cx: ExprContext): MirScalarExpr {
+  let e = bindExpr(node.arg!, cx);
+  const ind = node.indirection ?? [];
+  for (let i = 0; i < ind.length; i++) {
+    const step = ind[i]!;
+    if ('String' in step) {
+      const field = step.String.sval ?? '';
+      const fields = e.type.name === 'record' ? e.type.fields : undefined;
+      const idx = fields?.findIndex((f) => f.name === field) ?? -1;
+      if (fields === undefined || idx < 0) {
+        throw new SqlError(SqlState.undefinedColumn, fields === undefined ? `column notation .${field} applied to type ${typeName(e.type)}, which is not a composite type` : `column "${field}" not found in data type ${typeName(e.type)}`);
+      }
+      e = mkCall('record_get', [e, lit(idx, T.int4)], fields[idx]!.type);
+      continue;
+    }
+    if (!('A_Indices' in step)) throw unsupported('this indirection');
+    const run: { is_slice?: boolean; lidx?: Node; uidx?: Node }[] = [];
+    for (; i < ind.length && 'A_Indices' in ind[i]!; i++) run.push((ind[i] as { A_Indices: { is_slice?: boolean; lidx?: Node; uidx?: Node } }).A_Indices);
+    i--;
+    const toInt = (x: Node | undefined): MirScalarExpr | undefined => {
+      if (x === undefined) return undefined;
+      const sub = tryCoerce(bindExpr(x, cx), T.int4, 'assignment', cx.qc.st);
+      if (sub === undefined) throw new SqlError(SqlState.datatypeMismatch, 'array subscript must have type integer');
+      return sub;
+    };
+    if (e.type.name === 'jsonb') {
+      // jsonb subscripting (PostgreSQL 14+): j['key'], j[0].
+      for (const x of run) {
+        if (x.is_slice === true || x.uidx === undefined) throw new SqlError(SqlState.datatypeMismatch, 'jsonb subscript does not support slices');
+        e = bindOperator('->', [e, bindExpr(x.uidx, cx)], cx);
+      }
+      continue;
+    }
+    if (isUnknown(e)) e = tryCoerce(e, arrayOf(T.text), 'implicit', cx.qc.st)!;
+    if (e.type.name !== 'array' || e.type.elem === undefined) {
+      throw new SqlError(SqlState.datatypeMismatch, `cannot subscript type ${typeName(e.type)} because it does not support subscripting`);
+    }
+    if (run.length > 6) throw new SqlError(SqlState.programLimitExceeded, `number of array dimensions (${run.length}) exceeds the maximum allowed (6)`);
+    if (run.some((x) => x.is_slice === true)) {
+      // In a slice, a plain subscript n means 1:n; an omitted bound is the array's own.
+      const flags: string[] = [];
+      const bounds: MirScalarExpr[] = [];
+      for (const x of run) {
+        const lo = x.is_slice === true ? toInt(x.lidx) : lit(1, T.int4);
+        const hi = toInt(x.uidx);
+        flags.push(lo === undefined ? '1' : '0', hi === undefined ? '1' : '0');
+        bounds.push(lo ?? lit(null, T.int4), hi ?? lit(null, T.int4));
+      }
+      e = mkCall('array_slice', [e, lit(flags.join(''), T.text), ...bounds], e.type);
+    } else {
+      e = mkCall('array_subscript', [e, ...run.map((x) => toInt(x.uidx)!)], e.type.elem);
+    }
+  }
+  return e;
+}
+
+/** An argument as its output text (concat, concat_ws): like a cast to text, except bool prints t/f. */
+export function outputText(a: MirScalarExpr, cx: ExprContext): MirScalarExpr {
+  if (a.type.name === 'bool') return mkCall('bool_out', [a], T.text);
+  return isStringType(a.type) || isUnknown(a) ? tryCoerce(a, T.text, 'implicit', cx.qc.st)! : coerceExplicit(a, T.text, cx.qc.st);
 }
 
 function nowExpr(cx: ExprContext, type: ScalarType): MirScalarExpr {

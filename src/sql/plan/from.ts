@@ -289,7 +289,9 @@ function planRangeVar(rv: RangeVar, qc: QueryContext): FromResult {
     const plan = renumberLets(item.plan, () => freshId(qc));
     expr = qc.nowMode === 'literal' ? substituteNow(plan, lit(qc.now, { name: 'timestamptz' })) : plan;
   } else {
-    expr = Mir.get(item.id, types);
+    // Keys over NOT NULL columns are uniqueness facts the optimizer can use (NULLs never conflict).
+    const keys = (item.desc.keys ?? []).filter((k) => k.every((c) => item.desc!.columns[c]?.nullable === false));
+    expr = keys.length === 0 ? Mir.get(item.id, types) : { kind: 'get', id: item.id, types, keys };
   }
   if (columns !== undefined && columns.length > item.desc.columns.length) {
     throw new SqlError(SqlState.invalidColumnReference, `table "${alias ?? item.name.item}" has ${item.desc.columns.length} columns available but ${columns.length} columns specified`);

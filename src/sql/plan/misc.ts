@@ -1,13 +1,13 @@
 /**
  * Planning of session and catalog-listing statements: SET/RESET/SHOW variables, transaction control,
- * DISCARD, CREATE SCHEMA/DATABASE, CLOSE, and Materialize's SHOW <objects> / COLUMNS / CREATE.
+ * DISCARD, CREATE SCHEMA/DATABASE, CLOSE, and Materialize's SHOW CREATE (SHOW <objects> is show.ts).
  */
 import type { Node } from 'libpg-query';
-import { type Column, type ScalarType, T, arrayOf } from '../../repr/index.ts';
+import { type Column, type ScalarType, T } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import type { MzStatement } from '../parser/index.ts';
 import type { CatalogItemKind, PlanContext } from './catalog-api.ts';
-import { defaultSchema, fullName, resolveExisting } from './ddl.ts';
+import { fullName, resolveExisting } from './ddl.ts';
 import type { Plan } from './plan.ts';
 
 const textCol = (name: string, type: ScalarType = T.text, nullable = false): Column => ({ name, type, nullable });
@@ -118,71 +118,27 @@ function statementName(node: Node, sql: string): string {
   return kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
 }
 
-const NAME_COMMENT = [textCol('name'), textCol('comment')];
-const SHOW_COLUMNS: Record<Extract<MzStatement, { kind: 'show' }>['what'], readonly Column[]> = {
-  tables: NAME_COMMENT,
-  views: NAME_COMMENT,
-  'materialized views': [textCol('name'), textCol('cluster'), textCol('comment')],
-  indexes: [textCol('name'), textCol('on'), textCol('cluster'), textCol('key', arrayOf(T.text)), textCol('comment')],
-  schemas: NAME_COMMENT,
-  databases: NAME_COMMENT,
-  sources: [textCol('name'), textCol('type'), textCol('cluster', T.text, true), textCol('comment')],
-  subsources: [textCol('name'), textCol('type')],
-  sinks: [textCol('name'), textCol('type'), textCol('cluster'), textCol('comment')],
-  objects: [textCol('name'), textCol('type'), textCol('comment')],
-  clusters: [textCol('name'), textCol('replicas'), textCol('comment')],
-  'cluster replicas': [textCol('cluster'), textCol('replica'), textCol('size'), textCol('ready', T.bool), textCol('comment')],
-  secrets: NAME_COMMENT,
-  connections: [textCol('name'), textCol('type'), textCol('comment')],
-  types: NAME_COMMENT,
-};
-
 const CREATE_KINDS: Record<Extract<MzStatement, { kind: 'showCreate' }>['objectType'], CatalogItemKind | undefined> = {
   table: 'table', view: 'view', 'materialized-view': 'materialized-view', index: 'index', source: 'source', sink: 'sink',
   connection: 'connection', cluster: undefined, type: undefined,
 };
 
-export function planMzShow(s: Extract<MzStatement, { kind: 'show' | 'showColumns' | 'showCreate' }>, pc: PlanContext): Plan {
+/** SHOW CREATE <kind> <name>: the object's name and its create_sql (SHOW <objects> is show.ts). */
+export function planShowCreate(s: Extract<MzStatement, { kind: 'showCreate' }>, pc: PlanContext): Plan {
   switch (s.kind) {
-    case 'show': {
-      if (s.filter !== undefined && 'where' in s.filter) throw unsupported('SHOW ... WHERE');
-      const like = s.filter !== undefined && 'like' in s.filter ? s.filter.like : undefined;
-      const columns = SHOW_COLUMNS[s.what];
-      const base = { kind: 'showObjects', what: s.what, columns, ...(like !== undefined ? { like } : {}), ...(s.inCluster !== undefined ? { inCluster: s.inCluster } : {}) } as const;
-      if (s.what === 'schemas') {
-        const database = s.from?.[0] ?? pc.database;
-        if (!pc.catalog.databaseExists(database)) throw new SqlError('3D000', `unknown database '${database}'`);
-        return { ...base, database };
-      }
-      if (s.what === 'databases' || s.what === 'clusters' || s.what === 'cluster replicas') return base;
-      if (s.on !== undefined) {
-        const item = resolveExisting(s.on, pc);
-        return { ...base, on: item.id };
-      }
-      let schema: { database: string; schema: string };
-      if (s.from !== undefined) {
-        const database = s.from.length > 1 ? s.from[0]! : pc.database;
-        const name = s.from[s.from.length - 1]!;
-        if (!pc.catalog.schemaExists(database, name)) throw new SqlError(SqlState.invalidSchemaName, `unknown schema '${s.from.join('.')}'`);
-        schema = { database, schema: name };
-      } else {
-        schema = { database: pc.database, schema: defaultSchema(pc) };
-      }
-      return { ...base, schema };
-    }
-    case 'showColumns': {
-      if (s.filter !== undefined && 'where' in s.filter) throw unsupported('SHOW ... WHERE');
-      const item = resolveExisting(s.from, pc);
-      if (item.desc === undefined) throw new SqlError(SqlState.wrongObjectType, `${fullName(item.name)} is not a relation`);
-      return { kind: 'showColumns', id: item.id, columns: [textCol('name'), textCol('nullable', T.bool), textCol('type'), textCol('comment')] };
-    }
     case 'showCreate': {
+      if (s.objectType === 'cluster') {
+        if (s.name.length !== 1) throw new SqlError(SqlState.syntaxError, `invalid cluster name: ${s.name.join('.')}`);
+        return { kind: 'showCreate', id: '', cluster: s.name[0]!, columns: [textCol('name'), textCol('create_sql')] };
+      }
       const kind = CREATE_KINDS[s.objectType];
       if (kind === undefined) throw unsupported(`SHOW CREATE ${s.objectType.toUpperCase()}`);
       const item = resolveExisting(s.name, pc);
       if (item.kind !== kind) {
         const word = kind.replace('-', ' ');
-        throw new SqlError(SqlState.wrongObjectType, `${fullName(item.name)} is not ${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`);
+        // Materialize hints at the right statement for the common mix-up.
+        const hint = item.kind === 'materialized-view' && kind === 'view' ? { hint: 'Use SHOW CREATE MATERIALIZED VIEW to show a materialized view.' } : {};
+        throw new SqlError(SqlState.wrongObjectType, `${fullName(item.name)} is not ${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`, hint);
       }
       return { kind: 'showCreate', id: item.id, columns: [textCol('name'), textCol('create_sql')] };
     }

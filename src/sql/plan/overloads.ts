@@ -176,6 +176,79 @@ push(funcs, 'justify_interval', ov(['interval'], 'interval', 'justify_interval')
 push(funcs, 'age', ov(['timestamp', 'timestamp'], 'interval', 'age_timestamp'));
 push(funcs, 'age', ov(['timestamptz', 'timestamptz'], 'interval', 'age_timestamp'));
 
+// More date/time.
+push(funcs, 'to_char', ov(['timestamp', 'text'], 'text', 'to_char_timestamp'));
+push(funcs, 'to_char', ov(['timestamptz', 'text'], 'text', 'to_char_timestamptz'));
+for (const t of ['int4', 'int8', 'numeric', 'float8'] as const) push(funcs, 'to_char', ov([t, 'text'], 'text', 'to_char_number'));
+push(funcs, 'make_interval', ov(['int4', 'int4', 'int4', 'int4', 'int4', 'int4', 'float8'], 'interval', 'make_interval'));
+push(funcs, 'make_timestamp', ov(['int4', 'int4', 'int4', 'int4', 'int4', 'float8'], 'timestamp', 'make_timestamp'));
+push(funcs, 'make_timestamptz', ov(['int4', 'int4', 'int4', 'int4', 'int4', 'float8'], 'timestamptz', 'make_timestamptz'));
+push(funcs, 'make_timestamptz', ov(['int4', 'int4', 'int4', 'int4', 'int4', 'float8', 'text'], 'timestamptz', 'make_timestamptz'));
+push(funcs, 'make_time', ov(['int4', 'int4', 'float8'], 'time', 'make_time'));
+push(funcs, 'date_bin', ov(['interval', 'timestamp', 'timestamp'], 'timestamp', 'date_bin'));
+push(funcs, 'date_bin', ov(['interval', 'timestamptz', 'timestamptz'], 'timestamptz', 'date_bin'));
+push(funcs, 'datediff', ov(['text', 'timestamp', 'timestamp'], 'int8', 'datediff_timestamp'));
+push(funcs, 'datediff', ov(['text', 'timestamptz', 'timestamptz'], 'int8', 'datediff_timestamp'));
+push(funcs, 'datediff', ov(['text', 'date', 'date'], 'int8', 'datediff_date'));
+push(funcs, 'datediff', ov(['text', 'time', 'time'], 'int8', 'datediff_time'));
+push(funcs, 'timezone', ov(['text', 'timestamptz'], 'timestamp', 'timezone_timestamptz'));
+push(funcs, 'timezone', ov(['text', 'timestamp'], 'timestamptz', 'timezone_timestamp'));
+
+// More math.
+for (const f of ['sin', 'cos', 'tan', 'cot', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'degrees', 'radians']) push(funcs, f, ov(['float8'], 'float8', f));
+push(funcs, 'atan2', ov(['float8', 'float8'], 'float8', 'atan2'));
+push(funcs, 'log', ov(['float8', 'float8'], 'float8', 'log_float8_float8'));
+push(funcs, 'log', ov(['numeric', 'numeric'], 'numeric', 'log_numeric_numeric'));
+push(funcs, 'div', ov(['numeric', 'numeric'], 'numeric', 'div_numeric_trunc'));
+for (const t of ['int4', 'int8'] as const) {
+  push(funcs, 'gcd', ov([t, t], t, `gcd_${t}`));
+  push(funcs, 'lcm', ov([t, t], t, `lcm_${t}`));
+}
+
+// More strings.
+push(funcs, 'regexp_replace', ov(['text', 'text', 'text'], 'text', 'regexp_replace'));
+push(funcs, 'regexp_replace', ov(['text', 'text', 'text', 'text'], 'text', 'regexp_replace'));
+push(funcs, 'regexp_match', { args: [T.text, T.text], ret: arrayOf(T.text), func: 'regexp_match' });
+push(funcs, 'regexp_match', { args: [T.text, T.text, T.text], ret: arrayOf(T.text), func: 'regexp_match' });
+push(funcs, 'regexp_count', ov(['text', 'text'], 'int4', 'regexp_count'));
+push(funcs, 'substring', ov(['text', 'text'], 'text', 'substring_regex'));
+push(funcs, 'translate', ov(['text', 'text', 'text'], 'text', 'translate'));
+push(funcs, 'quote_literal', ov(['text'], 'text', 'quote_literal'));
+push(funcs, 'string_to_array', { args: [T.text, T.text], ret: arrayOf(T.text), func: 'string_to_array' });
+push(funcs, 'string_to_array', { args: [T.text, T.text, T.text], ret: arrayOf(T.text), func: 'string_to_array' });
+push(funcs, 'to_hex', ov(['int4'], 'text', 'to_hex_int4'));
+push(funcs, 'to_hex', ov(['int8'], 'text', 'to_hex_int8'));
+push(funcs, 'sha256', ov(['bytea'], 'bytea', 'sha256'));
+
+// jsonb.
+const J = s('jsonb');
+const TEXT_ARR = arrayOf(s('text'));
+const jov = (args: readonly ScalarType[], ret: ScalarType, func: string): Overload => ({ args, ret, func });
+push(binary, '->', jov([J, T.text], J, 'jsonb_field'));
+push(binary, '->', jov([J, T.int4], J, 'jsonb_elem'));
+push(binary, '->>', jov([J, T.text], T.text, 'jsonb_field_text'));
+push(binary, '->>', jov([J, T.int4], T.text, 'jsonb_elem_text'));
+push(binary, '#>', jov([J, TEXT_ARR], J, 'jsonb_path'));
+push(binary, '#>>', jov([J, TEXT_ARR], T.text, 'jsonb_path_text'));
+push(binary, '@>', jov([J, J], T.bool, 'jsonb_contains'));
+push(binary, '<@', jov([J, J], T.bool, 'jsonb_contained'));
+push(binary, '?', jov([J, T.text], T.bool, 'jsonb_exists'));
+push(binary, '?|', jov([J, TEXT_ARR], T.bool, 'jsonb_exists_any'));
+push(binary, '?&', jov([J, TEXT_ARR], T.bool, 'jsonb_exists_all'));
+push(binary, '||', jov([J, J], J, 'jsonb_concat'));
+push(binary, '-', jov([J, T.text], J, 'jsonb_delete_key'));
+push(binary, '-', jov([J, T.int4], J, 'jsonb_delete_index'));
+push(binary, '-', jov([J, TEXT_ARR], J, 'jsonb_delete_keys'));
+push(binary, '#-', jov([J, TEXT_ARR], J, 'jsonb_delete_path'));
+push(funcs, 'jsonb_typeof', jov([J], T.text, 'jsonb_typeof'));
+push(funcs, 'jsonb_array_length', jov([J], T.int4, 'jsonb_array_length'));
+push(funcs, 'jsonb_strip_nulls', jov([J], J, 'jsonb_strip_nulls'));
+push(funcs, 'jsonb_pretty', jov([J], T.text, 'jsonb_pretty'));
+push(funcs, 'jsonb_set', jov([J, TEXT_ARR, J], J, 'jsonb_set'));
+push(funcs, 'jsonb_set', jov([J, TEXT_ARR, J, T.bool], J, 'jsonb_set'));
+push(funcs, 'jsonb_extract_path', { args: [J, T.text], ret: J, func: 'jsonb_path_variadic', variadic: true });
+push(funcs, 'jsonb_extract_path_text', { args: [J, T.text], ret: T.text, func: 'jsonb_path_text_variadic', variadic: true });
+
 export function binaryOverloads(op: string): readonly Overload[] | undefined {
   return binary.get(op);
 }

@@ -153,7 +153,17 @@ describe('plan shapes', () => {
     expect(plan('create default index on t')).toMatchObject({ kind: 'createIndex', name: { item: 't_primary_idx' } });
     expect(plan('drop table if exists nope')).toMatchObject({ kind: 'noop' });
     expect(plan('create materialized view mv as select a from t')).toMatchObject({ kind: 'createMaterializedView', name: { item: 'mv' } });
-    expect(plan('show tables')).toMatchObject({ kind: 'showObjects', what: 'tables', schema: { schema: 'public' } });
+    expect(plan('create cluster c (size = \'25cc\', replication factor 2)')).toMatchObject({ kind: 'createCluster', name: 'c', config: { managed: true, size: '25cc', replicationFactor: 2 } });
+    expect(plan("create cluster c replicas (r1 (size '1'), r2 (size = '2'))")).toMatchObject({ kind: 'createCluster', config: { managed: false, replicas: [{ name: 'r1', size: '1' }, { name: 'r2', size: '2' }] } });
+    expect(plan("create cluster c size = '2xsmall'")).toMatchObject({ kind: 'createCluster', config: { managed: true, size: '2xsmall', replicationFactor: 1 } });
+    expect(plan("create cluster replica c.r3 size '1'")).toMatchObject({ kind: 'createClusterReplica', cluster: 'c', replica: 'r3', size: '1' });
+    expect(plan('drop cluster if exists c, d cascade')).toMatchObject({ kind: 'dropClusters', names: ['c', 'd'], ifExists: true, cascade: true });
+    expect(plan('drop cluster replica c.r1')).toMatchObject({ kind: 'dropClusterReplicas', names: [['c', 'r1']] });
+    expect(plan('alter cluster c set (replication factor 0)')).toMatchObject({ kind: 'alterCluster', action: { kind: 'set', replicationFactor: 0 } });
+    expect(plan('alter cluster c rename to d')).toMatchObject({ kind: 'alterCluster', action: { kind: 'rename', to: 'd' } });
+    expect(plan('create materialized view mv2 in cluster c as select a from t')).toMatchObject({ kind: 'createMaterializedView', inCluster: 'c' });
+    expect(() => plan('create cluster c (replication factor 1)')).toThrow(/SIZE option must be specified/);
+    expect(() => plan("create cluster c (size '1', bogus 2)")).toThrow(/unexpected cluster option BOGUS/);
     expect(plan('set transaction_isolation = serializable')).toMatchObject({ kind: 'setVariable', name: 'transaction_isolation', value: 'serializable' });
     expect(plan('begin isolation level serializable')).toMatchObject({ kind: 'startTransaction', isolation: 'serializable' });
     expect(plan('end')).toMatchObject({ kind: 'commit' });

@@ -416,12 +416,14 @@ export function outputName(v: Node): string {
     return p[p.length - 1]!;
   }
   if ('TypeCast' in v) {
-    const inner = v.TypeCast.arg === undefined ? '?column?' : outputName(v.TypeCast.arg);
+    // A name from a cast is weak: an outer cast's type name replaces it ('x'::uuid::text is "text").
+    const inner = v.TypeCast.arg === undefined || castNameOnly(v.TypeCast.arg) ? '?column?' : outputName(v.TypeCast.arg);
     if (inner !== '?column?') return inner;
     const names = nameParts(v.TypeCast.typeName?.names);
     const last = names[names.length - 1]!;
     return v.TypeCast.typeName?.arrayBounds !== undefined ? '?column?' : last;
   }
+  if ('A_Const' in v && v.A_Const.boolval !== undefined) return 'bool';
   if ('CaseExpr' in v) return 'case';
   if ('CoalesceExpr' in v) return 'coalesce';
   if ('MinMaxExpr' in v) return v.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
@@ -440,6 +442,13 @@ export function outputName(v: Node): string {
     }
   }
   return '?column?';
+}
+
+/** True iff `v` is a chain of casts whose only name is a cast's type name. */
+function castNameOnly(v: Node): boolean {
+  if (!('TypeCast' in v)) return false;
+  const arg = v.TypeCast.arg;
+  return arg === undefined || castNameOnly(arg) || outputName(arg) === '?column?';
 }
 
 function collectAggregates(n: unknown, out: Map<string, FuncCall>): void {
@@ -632,7 +641,7 @@ const AGG_ALIASES: Record<string, AggregateFunc> = { every: 'bool_and', stddev: 
 function planAggregate(f: FuncCall, cx: ExprContext): { agg: AggregateExpr; filter?: MirScalarExpr } {
   const agg = planAggregateExpr(f, cx);
   const name = nameParts(f.funcname).at(-1)!;
-  if (f.agg_filter !== undefined && (name === 'array_agg' || name === 'jsonb_agg')) {
+  if (f.agg_filter !== undefined && (name === 'array_agg' || name === 'jsonb_agg' || name === 'jsonb_object_agg')) {
     const filter = coerceBool(bindExpr(f.agg_filter, { ...cx, clause: 'FILTER' }), 'FILTER', cx.qc.st);
     const unguard = (e: MirScalarExpr): MirScalarExpr => (e.kind === 'if' ? e.then : e);
     return { agg: { ...agg, expr: unguard(agg.expr) }, filter };
@@ -708,6 +717,19 @@ function planAggregateExpr(f: FuncCall, cx: ExprContext): AggregateExpr {
       if (expr.type.name === 'unknown') expr = tryCoerce(expr, T.text, 'implicit', cx.qc.st)!;
       type = arrayOf(expr.type);
       break;
+    case 'jsonb_agg':
+      expr = one();
+      if (expr.type.name === 'unknown') expr = tryCoerce(expr, T.text, 'implicit', cx.qc.st)!;
+      type = T.jsonb;
+      break;
+    case 'jsonb_object_agg': {
+      // The input is a record (key, value), the shape compute's jsonb_object_agg expects.
+      if (args.length !== 2) throw noFunc();
+      const [k, v] = args.map((a) => (a.type.name === 'unknown' ? tryCoerce(a, T.text, 'implicit', cx.qc.st)! : a)) as [MirScalarExpr, MirScalarExpr];
+      expr = call('record_create', [k, v], { name: 'record', fields: [{ name: 'key', type: k.type }, { name: 'value', type: v.type }] });
+      type = T.jsonb;
+      break;
+    }
     default: throw unsupported(`aggregate ${name}`);
   }
   const agg: AggregateExpr = { func, expr: guard(expr), distinct, type };

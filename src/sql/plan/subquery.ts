@@ -15,7 +15,7 @@ import {
 } from '../../expr/index.ts';
 import { PgArray, type ScalarType, T, arrayOf } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
-import { coerceBool } from './coerce.ts';
+import { coerceBool, tryCoerce } from './coerce.ts';
 import { type ExprContext, type OuterLevel, type PlannedQuery, type QueryContext, freshId } from './context.ts';
 import { Scope, type ScopeItem } from './scope.ts';
 
@@ -211,7 +211,8 @@ export function bindSubLink(s: SubLink, cx: ExprContext, bind: (n: Node, cx: Exp
       const op = s.operName === undefined ? '=' : (s.operName.map((x) => ('String' in x ? x.String.sval ?? '' : '')).at(-1) ?? '=');
       const test = s.testexpr!;
       const lhsNodes = 'RowExpr' in test ? test.RowExpr.args ?? [] : [test];
-      const lhs = lhsNodes.map((x) => bind(x, cx));
+      let lhs = lhsNodes.map((x) => bind(x, cx));
+      if (lhs.some((e) => e.type.name === 'unknown')) lhs = resolveUnknownLhs(lhs, host, sub, qc);
       const lhsCols = lhs.map((e) => host.addColumn(e));
       if (any && op === '=' && lhs.length === 1) {
         const v = inEquijoin(host, sub, qc, lhsCols[0]!, lhs[0]!.type);
@@ -265,6 +266,22 @@ export function bindSubLink(s: SubLink, cx: ExprContext, bind: (n: Node, cx: Exp
     }
     default: throw unsupported(`subquery kind ${s.subLinkType ?? ''}`);
   }
+}
+
+/**
+ * `NULL IN (SELECT x ...)`: an untyped left side takes the type of the subquery's column, as PostgreSQL
+ * resolves it (the subquery is planned once, without D, only to learn its column types).
+ */
+function resolveUnknownLhs(lhs: readonly MirScalarExpr[], host: SubqueryHost, sub: Node, qc: QueryContext): MirScalarExpr[] {
+  const level: OuterLevel = { scope: host.scope, refs: new Set(), ...(qc.outer !== undefined ? { parent: qc.outer } : {}) };
+  const { corr: _c, ...base } = qc;
+  const q = planQueryFn!(sub, { ...base, outer: level });
+  const types = q.scope.items.map((it) => it.type);
+  return lhs.map((e, j) => {
+    const t = types[j];
+    if (e.type.name !== 'unknown' || t === undefined) return e;
+    return tryCoerce(e, t.name === 'unknown' ? T.text : t, 'implicit', qc.st) ?? e;
+  });
 }
 
 /** Registered by expr.ts (operator binding lives there). */

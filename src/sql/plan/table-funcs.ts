@@ -6,7 +6,7 @@
  */
 import { type MirScalarExpr, TABLE_FUNCTIONS, type TableFunctionImpl, withOrdinality } from '../../expr/index.ts';
 import { hasTableFunc, lookupTableFunc, registerTableFunc } from '../../dataflow/index.ts';
-import { type ScalarType, T } from '../../repr/index.ts';
+import { PgArray, type ScalarType, T } from '../../repr/index.ts';
 import { SqlError, SqlState } from '../../util/index.ts';
 import { tryCoerce } from './coerce.ts';
 import type { ExprContext } from './context.ts';
@@ -19,7 +19,7 @@ export interface BoundTableFunc {
 }
 
 const TABLE_FUNC_NAMES = new Set([
-  'generate_series', 'unnest', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
+  'generate_series', 'generate_subscripts', 'regexp_matches', 'unnest', '_pg_expandarray', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
 ]);
 
 export function isTableFuncName(name: string): boolean {
@@ -31,6 +31,9 @@ for (const name of ['generate_series_int4', 'generate_series_int8', 'unnest_arra
   const ord = `${name}_ordinality`;
   if (!hasTableFunc(ord)) registerTableFunc(ord, withOrdinality((args) => lookupTableFunc(name)(args) as ReturnType<TableFunctionImpl>));
 }
+
+// information_schema._pg_expandarray(array): (x, n) per element, n counting from 1 (pgjdbc's key-column queries).
+if (!hasTableFunc('pg_expandarray')) registerTableFunc('pg_expandarray', (args) => (args[0] instanceof PgArray ? args[0].elems.map((x, i) => [x, i + 1]) : []));
 
 const noFunc = (name: string, args: readonly MirScalarExpr[]): SqlError => new SqlError(
   SqlState.undefinedFunction, `function ${name}(${args.map((a) => a.type.name).join(', ')}) does not exist`,
@@ -71,6 +74,24 @@ export function bindTableFunc(name: string, args: readonly MirScalarExpr[], cx: 
         throw noFunc(name, args);
       }
       return { func: 'unnest_array', exprs: [a], types: [a.type.elem], names: [name] };
+    }
+    case 'generate_subscripts': {
+      const a = args[0];
+      if (args.length < 2 || args.length > 3 || a === undefined || a.type.name !== 'array') throw noFunc(name, args);
+      const dim = to(args[1]!, T.int4);
+      const rev = args[2] === undefined ? undefined : to(args[2], T.bool);
+      if (dim === undefined || (args[2] !== undefined && rev === undefined)) throw noFunc(name, args);
+      return { func: 'generate_subscripts', exprs: rev === undefined ? [a, dim] : [a, dim, rev], types: [T.int4], names: [name] };
+    }
+    case 'regexp_matches': {
+      const a = args.length === 2 || args.length === 3 ? all(T.text) : undefined;
+      if (a === undefined) throw noFunc(name, args);
+      return { func: 'regexp_matches', exprs: a, types: [{ name: 'array', elem: T.text }], names: [name] };
+    }
+    case '_pg_expandarray': {
+      const a = args[0];
+      if (args.length !== 1 || a === undefined || a.type.name !== 'array' || a.type.elem === undefined) throw noFunc(name, args);
+      return { func: 'pg_expandarray', exprs: [a], types: [a.type.elem, T.int4], names: ['x', 'n'] };
     }
     case 'jsonb_array_elements': case 'jsonb_array_elements_text': case 'jsonb_each': case 'jsonb_each_text': case 'jsonb_object_keys': {
       const a = args.length === 1 ? to(args[0]!, T.jsonb) : undefined;

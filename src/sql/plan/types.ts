@@ -123,6 +123,7 @@ addCast('time', 'interval', 'implicit');
 addCast('interval', 'time', 'assignment');
 addCast('json', 'jsonb', 'assignment');
 addCast('jsonb', 'json', 'assignment');
+for (const t of ['numeric', 'int2', 'int4', 'int8', 'float4', 'float8', 'bool'] as const) addCast('jsonb', t, 'explicit');
 for (const t of ['int4', 'int8', 'numeric', 'date', 'timestamp', 'timestamptz'] as const) addCast(t, 'mz_timestamp', 'implicit');
 addCast('mz_timestamp', 'timestamp', 'assignment');
 addCast('mz_timestamp', 'timestamptz', 'assignment');
@@ -148,14 +149,20 @@ export function allCastFuncs(): string[] {
 export function findCast(from: ScalarType, to: ScalarType, ctx: CastContext): 'noop' | string | undefined {
   if (from.name === to.name && from.name !== 'array') return 'noop';
   if (from.name === 'array' && to.name === 'array') {
-    return from.elem !== undefined && to.elem !== undefined && from.elem.name === to.elem.name ? 'noop' : undefined;
+    if (from.elem === undefined || to.elem === undefined) return undefined;
+    if (from.elem.name === to.elem.name) return 'noop';
+    // Arrays convert element-wise, in the context their elements do (`array:` + the element cast).
+    const e = findCast(from.elem, to.elem, ctx);
+    return e === undefined ? undefined : e === 'noop' ? 'noop' : `array:${e}`;
   }
+  if (from.name === 'bpchar' && to.name !== 'bpchar' && isStringType(to)) return 'cast_bpchar_to_text';
   if (isStringType(from) && isStringType(to)) return 'noop';
   const src: ScalarTypeName = isStringType(from) ? 'text' : from.name;
   const dst: ScalarTypeName = isStringType(to) ? 'text' : to.name;
   if (src === dst) return 'noop';
   // Any type converts to a string type by its output function (assignment), and back by its input (explicit).
   if (dst === 'text' && (from.name === 'array' || from.name === 'record')) return ctx === 'implicit' ? undefined : 'cast_any_to_text';
+  if (src === 'text' && to.name === 'array') return ctx === 'explicit' ? 'cast_text_to_array' : undefined;
   const c = castTable.get(key(src, dst));
   if (c === undefined) return undefined;
   const rank = { implicit: 0, assignment: 1, explicit: 2 };

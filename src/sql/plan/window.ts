@@ -12,7 +12,7 @@ import { type ScalarType, T, arrayOf, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import { tryCoerce } from './coerce.ts';
 import type { ExprContext, WindowPlan } from './context.ts';
-import { astKey, bindExpr, nameParts } from './expr.ts';
+import { astKey, bindExpr, bindOperator, nameParts } from './expr.ts';
 import { range } from './subquery.ts';
 import { category } from './types.ts';
 
@@ -59,28 +59,76 @@ function offsetOf(n: Node | undefined): number {
   throw unsupported('non-constant window frame offsets');
 }
 
-function frameOf(w: WindowDef, hasOrder: boolean): Pick<WindowSpec, 'mode' | 'start' | 'end'> {
+/** A frame: mode and bounds; RANGE offset bounds also carry their offset expressions (unbound). */
+interface Frame extends Pick<WindowSpec, 'mode' | 'start' | 'end'> {
+  readonly startOffset?: Node;
+  readonly endOffset?: Node;
+}
+
+function frameOf(w: WindowDef, hasOrder: boolean): Frame {
   const o = w.frameOptions ?? 0;
   if ((o & F.nondefault) === 0) {
     // Default: RANGE UNBOUNDED PRECEDING .. CURRENT ROW (the whole partition without ORDER BY: all rows are peers).
     return { mode: 'range', start: { kind: 'unbounded' }, end: hasOrder ? { kind: 'current' } : { kind: 'unbounded' } };
   }
-  if ((o & F.groups) !== 0) throw unsupported('GROUPS frames');
   if ((o & F.exclude) !== 0) throw unsupported('frame EXCLUDE');
-  const mode = (o & F.rows) !== 0 ? 'rows' : 'range';
-  if (mode === 'range' && (o & (F.startOffsetPreceding | F.startOffsetFollowing | F.endOffsetPreceding | F.endOffsetFollowing)) !== 0) {
-    throw unsupported('RANGE frames with offsets');
-  }
+  const mode = (o & F.rows) !== 0 ? 'rows' : (o & F.groups) !== 0 ? 'groups' : 'range';
+  if (mode === 'groups' && !hasOrder) throw new SqlError('42P20', 'GROUPS mode requires an ORDER BY clause');
+  // RANGE offsets are values in the ORDER BY column's domain, bound later against it; ROWS/GROUPS offsets count.
+  const count = (n: Node | undefined): number => (mode === 'range' ? 0 : offsetOf(n));
   const start: FrameBound = (o & F.startUnboundedPreceding) !== 0 ? { kind: 'unbounded' }
     : (o & F.startCurrent) !== 0 ? { kind: 'current' }
-    : (o & F.startOffsetPreceding) !== 0 ? { kind: 'preceding', n: offsetOf(w.startOffset) }
-    : { kind: 'following', n: offsetOf(w.startOffset) };
+    : (o & F.startOffsetPreceding) !== 0 ? { kind: 'preceding', n: count(w.startOffset) }
+    : { kind: 'following', n: count(w.startOffset) };
   const end: FrameBound = (o & F.endUnboundedFollowing) !== 0 ? { kind: 'unbounded' }
     : (o & F.endCurrent) !== 0 ? { kind: 'current' }
-    : (o & F.endOffsetPreceding) !== 0 ? { kind: 'preceding', n: offsetOf(w.endOffset) }
-    : (o & F.endOffsetFollowing) !== 0 ? { kind: 'following', n: offsetOf(w.endOffset) }
+    : (o & F.endOffsetPreceding) !== 0 ? { kind: 'preceding', n: count(w.endOffset) }
+    : (o & F.endOffsetFollowing) !== 0 ? { kind: 'following', n: count(w.endOffset) }
     : { kind: 'current' };
-  return { mode, start, end };
+  const isOffset = (b: FrameBound): boolean => b.kind === 'preceding' || b.kind === 'following';
+  return {
+    mode, start, end,
+    ...(mode === 'range' && isOffset(start) && w.startOffset !== undefined ? { startOffset: w.startOffset } : {}),
+    ...(mode === 'range' && isOffset(end) && w.endOffset !== undefined ? { endOffset: w.endOffset } : {}),
+  };
+}
+
+/**
+ * RANGE offset bounds as extra window arguments: the row's ORDER BY value and `value ∓ offset` per
+ * offset bound (∓ by direction: PRECEDING in a descending order means larger values), all in the
+ * bound's type so the evaluator compares like with like (a date key compares as a timestamp).
+ */
+function rangeArgs(fr: Frame, sorts: readonly SortBy[], orders: readonly MirScalarExpr[], cx: ExprContext): { args: MirScalarExpr[]; range: NonNullable<WindowSpec['range']> } | undefined {
+  if (fr.startOffset === undefined && fr.endOffset === undefined) return undefined;
+  if (orders.length !== 1) throw new SqlError('42P20', 'RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column');
+  const key = orders[0]!;
+  const desc = sorts[0]?.sortby_dir === 'SORTBY_DESC';
+  const boundOf = (n: Node, b: FrameBound): MirScalarExpr => {
+    let offset = bindExpr(n, { ...cx, clause: 'window frame offset' });
+    if (offset.type.name === 'unknown') {
+      // As PostgreSQL's in_range: datetime keys take interval offsets, others their own type.
+      const temporal = ['date', 'timestamp', 'timestamptz', 'time', 'interval'].includes(key.type.name);
+      offset = tryCoerce(offset, temporal ? T.interval : key.type, 'implicit', cx.qc.st) ?? offset;
+    }
+    if (offset.kind === 'literal' && offset.value !== null && typeof offset.value !== 'object' && Number(offset.value) < 0) {
+      throw new SqlError('22013', 'invalid preceding or following size in window function');
+    }
+    const plus = (b.kind === 'following') !== desc;
+    try {
+      return bindOperator(plus ? '+' : '-', [key, offset], cx);
+    } catch {
+      throw new SqlError('42883', `RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${typeName(key.type)} and offset type ${typeName(offset.type)}`);
+    }
+  };
+  const bounds: MirScalarExpr[] = [];
+  const start = fr.startOffset === undefined ? undefined : bounds.push(boundOf(fr.startOffset, fr.start));
+  const end = fr.endOffset === undefined ? undefined : bounds.push(boundOf(fr.endOffset, fr.end));
+  const type = bounds[0]!.type;
+  const cmpKey = key.type.name === type.name ? key : tryCoerce(key, type, 'implicit', cx.qc.st);
+  if (cmpKey === undefined || bounds.some((b) => b.type.name !== type.name)) {
+    throw new SqlError('42883', `RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${typeName(key.type)}`);
+  }
+  return { args: [cmpKey, ...bounds], range: { key: 0, ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}), desc } };
 }
 
 function resolveWindow(over: WindowDef, named: readonly Node[]): WindowDef {
@@ -152,7 +200,13 @@ export function planWindows(targets: readonly Node[], sortBys: readonly SortBy[]
     }
     const sorts = (w.orderClause ?? []).map((n) => ('SortBy' in n ? n.SortBy : undefined)).filter((x): x is SortBy => x !== undefined);
     const type = resultType(fn, args);
-    const spec: WindowSpec = { fn, ...frameOf(w, sorts.length > 0), type: type.name, nargs: args.length, ...(fn === 'count' && f.agg_star === true ? { star: true } : {}) };
+    const { startOffset: _s, endOffset: _e, ...fr } = frameOf(w, sorts.length > 0);
+    const ranged = rangeArgs(frameOf(w, sorts.length > 0), sorts, sorts.map((sb) => bindExpr(sb.node!, inner)), inner);
+    const spec: WindowSpec = {
+      fn, ...fr, type: type.name, nargs: args.length, ...(fn === 'count' && f.agg_star === true ? { star: true } : {}),
+      ...(ranged !== undefined ? { range: ranged.range } : {}),
+    };
+    if (ranged !== undefined) args = [...args, ...ranged.args];
     const gk = astKey([w.partitionClause ?? [], w.orderClause ?? []]);
     let g = groups.get(gk);
     if (g === undefined) {

@@ -3,7 +3,8 @@
  * each output, so a restart that replays a tick writes exactly what the first attempt did.
  * COUNTER emits 1, 2, 3, ... (retracting the oldest beyond MAX CARDINALITY); AUCTION emits the
  * schemas of Materialize's auction generator: organizations, users and accounts at tick 0, then
- * one auction with its bids per tick.
+ * one auction with its bids per tick. AS OF n / UP TO n (Materialize's options) fast-forward ticks
+ * 0..n into the first step and stop producing data at tick n.
  */
 import { type Diff, type RelationDesc, type Row, T, relationDesc } from '../../../repr/index.ts';
 import { mulberry32 } from '../../../util/index.ts';
@@ -36,6 +37,40 @@ export function generatorOutputs(kind: GeneratorKind): readonly GeneratorOutput[
 export interface GeneratorOptions {
   readonly seed: number;
   readonly maxCardinality?: number;
+  /** AS OF n: the data of ticks 0..n appears at once, in the source's first step. */
+  readonly asOf?: number;
+  /** UP TO n: ticks n and later produce nothing (the data is final; time still passes). */
+  readonly upTo?: number;
+}
+
+/**
+ * The updates of ticks [from, until) merged into one step (ticks at or beyond UP TO dropped), all
+ * stamped by the caller at `tickMs`. A pure function, so a replayed step writes what the first did.
+ */
+export function generateTicks(kind: GeneratorKind, opts: GeneratorOptions, from: bigint, until: bigint, tickMs: number): Map<number, (readonly [Row, Diff])[]> {
+  const asOf = opts.asOf === undefined ? undefined : BigInt(opts.asOf);
+  const upTo = opts.upTo === undefined ? undefined : BigInt(opts.upTo);
+  const out = new Map<number, (readonly [Row, Diff])[]>();
+  for (let o = from; o < until; o++) {
+    // A tick before AS OF counts as happening at AS OF; at or beyond UP TO it never happens.
+    const at = asOf !== undefined && o <= asOf ? asOf : o;
+    if (upTo !== undefined && at >= upTo) continue;
+    for (const [i, rows] of generateTick(kind, opts, o, tickMs)) {
+      const list = out.get(i);
+      if (list === undefined) out.set(i, rows);
+      else for (const r of rows) list.push(r);
+    }
+  }
+  return out;
+}
+
+/**
+ * The tick offsets the next step covers, starting at `offset`: every tick up to AS OF at once (as
+ * Materialize fast-forwards a generator's data before its AS OF), else one tick.
+ */
+export function nextStepUntil(opts: GeneratorOptions, offset: bigint): bigint {
+  if (opts.asOf !== undefined && offset <= BigInt(opts.asOf)) return BigInt(opts.asOf) + 1n;
+  return offset + 1n;
 }
 
 

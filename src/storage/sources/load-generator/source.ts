@@ -1,6 +1,7 @@
 /**
  * A load-generator source: every TICK INTERVAL it writes one tick's data to all its outputs at one
- * timestamp (a step of SourceOutputs), recording the tick offset as its progress. A restart resumes
+ * timestamp (a step of SourceOutputs), recording the tick offset as its progress (the first step
+ * holds every tick up to AS OF; from UP TO on, steps carry no data). A restart resumes
  * at the next offset; a tick interrupted mid-step is replayed identically (the data is a pure
  * function of seed, offset and the step's time), so there are no gaps and no duplicates.
  */
@@ -8,7 +9,7 @@ import type { PersistClient } from '../../../persist/index.ts';
 import type { Timestamp } from '../../../repr/index.ts';
 import type { Logger } from '../../../util/index.ts';
 import { SourceOutputs, type SourceShardIds } from '../outputs.ts';
-import { type GeneratorKind, type GeneratorOptions, generateTick } from './generators.ts';
+import { type GeneratorKind, type GeneratorOptions, generateTicks, nextStepUntil } from './generators.ts';
 
 export interface LoadGeneratorConfig {
   readonly name: string;
@@ -33,22 +34,27 @@ export async function startLoadGenerator(config: LoadGeneratorConfig, persist: P
   if (recovery.kind === 'resume') {
     offset = recovery.frontier;
     if (recovery.replay !== undefined) {
-      // Finish the interrupted tick on the shards that missed it, exactly as it was first written.
-      for (let o = recovery.frontier; o < recovery.replay.until; o++) {
-        const time = recovery.replay.time;
-        await outputs.writeStep({ time, frontier: o + 1n, data: generateTick(config.generator, config.options, o, time), errors: [] }, 'replay');
-      }
-      offset = recovery.replay.until;
+      // Finish the interrupted step on the shards that missed it, exactly as it was first written.
+      const { until, time } = recovery.replay;
+      await outputs.writeStep({ time, frontier: until, data: generateTicks(config.generator, config.options, recovery.frontier, until, time), errors: [] }, 'replay');
+      offset = until;
     }
   }
   logger.info({ source: config.name, generator: config.generator, offset: String(offset) }, 'load generator: resuming');
   let stopped = false;
   let error: string | undefined;
   let running: Promise<void> = Promise.resolve();
+  const upTo = config.options.upTo === undefined ? undefined : BigInt(config.options.upTo);
   const tick = async (): Promise<void> => {
     const time = Math.max(Date.now(), outputs.upper()) as Timestamp;
-    await outputs.writeStep({ time, frontier: offset + 1n, data: generateTick(config.generator, config.options, offset, time), errors: [] }, 'normal');
-    offset++;
+    if (upTo !== undefined && offset >= upTo) {
+      // Past UP TO the data is final; the step only moves time on, so reads at later times complete.
+      await outputs.writeStep({ time, frontier: undefined, data: new Map(), errors: [] }, 'normal');
+    } else {
+      const until = nextStepUntil(config.options, offset);
+      await outputs.writeStep({ time, frontier: until, data: generateTicks(config.generator, config.options, offset, until, time), errors: [] }, 'normal');
+      offset = until;
+    }
     error = undefined;
   };
   // A tick that is still being written when the next is due makes the next one wait: ticks never
