@@ -14,9 +14,12 @@ export async function applyRename(coord: Coordinator, plan: Extract<Plan, { kind
   const item = catalog.getItem(plan.id);
   if (item === undefined || coord.builtins.get(plan.id) !== undefined) throw new SqlError(SqlState.undefinedTable, `unknown catalog item '${plan.id}'`);
   renameCheck(catalog, item, plan.newName);
-  // Resolve names as a restart would: in the definition's own database, with its schema as search path.
-  const refersToItem = (owner: CatalogItem) => (parts: readonly string[]): boolean =>
-    catalog.resolveItem(parts, [owner.name.schema], owner.name.database)?.id === item.id;
+  // Resolve names as a restart would: where CREATE resolved them (coordinator's #planDurable).
+  const refersToItem = (owner: CatalogItem) => (parts: readonly string[]): boolean => {
+    const database = owner.resolvedIn?.database ?? owner.name.database;
+    const searchPath = owner.resolvedIn === undefined ? [owner.name.schema] : [...owner.resolvedIn.searchPath, owner.name.schema];
+    return catalog.resolveItem(parts, searchPath, database)?.id === item.id;
+  };
   const updated: CatalogItem[] = [{ ...item, name: plan.newName, createSql: renameInCreateSql(item.createSql, refersToItem(item), plan.newName) }];
   for (const id of catalog.dependents(item.id)) {
     const dep = catalog.getItem(id);

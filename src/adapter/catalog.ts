@@ -21,6 +21,13 @@ export interface CatalogItem extends CatalogItemInfo {
   readonly clusterId?: string;
   /** COMMENT ON texts by sub-object: '0' the item itself, 'n' its n-th column. */
   readonly comments?: ItemComments;
+  /** Where the names in create_sql were resolved at CREATE (the session's database and search path); a restart plans it there again. */
+  readonly resolvedIn?: NameContext;
+}
+
+export interface NameContext {
+  readonly database: string;
+  readonly searchPath: readonly string[];
 }
 
 /** COMMENT ON texts of one item, by sub-object id ('0' = the item, 'n' = its n-th column). */
@@ -82,7 +89,7 @@ export interface DatabaseEntry {
 export type DurableEntry =
   | { readonly type: 'database'; readonly id: string; readonly oid: number; readonly name: string }
   | { readonly type: 'schema'; readonly id: string; readonly oid: number; readonly database: string; readonly name: string }
-  | { readonly type: 'item'; readonly id: GlobalId; readonly oid: number; readonly kind: CatalogItemKind; readonly name: QualifiedName; readonly createSql: string; readonly shardId?: string; readonly extra?: ItemExtra; readonly dependsOn?: readonly GlobalId[]; readonly clusterId?: string; readonly comments?: ItemComments }
+  | { readonly type: 'item'; readonly id: GlobalId; readonly oid: number; readonly kind: CatalogItemKind; readonly name: QualifiedName; readonly createSql: string; readonly shardId?: string; readonly extra?: ItemExtra; readonly dependsOn?: readonly GlobalId[]; readonly clusterId?: string; readonly comments?: ItemComments; readonly resolvedIn?: NameContext }
   | ({ readonly type: 'cluster' } & ClusterEntry)
   | ({ readonly type: 'clusterReplica' } & ClusterReplicaEntry)
   /** Id allocators; the cluster ones are absent in catalogs written before clusters existed. */
@@ -343,6 +350,7 @@ export function durableItem(item: CatalogItem): DurableEntry {
     ...(item.extra === undefined ? {} : { extra: item.extra, dependsOn: item.dependsOn }),
     ...(item.clusterId === undefined ? {} : { clusterId: item.clusterId }),
     ...(item.comments === undefined ? {} : { comments: item.comments }),
+    ...(item.resolvedIn === undefined ? {} : { resolvedIn: item.resolvedIn }),
   };
 }
 

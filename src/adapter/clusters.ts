@@ -41,6 +41,19 @@ export function clusterForNewObject(coord: Coordinator, sessionCluster: string, 
   return userCluster(coord, inCluster ?? sessionCluster).id;
 }
 
+/**
+ * A SELECT or SUBSCRIBE runs on the session's cluster, which must exist — unless it reads only
+ * system relations: Materialize routes those to mz_catalog_server (auto_route_catalog_queries), so
+ * SHOW and catalog queries work whatever `cluster` is.
+ */
+export function checkQueryCluster(coord: Coordinator, sessionCluster: string, reads: Iterable<string>): void {
+  for (const id of reads) {
+    if (id.startsWith('s')) continue;
+    if (coord.catalog.clusterByName(sessionCluster) === undefined) throw unknownCluster(sessionCluster);
+    return;
+  }
+}
+
 /** Whether an item is maintained by a cluster (materialized views, indexes, sources other than subsources, sinks). */
 export function runsOnCluster(item: CatalogItem): boolean {
   return item.kind === 'materialized-view' || item.kind === 'index' || item.kind === 'sink' || (item.kind === 'source' && item.extra?.kind !== 'subsource');
@@ -123,45 +136,47 @@ export async function sequenceCluster(env: SequenceEnv, plan: ClusterPlan, dropI
       return commandResult('CREATE CLUSTER REPLICA');
     }
     case 'dropClusters': {
+      // Check every name before dropping any, so a failing DROP changes nothing.
+      const targets: ClusterEntry[] = [];
       for (const name of plan.names) {
         const c = catalog.clusterByName(name);
         if (c === undefined) {
-          if (plan.ifExists) {
-            session.notice(`cluster "${name}" does not exist, skipping`);
-            continue;
-          }
-          throw unknownCluster(name);
+          if (!plan.ifExists) throw unknownCluster(name);
+          session.notice(`cluster "${name}" does not exist, skipping`);
+          continue;
         }
         userCluster(coord, name);
-        const items = catalog.itemsInCluster(c.id);
-        if (items.length > 0 && !plan.cascade) {
+        if (catalog.itemsInCluster(c.id).length > 0 && !plan.cascade) {
           throw new SqlError(SqlState.dependentObjectsStillExist, `cannot drop cluster "${name}" because other objects depend on it`, { hint: 'Use DROP ... CASCADE to drop the dependent objects too.' });
         }
-        await dropItems(items.map((i) => i.id));
+        if (!targets.includes(c)) targets.push(c);
+      }
+      for (const c of targets) {
+        await dropItems(catalog.itemsInCluster(c.id).map((i) => i.id));
         await writeCluster(coord, c, undefined);
       }
       return commandResult('DROP CLUSTER');
     }
     case 'dropClusterReplicas': {
+      const targets: [ClusterEntry, string][] = [];
       for (const [cluster, replica] of plan.names) {
         const c = catalog.clusterByName(cluster);
         if (c === undefined) {
-          if (plan.ifExists) {
-            session.notice(`cluster "${cluster}" does not exist, skipping`);
-            continue;
-          }
-          throw unknownCluster(cluster);
+          if (!plan.ifExists) throw unknownCluster(cluster);
+          session.notice(`cluster "${cluster}" does not exist, skipping`);
+          continue;
         }
         userCluster(coord, cluster);
-        const current = catalog.replicasOf(c.id);
-        if (!current.some((r) => r.name === replica)) {
-          if (plan.ifExists) {
-            session.notice(`cluster replica "${cluster}.${replica}" does not exist, skipping`);
-            continue;
-          }
-          throw new SqlError(SqlState.undefinedObject, `unknown cluster replica '${cluster}.${replica}'`);
+        if (!catalog.replicasOf(c.id).some((r) => r.name === replica)) {
+          if (!plan.ifExists) throw new SqlError(SqlState.undefinedObject, `unknown cluster replica '${cluster}.${replica}'`);
+          session.notice(`cluster replica "${cluster}.${replica}" does not exist, skipping`);
+          continue;
         }
         managedOnly(c, 'drop');
+        targets.push([c, replica]);
+      }
+      for (const [c, replica] of targets) {
+        const current = catalog.replicasOf(c.id);
         await writeCluster(coord, c, c, current.filter((r) => r.name !== replica));
       }
       return commandResult('DROP CLUSTER REPLICA');

@@ -6,7 +6,7 @@
  */
 import { ComputeController, type DataflowDescription, consolidate, errorsShardId, applyFinishing, evaluateMir, expandCounts } from '../compute/index.ts';
 import { errorFromRow } from '../dataflow/index.ts';
-import { type GlobalId, type MirRelationExpr, type RowSetFinishing, arity, dependsOn } from '../expr/index.ts';
+import { type GlobalId, type MirRelationExpr, type MirScalarExpr, type RowSetFinishing, arity, dependsOn } from '../expr/index.ts';
 import type { PersistClient, Shard } from '../persist/index.ts';
 import { type Diff, type Frontier, type Row, type Timestamp, type Update, compareFrontier, maxFrontier, minFrontier, ts } from '../repr/index.ts';
 import { initParser, parseStatements, planStatement, type Plan, type PlanContext, type SubscribeOutput } from '../sql/index.ts';
@@ -25,7 +25,7 @@ import { SourceManager, subsourceError } from './sources.ts';
 import { ensureDefaultCluster, runsOnCluster } from './clusters.ts';
 import { type FastPath, fastPath, indexOn, indexedViews, substituteIndexedViews } from './index-use.ts';
 import { preOptimized } from './plan-cache.ts';
-import { type IsolationLevel, type TimestampDecision, determineTimestamp } from './timestamp-selection.ts';
+import { type IsolationLevel, type ReadInput, type TimestampDecision, determineTimestamp, readFrontiers } from './timestamp-selection.ts';
 
 const CATALOG_SHARD = 'catalog';
 /** How much history every collection keeps beyond its read holds (Materialize's default RETAIN HISTORY is 1s). */
@@ -207,7 +207,7 @@ export class Coordinator implements AdapterClient {
     for (const e of items) {
       const planned = e.extra !== undefined ? itemFromExtra(e, e.extra) : this.itemFromPlan(this.#planDurable(e), e.id, e.oid, e.shardId);
       // The durable name is authoritative (ALTER ... RENAME), and comments live beside the definition.
-      const item = { ...planned, name: e.name, ...(e.comments === undefined ? {} : { comments: e.comments }) };
+      const item = { ...planned, name: e.name, ...(e.comments === undefined ? {} : { comments: e.comments }), ...(e.resolvedIn === undefined ? {} : { resolvedIn: e.resolvedIn }) };
       // Items from before clusters were recorded ran on the only cluster, which boot then names quickstart (u1).
       const clusterId = e.clusterId ?? (!this.catalog.clustersInitialized && runsOnCluster(item) ? 'u1' : undefined);
       this.catalog.addItem(clusterId === undefined ? item : { ...item, clusterId });
@@ -218,10 +218,13 @@ export class Coordinator implements AdapterClient {
   }
 
   #planDurable(e: Extract<DurableEntry, { type: 'item' }>): Plan {
+    // Resolve names where CREATE resolved them (entries from before that was recorded: the item's own schema).
+    const database = e.resolvedIn?.database ?? e.name.database;
+    const searchPath = e.resolvedIn === undefined ? [e.name.schema] : [...e.resolvedIn.searchPath, e.name.schema];
     const functions = new CatalogFunctionBinder(this.catalog, {
-      database: e.name.database, searchPath: [e.name.schema], user: 'materialize', backendPid: 0, setting: () => undefined,
+      database, searchPath, user: 'materialize', backendPid: 0, setting: () => undefined,
     });
-    const ctx: PlanContext = { catalog: this.catalog, database: e.name.database, searchPath: [e.name.schema], paramTypes: [], functions };
+    const ctx: PlanContext = { catalog: this.catalog, database, searchPath, paramTypes: [], functions };
     const [stmt] = parseStatements(e.createSql);
     if (stmt === undefined) throw new SqlError(SqlState.dataCorrupted, `catalog entry ${e.id} has no statement`);
     return planStatement(stmt, ctx);
@@ -526,19 +529,37 @@ export class Coordinator implements AdapterClient {
     return ts(Math.max(this.oracle.readTs(), numericFrontier(this.#inputFrontiers(ids).since)));
   }
 
-  /** Chooses the timestamp for a read of `plan` (see timestamp-selection.ts). */
-  selectTimestamp(plan: MirRelationExpr, isolation: IsolationLevel, asOf?: { ts: number; atLeast: boolean }, pinned?: Timestamp): TimestampDecision {
-    const { since, upper } = this.#inputFrontiers(dependsOn(plan));
+  /**
+   * Chooses the timestamp for a read of `plan` (see timestamp-selection.ts). `via: 'indexes'` (a
+   * SELECT, which runQuery serves from indexes where it can) counts the frontiers of the indexes
+   * that would serve it; a SUBSCRIBE reads storage only.
+   */
+  selectTimestamp(plan: MirRelationExpr, isolation: IsolationLevel, asOf?: { ts: number; atLeast: boolean }, pinned?: Timestamp, via: 'indexes' | 'storage' = 'indexes'): TimestampDecision {
+    const { since, upper, reasons } = readFrontiers(this.#readInputs(plan, via));
     return determineTimestamp({
-      since, upper, isolation, oracleReadTs: this.oracle.readTs(),
+      since, upper, isolation, oracleReadTs: this.oracle.readTs(), inputReasons: reasons,
       ...(asOf === undefined ? {} : { asOf }),
       ...(pinned === undefined ? {} : { pinned }),
     });
   }
 
+  /** The collections a read of `plan` depends on: indexed views as runQuery reads them (index-use.ts), with the index that serves each. */
+  #readInputs(plan: MirRelationExpr, via: 'indexes' | 'storage'): ReadInput[] {
+    const deps = dependsOn(via === 'indexes' ? substituteIndexedViews(plan, indexedViews(this.catalog)) : plan);
+    return [...deps].map((id) => {
+      const item = this.catalog.getItem(id);
+      const stored = item?.kind === 'view' && item.plan !== undefined ? this.#inputFrontiers(dependsOn(item.plan)) : this.#inputFrontiers([id]);
+      const idx = via === 'indexes' ? indexOn(this.catalog, id) : undefined;
+      const name = item === undefined ? id : item.name.item;
+      return idx === undefined ? { name, stored } : { name, stored, index: { name: idx.name.item, since: this.compute.since(idx.id), upper: this.compute.upper(idx.id) } };
+    });
+  }
+
   /** Optimizes a read; one at a time (`indexed`, not a constant query) may use the indexes of views it inlined. */
   optimizeRead(plan: MirRelationExpr, indexed: boolean): MirRelationExpr {
-    return optimize(indexed ? substituteIndexedViews(plan, indexedViews(this.catalog)) : plan);
+    // Join ordering prefers inputs it can look up through an existing index.
+    const indexedKeys = (id: GlobalId): readonly (readonly MirScalarExpr[])[] => this.catalog.indexesOn(id).flatMap((i) => (i.indexKeys === undefined ? [] : [i.indexKeys]));
+    return optimize(indexed ? substituteIndexedViews(plan, indexedViews(this.catalog)) : plan, { indexedKeys });
   }
 
   /**

@@ -154,10 +154,6 @@ function sentinels(type: ScalarType, i: number): readonly [Datum, Datum] | undef
   }
 }
 
-function isLiteral(x: object): x is { kind: 'literal'; value: Datum; type: ScalarType } {
-  return (x as { kind?: unknown }).kind === 'literal' && 'value' in x;
-}
-
 function isPlain(x: object): boolean {
   const proto = Object.getPrototypeOf(x) as unknown;
   return proto === Object.prototype || proto === null;
@@ -165,11 +161,13 @@ function isPlain(x: object): boolean {
 
 /**
  * Whether `probed` (planned with probes) and `other` (planned with `values`) are the same plan,
- * each probe literal corresponding to a literal of the probe's value. Anything else must be equal;
+ * each probe where `other` holds that probe's value. Anything else must be equal;
  * objects other than plain objects and arrays only when identical (conservative).
  */
 function matches(probed: unknown, other: unknown, values: readonly Datum[]): boolean {
   if (probed === other) return true;
+  // In a literal, or a row of a constant relation.
+  if (probed instanceof ParamProbe) return other === values[probed.index];
   if (typeof probed !== 'object' || probed === null || typeof other !== 'object' || other === null) return false;
   if (Array.isArray(probed)) {
     if (!Array.isArray(other) || probed.length !== other.length) return false;
@@ -177,9 +175,6 @@ function matches(probed: unknown, other: unknown, values: readonly Datum[]): boo
     return true;
   }
   if (Array.isArray(other) || !isPlain(probed) || !isPlain(other)) return false;
-  if (isLiteral(probed) && probed.value instanceof ParamProbe) {
-    return isLiteral(other) && other.value === values[probed.value.index] && matches(probed.type, other.type, values);
-  }
   const keys = Object.keys(probed);
   if (keys.length !== Object.keys(other).length) return false;
   for (const k of keys) {

@@ -13,13 +13,13 @@ import { column, commandResult, rowsResult } from './rows.ts';
 import type { SessionImpl } from './session.ts';
 import type { ExecuteResult } from './session-api.ts';
 import { showCreate } from './show.ts';
-import { clusterForNewObject, sequenceCluster } from './clusters.ts';
+import { checkQueryCluster, clusterForNewObject, sequenceCluster } from './clusters.ts';
 import { SubscribeStream, isTimeless } from './subscribe.ts';
 import { sequenceAlterRetainHistory } from './retain-history.ts';
 import { applyComment, applyRename } from './alter.ts';
 import { checkUnique, hasUniqueKeys } from './constraints.ts';
 import {
-  type TxnState, blockCopyRows, blockCreateTableAs, blockDdl, blockInsert, blockReadThenWrite, blockReadTimestamp, blockTruncate, commitTxn, newTxnState, preallocatedIds, releaseTxn,
+  type TxnState, blockCopyRows, blockCreateTableAs, blockHasRun, blockSubscribe, blockDdl, blockInsert, blockReadThenWrite, blockReadTimestamp, blockTruncate, commitTxn, newTxnState, preallocatedIds, releaseTxn,
 } from './transaction.ts';
 
 export interface SequenceEnv {
@@ -67,6 +67,9 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
     case 'select': return sequenceSelect(env, plan);
     case 'setVariable': {
       if (plan.local && session.txn?.kind !== 'explicit') session.notice('SET LOCAL can only be used in transaction blocks', 'WARNING', '25P01');
+      if (plan.local && plan.name === 'transaction_isolation' && session.txn?.kind === 'explicit' && blockHasRun(session.txn.ops)) {
+        throw new SqlError(SqlState.activeSqlTransaction, 'SET TRANSACTION ISOLATION LEVEL must be called before any query');
+      }
       session.parameterChanged(session.vars.set(plan.name, plan.value));
       return commandResult('SET');
     }
@@ -236,7 +239,8 @@ export async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<Execute
       }
       // A block allocated the id when the statement ran (later statements planned against it).
       const { id, oid } = preallocatedIds.get(plan) ?? catalog.allocateId();
-      const planned = coord.itemFromPlan(plan, id, oid);
+      // Names in create_sql resolve in the session's database and search path; a restart must do the same.
+      const planned = { ...coord.itemFromPlan(plan, id, oid), resolvedIn: { database: session.vars.get('database'), searchPath: session.vars.searchPath() } };
       const item = clusterId === undefined ? planned : { ...planned, clusterId };
       await coord.persistCatalog([durableItem(item)], []);
       catalog.addItem(item);
@@ -363,6 +367,7 @@ async function sequenceSelect(env: SequenceEnv, plan: Extract<Plan, { kind: 'sel
   const txn = session.txn;
   let at: Timestamp | undefined;
   if (!constant) {
+    checkQueryCluster(coord, session.vars.get('cluster'), dependsOn(plan.plan));
     await coord.waitUntilReadable(plan.plan, env.signal);
     // In a block, reads share the block's timestamp (and its rules, transaction.ts); AS OF is exempt.
     const pinned = session.inTransactionBlock() && txn !== undefined && plan.asOf === undefined ? await blockReadTimestamp(env, txn.ops, plan.plan) : undefined;
@@ -381,6 +386,7 @@ async function declareCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'decl
   if (session.txn?.kind !== 'explicit') throw new SqlError(SqlState.noActiveSqlTransaction, 'DECLARE CURSOR can only be used in transaction blocks');
   if (session.cursors.has(plan.name)) throw new SqlError(SqlState.duplicateCursor, `cursor "${plan.name}" already exists`);
   if (plan.plan.kind === 'subscribe') {
+    blockSubscribe(session.txn.ops, plan.plan.asOf !== undefined);
     const stream = await startSubscribe(env, plan.plan);
     session.cursors.set(plan.name, { columns: plan.plan.desc.columns, rows: stream });
     return commandResult('DECLARE CURSOR');
@@ -407,8 +413,10 @@ async function fetchCursor(env: SequenceEnv, plan: Extract<Plan, { kind: 'fetch'
 /** Chooses the subscribe's AS OF like a read's, then starts its dataflow. */
 async function startSubscribe(env: SequenceEnv, plan: Extract<Plan, { kind: 'subscribe' }>): Promise<SubscribeStream> {
   const { coord, session } = env;
+  checkQueryCluster(coord, session.vars.get('cluster'), dependsOn(plan.plan));
   await coord.waitUntilReadable(plan.plan, env.signal);
-  const decision = coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf);
+  // A SUBSCRIBE's dataflow reads storage, not indexes: its AS OF must be valid there.
+  const decision = coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf, undefined, 'storage');
   if ('error' in decision) throw decision.error;
   if (plan.upTo !== undefined && plan.upTo < decision.ok) {
     throw new SqlError(SqlState.invalidParameterValue, `subscription lower ("as of") bound is beyond its upper ("up to") bound: ${plan.upTo} < ${decision.ok}`);

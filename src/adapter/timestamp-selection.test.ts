@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ts } from '../repr/index.ts';
 import { TimestampOracle } from './oracle.ts';
-import { determineTimestamp } from './timestamp-selection.ts';
+import { determineTimestamp, readFrontiers } from './timestamp-selection.ts';
 
 describe('determineTimestamp', () => {
   it('strict serializable reads at the oracle read timestamp even if inputs are not complete yet', () => {
@@ -58,5 +58,32 @@ describe('TimestampOracle', () => {
     expect(oracle.readTs()).toBe(0);
     oracle.applyWrite(w);
     expect(oracle.readTs()).toBe(100);
+  });
+});
+
+describe('closed inputs', () => {
+  it('serializable reads of closed inputs read at the present, at once', () => {
+    const d = determineTimestamp({ since: ts(10), upper: 'closed', oracleReadTs: ts(100), isolation: 'serializable' });
+    expect(d).toMatchObject({ ok: 100, respondImmediately: true });
+  });
+});
+
+describe('readFrontiers', () => {
+  const stored = { since: ts(900), upper: ts(1000) };
+  it('reads through an index that retains more history than storage', () => {
+    const r = readFrontiers([{ name: 'v', stored, index: { name: 'v_idx', since: ts(100), upper: ts(990) } }, { name: 't', stored: { since: ts(50), upper: ts(1005) } }]);
+    expect(r).toMatchObject({ since: 100, upper: 990 });
+    expect(r.reasons).toEqual(['v is read through index v_idx, which retains history from 100']);
+    const d = determineTimestamp({ since: r.since, upper: r.upper, isolation: 'strict serializable', asOf: { ts: 150, atLeast: false }, inputReasons: r.reasons });
+    expect(d).toMatchObject({ ok: 150, reasons: ['v is read through index v_idx, which retains history from 100', 'AS OF 150 was requested'] });
+  });
+
+  it('keeps storage\'s frontiers when the index has no older history', () => {
+    expect(readFrontiers([{ name: 'v', stored, index: { name: 'v_idx', since: ts(950), upper: ts(990) } }])).toEqual({ since: 900, upper: 1000, reasons: [] });
+    expect(readFrontiers([{ name: 'v', stored, index: { name: 'v_idx', since: 'closed', upper: 'closed' } }])).toEqual({ since: 900, upper: 1000, reasons: [] });
+  });
+
+  it('is neutral without inputs', () => {
+    expect(readFrontiers([])).toEqual({ since: 0, upper: 'closed', reasons: [] });
   });
 });

@@ -27,6 +27,7 @@ import { bindMzNow } from '../transform/index.ts';
 import { SqlError, SqlState } from '../util/index.ts';
 import { Catalog, type CatalogItem, formatName, itemKindLabel } from './catalog.ts';
 import type { Coordinator } from './coordinator.ts';
+import { clusterForNewObject } from './clusters.ts';
 import { commandResult } from './rows.ts';
 import { type SequenceEnv, checkNotNull, ddlTag, sequenceDdl, tableTarget } from './sequencer.ts';
 import type { ExecuteResult } from './session-api.ts';
@@ -50,6 +51,8 @@ export interface TxnState {
   snapshot: Snapshot | undefined;
   /** A non-constant SELECT ran (so writes are refused: read-only mode). */
   read: boolean;
+  /** A SUBSCRIBE cursor was declared: it must stay the block's only read. */
+  subscribed: boolean;
   domain: TimeDomain | undefined;
   /** Buffered changes to one table, appended at COMMIT. */
   writes: { readonly table: GlobalId; readonly updates: [Row, Diff][] } | undefined;
@@ -60,7 +63,7 @@ export interface TxnState {
 }
 
 export function newTxnState(): TxnState {
-  return { snapshot: undefined, read: false, domain: undefined, writes: undefined, readSet: new Set(), ddl: undefined };
+  return { snapshot: undefined, read: false, subscribed: false, domain: undefined, writes: undefined, readSet: new Set(), ddl: undefined };
 }
 
 /** Ids (and oids) allocated for items a block creates, so COMMIT creates them under the same ids later statements planned against. */
@@ -68,6 +71,26 @@ export const preallocatedIds = new WeakMap<Plan, { readonly id: GlobalId; readon
 
 const READ_ONLY = 'transaction in read-only mode';
 const WRITE_ONLY = 'transaction in write-only mode';
+const SUBSCRIBE_ONLY = 'SUBSCRIBE in transactions must be the only read statement';
+
+/** Whether the block has run a statement that reads or writes (SET TRANSACTION must come first). */
+export function blockHasRun(state: TxnState): boolean {
+  return state.read || state.subscribed || state.snapshot !== undefined || state.writes !== undefined || state.ddl !== undefined;
+}
+
+/**
+ * DECLARE ... CURSOR FOR SUBSCRIBE in a block (Materialize's rules): it must be the block's only read,
+ * unless it has AS OF; it cannot follow a SELECT or a write.
+ */
+export function blockSubscribe(state: TxnState, hasAsOf: boolean): void {
+  if (hasAsOf) return;
+  if (state.writes !== undefined) throw new SqlError(SqlState.invalidTransactionState, WRITE_ONLY);
+  if (state.subscribed) throw new SqlError(SqlState.invalidTransactionState, SUBSCRIBE_ONLY);
+  if (state.read) {
+    throw new SqlError(SqlState.invalidTransactionState, READ_ONLY, { detail: 'SELECT queries cannot be combined with other query types, including SUBSCRIBE.' });
+  }
+  state.subscribed = true;
+}
 
 function releaseSnapshot(coord: Coordinator, state: TxnState): void {
   if (state.snapshot !== undefined) coord.holds.release(state.snapshot.hold);
@@ -114,6 +137,7 @@ async function ensureSnapshot(env: SequenceEnv, state: TxnState, plan: MirRelati
  */
 export async function blockReadTimestamp(env: SequenceEnv, state: TxnState, plan: MirRelationExpr): Promise<Timestamp> {
   if (state.writes !== undefined) throw new SqlError(SqlState.invalidTransactionState, WRITE_ONLY);
+  if (state.subscribed) throw new SqlError(SqlState.invalidTransactionState, SUBSCRIBE_ONLY);
   refuseUncommitted(state, plan);
   const deps = dependsOn(plan);
   if (state.domain === undefined) {
@@ -188,7 +212,7 @@ function checkTimeDomain(coord: Coordinator, domain: TimeDomain, deps: ReadonlyS
 
 /** Materialize's mixing rules for a write to `table` in this block. */
 function checkWrite(state: TxnState, table: GlobalId): void {
-  if (state.read) throw new SqlError(SqlState.invalidTransactionState, READ_ONLY);
+  if (state.read || state.subscribed) throw new SqlError(SqlState.invalidTransactionState, READ_ONLY);
   if (state.writes !== undefined && state.writes.table !== table) {
     throw new SqlError(SqlState.invalidTransactionState, 'write transactions only support writes to a single table');
   }
@@ -336,7 +360,7 @@ export function blockDdl(env: SequenceEnv, state: TxnState, plan: Plan): Execute
 /** Returns true when the statement turned out to be a no-op (IF NOT EXISTS of an existing object). */
 function bufferDdlPlan(env: SequenceEnv, state: TxnState, plan: Plan): boolean {
   state.ddl ??= { plans: [], catalog: overlayCatalog(env.coord.catalog), created: new Set() };
-  const outcome = simulateDdl(env.coord, state.ddl.catalog, plan);
+  const outcome = simulateDdl(env.coord, state.ddl.catalog, plan, env.session.vars.get('cluster'));
   if (outcome.notice !== undefined) env.session.notice(outcome.notice);
   if (outcome.created !== undefined) state.ddl.created.add(outcome.created);
   if (!outcome.skipped) state.ddl.plans.push(plan);
@@ -371,7 +395,7 @@ const APPLIED: DdlOutcome = { skipped: false };
  * Applies a DDL plan to the in-memory catalog `cat` only, with the same checks (and error texts) the
  * sequencer applies for real, so a block learns of errors at the statement that causes them.
  */
-export function simulateDdl(coord: Coordinator, cat: Catalog, plan: Plan): DdlOutcome {
+export function simulateDdl(coord: Coordinator, cat: Catalog, plan: Plan, sessionCluster: string): DdlOutcome {
   switch (plan.kind) {
     case 'createDatabase': {
       if (cat.databaseExists(plan.name)) {
@@ -393,6 +417,8 @@ export function simulateDdl(coord: Coordinator, cat: Catalog, plan: Plan): DdlOu
     }
     case 'createTable': case 'createView': case 'createMaterializedView': case 'createIndex': {
       if (!cat.schemaExists(plan.name.database, plan.name.schema)) throw new SqlError(SqlState.undefinedSchema, `unknown schema '${plan.name.schema}'`);
+      // Materialized views and indexes need their cluster (the sequencer resolves it again at COMMIT).
+      if (plan.kind === 'createMaterializedView' || plan.kind === 'createIndex') clusterForNewObject(coord, sessionCluster, plan.inCluster);
       const existing = cat.nameTaken(plan.name);
       if (existing !== undefined) {
         const replace = (plan.kind === 'createView' || plan.kind === 'createMaterializedView') && plan.replace;
@@ -524,7 +550,7 @@ export async function commitTxn(env: SequenceEnv, state: TxnState): Promise<void
       const ddl = state.ddl;
       if (ddl !== undefined) {
         const check = overlayCatalog(coord.catalog);
-        for (const p of ddl.plans) simulateDdl(coord, check, p);
+        for (const p of ddl.plans) simulateDdl(coord, check, p, env.session.vars.get('cluster'));
       }
       await checkConflicts(env, state);
       if (ddl !== undefined && ddl.plans.length > 0) {

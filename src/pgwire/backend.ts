@@ -47,7 +47,7 @@ export function typeSize(t: ScalarType): number {
   switch (t.name) {
     case 'bool': case 'char': return 1;
     case 'int2': return 2;
-    case 'int4': case 'float4': case 'date': case 'oid': case 'regclass': case 'regproc': case 'regtype': return 4;
+    case 'int4': case 'float4': case 'date': case 'oid': case 'regclass': case 'regproc': case 'regtype': case 'regnamespace': case 'regrole': return 4;
     case 'int8': case 'float8': case 'time': case 'timestamp': case 'timestamptz': case 'mz_timestamp': return 8;
     case 'interval': case 'uuid': return 16;
     case 'name': return 64;

@@ -368,7 +368,7 @@ function parseTimestamp(text: string, type: ScalarType): bigint {
   if (special === 'epoch') return 0n;
   if (special === 'infinity' || special === '+infinity') return TIMESTAMP_INFINITY;
   if (special === '-infinity') return TIMESTAMP_NEG_INFINITY;
-  const m = /^\s*(\d{1,7})-(\d{1,2})-(\d{1,2})(?:(?:[ T]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?|[A-Za-z][A-Za-z0-9_/+-]*)?\s*(BC|AD)?\s*$/i.exec(text);
+  const m = /^\s*(\d{1,7})-(\d{1,2})-(\d{1,2})(?:(?:[ T]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?|(?!(?:BC|AD)\s*$)[A-Za-z][A-Za-z0-9_/+-]*)?\s*(BC|AD)?\s*$/i.exec(text);
   if (!m) throw invalid(type, text);
   const bc = m[9]?.toUpperCase() === 'BC';
   const days = parseDate(`${bc ? 1 - Number(m[1]) : m[1]}-${m[2]}-${m[3]}`, type);

@@ -14,7 +14,7 @@ export type ScalarTypeName =
   | 'date' | 'time' | 'timestamp' | 'timestamptz' | 'interval'
   | 'uuid'
   | 'jsonb' | 'json'
-  | 'oid' | 'regclass' | 'regproc' | 'regtype'
+  | 'oid' | 'regclass' | 'regproc' | 'regtype' | 'regnamespace' | 'regrole'
   | 'mz_timestamp'
   | 'array'
   | 'record'
@@ -75,6 +75,7 @@ export const TypeOid: Record<Exclude<ScalarTypeName, 'array' | 'record'>, number
   bool: 16, bytea: 17, char: 18, name: 19, int8: 20, int2: 21, int4: 23, regproc: 24, text: 25, oid: 26,
   json: 114, float4: 700, float8: 701, unknown: 705, bpchar: 1042, varchar: 1043, date: 1082, time: 1083,
   timestamp: 1114, timestamptz: 1184, interval: 1186, numeric: 1700, regclass: 2205, regtype: 2206,
+  regnamespace: 4089, regrole: 4096,
   uuid: 2950, jsonb: 3802,
   // Materialize's mz_timestamp OID.
   mz_timestamp: 16552,
@@ -84,7 +85,7 @@ export const ArrayTypeOid: Partial<Record<ScalarTypeName, number>> = {
   bool: 1000, bytea: 1001, char: 1002, name: 1003, int2: 1005, int4: 1007, text: 1009, oid: 1028,
   bpchar: 1014, varchar: 1015, int8: 1016, float4: 1021, float8: 1022, timestamp: 1115, date: 1182,
   time: 1183, timestamptz: 1185, interval: 1187, numeric: 1231, uuid: 2951, jsonb: 3807, json: 199,
-  regclass: 2210, regtype: 2211, regproc: 1008,
+  regclass: 2210, regtype: 2211, regproc: 1008, regnamespace: 4090, regrole: 4097,
 };
 const RECORD_OID = 2249;
 

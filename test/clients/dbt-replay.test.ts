@@ -5,7 +5,8 @@
  *   command tags, row counts and transaction status as PostgreSQL 15 gave;
  * - dbt-materialize: what its macros send (clients.md §3.5), fixtures/dbt_materialize_replay.jsonl,
  *   with expectations from Materialize's documented behaviour.
- * Also: objects renamed the way dbt renames them keep working after a restart.
+ * Also: objects renamed the way dbt renames them (and views naming objects through the search path)
+ * keep working after a restart.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +101,8 @@ describe('renames survive a restart', () => {
       'create view rr_v as select rr.a, b from rr where a > 0',
       'create materialized view rr_mv as select count(*) as n from rr_v',
       'create index rr_idx on rr (a)',
+      // Created in another schema, naming rr through the session's search path (public).
+      'create schema rs', 'create view rs.cross_v as select a from rr',
       'begin', 'alter table rr rename to rr2', 'alter view rr_v rename to rr_v2', 'commit',
       'alter materialized view rr_mv rename to rr_mv2', 'alter index rr_idx rename to rr_idx2',
       "comment on table rr2 is 'renamed'", "comment on column rr2.b is 'the b'",
@@ -111,6 +114,7 @@ describe('renames survive a restart', () => {
     try {
       expect((await c.query('select a, b from rr_v2 order by a')).rows).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }]);
       expect((await c.query('select n::int as n from rr_mv2')).rows).toEqual([{ n: 2 }]);
+      expect((await c.query('select a from rs.cross_v order by a')).rows).toEqual([{ a: 1 }, { a: 2 }]);
       expect((await c.query("select obj_description('rr2'::regclass, 'pg_class') as d, col_description('rr2'::regclass, 2) as c")).rows).toEqual([{ d: 'renamed', c: 'the b' }]);
       expect((await c.query("select count(*)::int as n from pg_class where relname in ('rr', 'rr_v', 'rr_mv', 'rr_idx')")).rows).toEqual([{ n: 0 }]);
       expect((await c.query("select count(*)::int as n from pg_class where relname in ('rr2', 'rr_v2', 'rr_mv2', 'rr_idx2')")).rows).toEqual([{ n: 4 }]);

@@ -6,7 +6,8 @@
  * A second phase keeps random queries as materialized views while the tables change (inserts and
  * deletes), then compares each view with PostgreSQL evaluating its query on the new data.
  * Seeded and reproducible: DIFF_SEED=<n> replays a run; DIFF_CASES=<n> / DIFF_MAINTAINED=<n> change
- * the number of queries.
+ * the number of queries. A keyed table (PRIMARY KEY) adds CASES/5 queries that exercise the optimizer's
+ * key-based rules.
  * Fixed regression cases (mismatches found and fixed) run first.
  */
 import pg from 'pg';
@@ -211,6 +212,30 @@ function otherQuery(g: Gen): string {
   }
 }
 
+/**
+ * A table with a PRIMARY KEY (tk) and queries over it: grouping by the key (reduction elision),
+ * joins on the key, outer joins with NULL-rejecting filters (outer-join simplification), filters to
+ * push down. Its own seeds, so adding it left the other queries of each seed unchanged.
+ */
+function keyedSql(g: Gen): string[] {
+  const keys = [...Array(10).keys()].filter(() => g.chance(0.7));
+  const rows = keys.map((k) => `(${k}, ${g.chance(0.2) ? 'NULL' : String(g.int(5))})`);
+  return ['CREATE TABLE tk (k int PRIMARY KEY, v int)', ...(rows.length > 0 ? [`INSERT INTO tk VALUES ${rows.join(', ')}`] : [])];
+}
+
+function keyedQuery(g: Gen): string {
+  const agg = (): string => g.pick(['count(*)', 'count(tk.v)', 'sum(tk.v)', 'min(tk.v)', 'max(tk.v)', 'avg(tk.v)', 'bool_or(tk.v > 2)', 'string_agg(tk.v::text, \',\')']);
+  const where = g.chance(0.5) ? ` WHERE ${pred(g, ['tk.k', 'tk.v'], 1)}` : '';
+  switch (g.int(6)) {
+    case 0: return `SELECT tk.k, ${agg()}, ${agg()} FROM tk${where} GROUP BY tk.k`;
+    case 1: return `SELECT tk.k, tk.v, ${agg()} FROM tk${where} GROUP BY tk.k, tk.v`;
+    case 2: return `SELECT tk.k, ${agg()} FROM tk JOIN t1 ON t1.a = tk.k${where} GROUP BY tk.k`;
+    case 3: return `SELECT t1.a, tk.v FROM t1 LEFT JOIN tk ON t1.a = tk.k WHERE ${g.pick(['tk.v', 'tk.k'])} ${g.pick(['=', '>', '<'])} ${g.int(5)}`;
+    case 4: return `SELECT t3.x, tk.k FROM tk RIGHT JOIN t3 ON t3.x = tk.k${g.chance(0.5) ? ' WHERE tk.v IS NOT NULL' : ''}`;
+    default: return `SELECT q.k, q.n FROM (SELECT tk.k, count(*) AS n FROM tk GROUP BY tk.k) q JOIN t2 ON t2.b = q.k${g.chance(0.5) ? ' WHERE t2.a > 1' : ''}`;
+  }
+}
+
 function randomQuery(g: Gen): string {
   const k = g.int(10);
   if (k < 6) return selectQuery(g);
@@ -250,7 +275,7 @@ describe('random queries: Tributary vs PostgreSQL', () => {
     tc = new pg.Client({ host: '127.0.0.1', port: trib.port, user: 'materialize', database: 'materialize' });
     await Promise.all([pgc.connect(), tc.connect()]);
     const g = new Gen(SEED);
-    for (const stmt of dataSql(g)) {
+    for (const stmt of [...dataSql(g), ...keyedSql(new Gen(SEED + 4))]) {
       await pgc.query(stmt);
       await tc.query(stmt);
     }
@@ -263,7 +288,8 @@ describe('random queries: Tributary vs PostgreSQL', () => {
 
   it(`agrees on ${CASES} random queries (seed ${SEED})`, async () => {
     const g = new Gen(SEED + 1);
-    const queries = [...REGRESSIONS, ...Array.from({ length: CASES }, () => randomQuery(g))];
+    const gk = new Gen(SEED + 5);
+    const queries = [...REGRESSIONS, ...Array.from({ length: CASES }, () => randomQuery(g)), ...Array.from({ length: Math.ceil(CASES / 5) }, () => keyedQuery(gk))];
     const mismatches: string[] = [];
     let unsupported = 0;
     let compared = 0;
@@ -296,7 +322,8 @@ describe('random queries: Tributary vs PostgreSQL', () => {
 
   it(`maintains random queries as materialized views through inserts and deletes (seed ${SEED})`, async () => {
     const g = new Gen(SEED + 2);
-    const queries = Array.from({ length: MAINTAINED }, () => randomQuery(g));
+    const gk = new Gen(SEED + 6);
+    const queries = [...Array.from({ length: MAINTAINED }, () => randomQuery(g)), ...Array.from({ length: Math.ceil(MAINTAINED / 4) }, () => keyedQuery(gk))];
     const views: { name: string; sql: string }[] = [];
     for (const [i, sql] of queries.entries()) {
       const name = `mv${i}`;
@@ -305,7 +332,8 @@ describe('random queries: Tributary vs PostgreSQL', () => {
       else if (process.env.DIFF_DEBUG !== undefined) console.log(`not maintained: ${sql}: ${r.error}`);
     }
     // Change every table: more rows (with NULLs and duplicates), and some deleted.
-    const changes = [...dataSql(new Gen(SEED + 3)).filter((x) => x.startsWith('INSERT')), 'DELETE FROM t1 WHERE a = 1', 'DELETE FROM t3 WHERE y IS NULL OR x = 2'];
+    const changes = [...dataSql(new Gen(SEED + 3)).filter((x) => x.startsWith('INSERT')), 'DELETE FROM t1 WHERE a = 1', 'DELETE FROM t3 WHERE y IS NULL OR x = 2',
+      'UPDATE tk SET v = v + 1 WHERE k < 5', 'DELETE FROM tk WHERE k = 3', 'INSERT INTO tk VALUES (100, 1), (101, NULL), (2000, 4)'];
     for (const stmt of changes) {
       await pgc.query(stmt);
       await tc.query(stmt);

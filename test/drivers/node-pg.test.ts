@@ -126,4 +126,19 @@ describe('node-postgres', () => {
     expect(badText).toMatchObject({ code: '22P02' });
     expect((await c.query({ text: 'SELECT $1::int AS i', values: [5] })).rows).toEqual([{ i: 5 }]);
   });
+
+  it('an error before execution (syntax at Parse, binding at Describe) fails the open block, as in PostgreSQL', async () => {
+    await c.query('BEGIN');
+    try {
+      await expect(c.query('SELEC 1')).rejects.toMatchObject({ code: '42601' });
+      await expect(c.query('SELECT 1 AS one')).rejects.toMatchObject({ code: '25P02' });
+      await c.query('ROLLBACK');
+      await c.query('BEGIN');
+      await expect(c.query({ text: 'SELECT * FROM drv_missing WHERE id = $1', values: [1] })).rejects.toMatchObject({ code: '42P01' });
+      await expect(c.query({ text: 'SELECT $1::int AS one', values: [1] })).rejects.toMatchObject({ code: '25P02' });
+    } finally {
+      await c.query('ROLLBACK');
+    }
+    expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
 });

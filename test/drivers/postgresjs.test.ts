@@ -48,6 +48,22 @@ describe('postgres.js', () => {
     expect(await sql`SELECT id FROM drv_orders WHERE customer = 'pj' ORDER BY id`).toEqual([{ id: 300 }]);
   });
 
+  it('COPY FROM STDIN inside sql.begin is part of the transaction: rolled back with it, or committed', async () => {
+    const copy = async (tx: postgres.TransactionSql, text: string): Promise<void> => {
+      const w = await tx`COPY drv_orders (id, customer) FROM STDIN`.writable();
+      await new Promise<void>((resolve, reject) => {
+        w.on('error', reject);
+        w.end(text, () => resolve());
+      });
+    };
+    await expect(sql.begin(async (tx) => {
+      await copy(tx, '310\tcp\n');
+      throw new Error('abort');
+    })).rejects.toThrow('abort');
+    await sql.begin(async (tx) => copy(tx, '311\tcp\n312\t\\N\n'));
+    expect(await sql`SELECT id, customer FROM drv_orders WHERE id >= 310 AND id < 320 ORDER BY id`).toEqual([{ id: 311, customer: 'cp' }, { id: 312, customer: null }]);
+  });
+
   it('SUBSCRIBE through DECLARE/FETCH inside sql.begin: snapshot, then a live change', async () => {
     const got = await sql.begin(async (tx) => {
       await tx`DECLARE c CURSOR FOR SUBSCRIBE (SELECT id, customer FROM drv_orders WHERE id < 3)`;

@@ -41,7 +41,7 @@ describe.skipIf(!py.ok)(title, () => {
   it('decodes every common type into its Python type', () => {
     expect(v('select-types')).toEqual({
       row: [1, 2, 1.5, 'Decimal(12.34)', true, 'x', 'date(2024-01-02)', 'datetime(tz=True)', 'bytes(0001ff)', [1, 2, 3], { a: [1, null] }, null, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'],
-      description: [['int4', 23], ['int8', 20], ['float8', 701], ['numeric', 1700], ['bool', 16], ['text', 25], ['date', 1082], ['timestamptz', 1184], ['bytea', 17], ['array', 1007], ['jsonb', 3802], ['text', 25], ['text', 25]],
+      description: [['int4', 23], ['int8', 20], ['float8', 701], ['numeric', 1700], ['?column?', 16], ['text', 25], ['date', 1082], ['timestamptz', 1184], ['bytea', 17], ['array', 1007], ['jsonb', 3802], ['text', 25], ['text', 25]],
     });
   });
 

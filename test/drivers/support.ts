@@ -34,7 +34,8 @@ export type Availability = { readonly ok: true; readonly cmd: string; readonly a
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
-export const JDBC_JAR = '/usr/share/java/postgresql.jar';
+/** Debian's path; TRIBUTARY_JDBC_JAR points elsewhere (a jar from elsewhere, or a missing one to see the skip). */
+export const JDBC_JAR = process.env.TRIBUTARY_JDBC_JAR ?? '/usr/share/java/postgresql.jar';
 
 /** pgjdbc from Debian's libpostgresql-jdbc-java, run by a JDK (single-file source launch needs the compiler module). */
 export function jdbcAvailability(): Availability {

@@ -1,6 +1,7 @@
 /**
  * Clusters live in the durable catalog: clusters, their replicas, renames, and which cluster each
- * materialized view and index runs on survive a restart, and cluster ids are never reused.
+ * materialized view and index runs on survive a restart, and cluster ids are never reused; a
+ * catalog written before clusters were recorded gets `quickstart`, the cluster its objects ran on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTributary, type Tributary } from '../../src/main.ts';
+import { openPersist } from '../../src/persist/index.ts';
+import type { Timestamp } from '../../src/repr/index.ts';
 
 const dirs: string[] = [];
 const running: Tributary[] = [];
@@ -72,5 +75,49 @@ describe('clusters in the durable catalog', () => {
     expect(await c.q('SHOW MATERIALIZED VIEWS')).toEqual([]);
     expect((await c.q("SELECT name FROM mz_clusters WHERE id LIKE 'u%' ORDER BY name")).map((r) => r[0])).toEqual(['c2b', 'c3', 'quickstart']);
     await c.close();
+  }, 60_000);
+});
+
+describe('a catalog written before clusters were recorded', () => {
+  it('gets quickstart at boot, and its objects run on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-clusters-legacy-'));
+    dirs.push(dir);
+    const a = await start(dir);
+    await a.q('CREATE TABLE t (a int)');
+    await a.q('INSERT INTO t VALUES (1), (2)');
+    await a.q('CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM t');
+    await a.q('CREATE INDEX t_idx ON t (a)');
+    await a.close();
+
+    // Rewrite the durable catalog as an older version wrote it: no cluster records, no cluster ids.
+    const persist = await openPersist({ backend: 'fs', dataDir: dir });
+    const shard = await persist.open('catalog');
+    const upper = shard.upper() as number;
+    const updates: (readonly [unknown[], Timestamp, number])[] = [];
+    for (const [row, , diff] of await shard.snapshot((upper - 1) as Timestamp)) {
+      const [key, json] = row as [string, string];
+      const e = JSON.parse(json) as Record<string, unknown>;
+      if (e.type === 'cluster' || e.type === 'clusterReplica' || e.type === 'idAlloc' || e.clusterId !== undefined) {
+        updates.push([row as unknown[], upper as Timestamp, -diff]);
+        if (e.type === 'cluster' || e.type === 'clusterReplica') continue;
+        delete e.clusterId;
+        delete e.nextClusterId;
+        delete e.nextReplicaId;
+        updates.push([[key, JSON.stringify(e)], upper as Timestamp, diff]);
+      }
+    }
+    const removed = updates.filter(([, , d]) => d < 0).map(([row]) => String(row[0]).split('/')[0]);
+    expect(removed.filter((k) => k === 'cluster')).toHaveLength(1);
+    expect(removed.filter((k) => k === 'item')).toHaveLength(2);
+    expect((await shard.compareAndAppend(updates as never, upper as Timestamp, (upper + 1) as Timestamp)).ok).toBe(true);
+    await persist.close();
+
+    const b = await start(dir);
+    expect(await b.q("SELECT id, name FROM mz_clusters WHERE id LIKE 'u%'")).toEqual([['u1', 'quickstart']]);
+    expect(await b.q('SHOW MATERIALIZED VIEWS')).toEqual([['mv', 'quickstart', '']]);
+    expect(await b.q('SHOW INDEXES')).toEqual([['t_idx', 't', 'quickstart', ['a'], '']]);
+    expect(await b.q('SELECT n FROM mv')).toEqual([['2']]);
+    await expect(b.q('DROP CLUSTER quickstart')).rejects.toThrow('cannot drop cluster "quickstart" because other objects depend on it');
+    await b.close();
   }, 60_000);
 });

@@ -9,7 +9,7 @@
  * represented as `oid` (a cast to regclass yields an oid, marked with `as_regclass` so that a further
  * cast to text prints the relation's name, as PostgreSQL's regclass output does).
  */
-import { type MirScalarExpr, call, lit } from '../../expr/index.ts';
+import { type MirScalarExpr, call, lit, quoteIdent } from '../../expr/index.ts';
 import { type Datum, PgArray, type ScalarType, T, arrayOf, parseText, scalar, typeFromOid, typeName } from '../../repr/index.ts';
 import type { CatalogFunctions } from '../../sql/index.ts';
 import { SqlError, SqlState } from '../../util/index.ts';
@@ -263,7 +263,7 @@ export class CatalogFunctionBinder implements CatalogFunctions {
       if (to.name === 'oid') return arg;
       return this.#regToText(arg.func.slice(3), arg.args[0]!, to);
     }
-    if (to.name !== 'regclass' && to.name !== 'regtype' && to.name !== 'regproc') return undefined;
+    if (to.name !== 'regclass' && to.name !== 'regtype' && to.name !== 'regproc' && to.name !== 'regnamespace' && to.name !== 'regrole') return undefined;
     if (arg.kind === 'literal' && (arg.type.name === 'unknown' || STRING_TYPES.has(arg.type.name))) {
       if (arg.value === null) return lit(null, T.oid);
       const text = String(arg.value);
@@ -291,6 +291,8 @@ export class CatalogFunctionBinder implements CatalogFunctions {
         named = lookup(oid, T.oid, this.#m.relations().map((o) => [o.oid, this.#m.displayName(o, f.database, f.searchPath)]), T.text);
         break;
       case 'regtype': named = call('format_type', [oid, lit(null, T.int4)], T.text); break;
+      case 'regnamespace': named = lookup(oid, T.oid, this.#schemasVisible().map((s) => [s.oid, quoteIdent(s.name)]), T.text); break;
+      case 'regrole': named = lookup(oid, T.oid, ROLES.map((r) => [r.oid, quoteIdent(r.name)]), T.text); break;
       default: named = lookup(oid, T.oid, PG_PROCS.map((p) => [p.oid, p.name]), T.text);
     }
     return { ...call('coalesce', [named, call('cast_oid_to_text', [oid], T.text)], T.text), type: STRING_TYPES.has(to.name) ? to : T.text };
@@ -303,8 +305,25 @@ export class CatalogFunctionBinder implements CatalogFunctions {
     return item === undefined ? undefined : this.#m.byId(item.id);
   }
 
+  /** The schemas of the session's database and the system schemas (what regnamespace resolves). */
+  #schemasVisible(): CatalogModel['schemas'] {
+    return this.#m.schemas.filter((s) => s.database === undefined || s.database === this.#facts.database);
+  }
+
   #resolveReg(kind: string, text: string): number {
     switch (kind) {
+      case 'regnamespace': {
+        const name = text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text.toLowerCase();
+        const s = this.#schemasVisible().find((x) => x.name === name);
+        if (s === undefined) throw new SqlError(SqlState.undefinedSchema, `schema "${name}" does not exist`);
+        return s.oid;
+      }
+      case 'regrole': {
+        const name = text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text.toLowerCase();
+        const r = ROLES.find((x) => x.name === name);
+        if (r === undefined) throw new SqlError(SqlState.undefinedObject, `role "${name}" does not exist`);
+        return r.oid;
+      }
       case 'regclass': {
         const o = this.#resolveRelation(text);
         if (o === undefined) throw new SqlError(SqlState.undefinedTable, `relation "${text}" does not exist`);

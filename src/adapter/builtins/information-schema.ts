@@ -1,7 +1,8 @@
 /**
  * information_schema relations with the SQL standard's (PostgreSQL's) columns, for BI tools, Grafana,
- * Metabase and dbt's `get_columns_in_relation`. Tributary has no constraints or grants to report, so
- * those relations are empty; materialized views are not listed in `tables`, as in PostgreSQL.
+ * Metabase and dbt's `get_columns_in_relation`. Constraints are tables' PRIMARY KEY / UNIQUE keys
+ * (table_constraints, key_column_usage); there are no grants or foreign keys to report, so those
+ * relations are empty; materialized views are not listed in `tables`, as in PostgreSQL.
  */
 import type { Row, ScalarType } from '../../repr/index.ts';
 import { typeName } from '../../repr/index.ts';
@@ -15,6 +16,19 @@ const owner = (): string => ROLES[0]!.name;
 /** The database an object is listed under (system objects: every database; listed under the first). */
 function catalogName(m: CatalogModel, o: ObjectInfo): string {
   return o.schema.database ?? [...m.catalog.databases.keys()][0] ?? 'materialize';
+}
+
+/** PRIMARY KEY / UNIQUE constraints of user tables (RelationDesc keys; the primary key, if any, first and named `*_pkey`). */
+function tableKeys(m: CatalogModel): { o: ObjectInfo; name: string; key: readonly number[]; primary: boolean }[] {
+  return m.objects.filter((o) => o.kind === 'table' && o.item?.desc?.keys !== undefined).flatMap((o) => {
+    const desc = o.item!.desc!;
+    return (desc.keys ?? []).map((key, k) => {
+      const name = desc.keyNames?.[k] ?? `${o.name}_key${k}`;
+      // The primary key is declared first and its columns are NOT NULL; PostgreSQL names it <table>_pkey by default.
+      const primary = k === 0 && key.every((c) => desc.columns[c]?.nullable === false) && (name.endsWith('_pkey') || desc.keyNames === undefined);
+      return { o, name, key, primary };
+    });
+  });
 }
 
 /** information_schema.columns.data_type: the standard's names; arrays are ARRAY, unknown types USER-DEFINED. */
@@ -112,16 +126,22 @@ export const INFORMATION_SCHEMA: readonly BuiltinSpec[] = [
     catalogName(m, o), o.schema.name, o.name, viewDefinition(o), 'NONE', 'NO', 'NO', 'NO', 'NO', 'NO',
   ])),
 
-  empty('information_schema', 'table_constraints', cols(
+  spec('information_schema', 'table_constraints', cols(
     ['constraint_catalog', C.name], ['constraint_schema', C.name], ['constraint_name', C.name], ['table_catalog', C.name],
     ['table_schema', C.name], ['table_name', C.name], ['constraint_type', C.text], ['is_deferrable', C.text],
     ['initially_deferred', C.text], ['enforced', C.text], ['nulls_distinct', C.text],
-  )),
-  empty('information_schema', 'key_column_usage', cols(
+  ), (m) => tableKeys(m).map(({ o, name, primary }) => {
+    const db = catalogName(m, o);
+    return [db, o.schema.name, name, db, o.schema.name, o.name, primary ? 'PRIMARY KEY' : 'UNIQUE', 'NO', 'NO', 'YES', primary ? null : 'YES'];
+  })),
+  spec('information_schema', 'key_column_usage', cols(
     ['constraint_catalog', C.name], ['constraint_schema', C.name], ['constraint_name', C.name], ['table_catalog', C.name],
     ['table_schema', C.name], ['table_name', C.name], ['column_name', C.name], ['ordinal_position', C.int4],
     ['position_in_unique_constraint', C.int4],
-  )),
+  ), (m) => tableKeys(m).flatMap(({ o, name, key }) => {
+    const db = catalogName(m, o);
+    return key.map((c, i): Row => [db, o.schema.name, name, db, o.schema.name, o.name, o.columns[c]?.name ?? '', i + 1, null]);
+  })),
   empty('information_schema', 'referential_constraints', cols(
     ['constraint_catalog', C.name], ['constraint_schema', C.name], ['constraint_name', C.name], ['unique_constraint_catalog', C.name],
     ['unique_constraint_schema', C.name], ['unique_constraint_name', C.name], ['match_option', C.text], ['update_rule', C.text],

@@ -63,6 +63,8 @@ const BASE: Readonly<Record<Exclude<ScalarTypeName, 'array'>, BaseSpec>> = {
   numeric: { name: 'numeric', len: -1, category: 'N', io: 'numeric_', align: 'i' },
   regclass: { name: 'regclass', len: 4, category: 'N', io: 'regclass', align: 'i' },
   regtype: { name: 'regtype', len: 4, category: 'N', io: 'regtype', align: 'i' },
+  regnamespace: { name: 'regnamespace', len: 4, category: 'N', io: 'regnamespace', align: 'i' },
+  regrole: { name: 'regrole', len: 4, category: 'N', io: 'regrole', align: 'i' },
   uuid: { name: 'uuid', len: 16, category: 'U', io: 'uuid_', align: 'c' },
   jsonb: { name: 'jsonb', len: -1, category: 'U', io: 'jsonb_', align: 'i' },
   mz_timestamp: { name: 'mz_timestamp', len: 8, category: 'U', io: 'mz_timestamp_', align: 'd' },

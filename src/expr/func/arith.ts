@@ -172,18 +172,35 @@ eager('exp_float8', ([a]) => {
 eager('exp_numeric', viaFloat(Math.exp));
 eager('ln_float8', ([a]) => lnCheck(a as number));
 eager('ln_numeric', viaFloat(lnCheck));
-eager('log10_float8', ([a]) => lnCheck(a as number) / Math.LN10);
+eager('log10_float8', ([a]) => {
+  lnCheck(a as number);
+  return Math.log10(a as number);
+});
 eager('log10_numeric', viaFloat((x) => lnCheck(x) / Math.LN10));
 eager('power_float8', ([a, b]) => powCheck(a as number, b as number));
 eager('power_numeric', ([a, b]) => {
   const x = num(a);
   const y = num(b);
-  if (!x.isSpecial() && !y.isSpecial() && y.scale === 0 && y.coef >= 0n && y.coef < 1000n) {
+  const yi = y.isSpecial() ? undefined : y.normalize();
+  if (!x.isSpecial() && yi !== undefined && yi.scale === 0 && yi.coef > -1000n && yi.coef < 1000n) {
+    if (x.coef === 0n && yi.coef < 0n) throw new EvalError('2201F', 'zero raised to a negative power is undefined');
+    const n = yi.coef < 0n ? -yi.coef : yi.coef;
     let r = new Numeric(1n, 0);
-    for (let i = 0n; i < y.coef; i++) r = r.mul(x);
-    return r;
+    for (let i = 0n; i < n; i++) r = r.mul(x);
+    // PostgreSQL's power_var_int scale: 16 significant digits, at least the inputs' scales.
+    const f = x.coef === 0n ? 0 : Number(yi.coef) * Math.log10(Math.abs(x.toNumber()));
+    const rscale = Math.min(Math.max(16 - Math.trunc(f), x.scale, y.scale, 0), 1000);
+    if (yi.coef < 0n) r = new Numeric(1n, 0).div(r);
+    return r.withScale(rscale);
   }
-  return Numeric.fromNumber(powCheck(x.toNumber(), y.toNumber()));
+  const rscaleOf = (v: number): number => Math.min(Math.max(16 - Math.trunc(Math.log10(Math.abs(v)) || 0), x.scale, y.scale, 0), 1000);
+  // x ^ 0.5 exactly (the float path below can be off in the last digit).
+  if (!x.isSpecial() && yi !== undefined && yi.compare(new Numeric(5n, 1)) === 0 && x.coef >= 0n) {
+    return numericSqrt(x).withScale(rscaleOf(Math.sqrt(x.toNumber())));
+  }
+  const r = powCheck(x.toNumber(), y.toNumber());
+  if (!Number.isFinite(r) || r === 0) return Numeric.fromNumber(r);
+  return Numeric.fromString(r.toFixed(Math.min(rscaleOf(r), 100)))!;
 });
 eager('pi', () => Math.PI);
 eager('random', () => Math.random());
@@ -216,11 +233,6 @@ eager('cosh', ([a]) => Math.cosh(a as number));
 eager('tanh', ([a]) => Math.tanh(a as number));
 eager('degrees', ([a]) => (a as number) * (180 / Math.PI));
 eager('radians', ([a]) => (a as number) * (Math.PI / 180));
-eager('log_float8_float8', ([b, x]) => {
-  const base = lnCheck(b as number);
-  if (base === 0) throw divisionByZero();
-  return lnCheck(x as number) / base;
-});
 eager('log_numeric_numeric', ([b, x]) => {
   const base = lnCheck(num(b).toNumber());
   if (base === 0) throw divisionByZero();

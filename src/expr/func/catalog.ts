@@ -40,7 +40,7 @@ eager('catalog_lookup2', ([k1, k2, keys, values]) => {
 eager('catalog_contains', ([key, keys]) => positions(keys as PgArray).has(keyOf(key!)));
 
 /** Marks a value as having been cast to a reg* type (identity; the binder prints names for it). */
-for (const t of ['regclass', 'regtype', 'regproc']) eager(`as_${t}`, ([v]) => v!);
+for (const t of ['regclass', 'regtype', 'regproc', 'regnamespace', 'regrole']) eager(`as_${t}`, ([v]) => v!);
 
 /** Returns its first argument (pg_get_expr: expressions are stored as their SQL text). */
 eager('first_arg', ([v]) => v!);

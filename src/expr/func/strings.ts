@@ -169,6 +169,7 @@ eager('chr', ([n]) => {
   return String.fromCodePoint(k);
 });
 eager('md5', ([s]) => createHash('md5').update(str(s), 'utf8').digest('hex'));
+eager('md5_bytea', ([b]) => createHash('md5').update(b as Uint8Array).digest('hex'));
 export { checkI4 };
 
 /**
@@ -263,7 +264,7 @@ eager('quote_literal', ([s]) => {
   const q = "'" + v.replace(/'/g, "''").replace(/\\/g, '\\\\') + "'";
   return v.includes('\\') ? 'E' + q : q;
 });
-eager('sha256', ([b]) => createHash('sha256').update(b as Uint8Array).digest());
+eager('sha256', ([b]) => new Uint8Array(createHash('sha256').update(b as Uint8Array).digest()));
 eager('to_hex_int4', ([n]) => ((n as number) >>> 0).toString(16));
 eager('to_hex_int8', ([n]) => BigInt.asUintN(64, n as bigint).toString(16));
 
@@ -328,3 +329,110 @@ eager('format', ([fmt, ...args]) => {
   return out;
 }, false);
 
+
+/** similar_to_escape(pattern [, escape]): a SIMILAR TO pattern as the POSIX regex `~` matches. */
+function similarToRegex(pat: string, esc: string | null): string {
+  const escChar = esc === null ? '\\' : esc;
+  if (cps(escChar).length > 1) throw new EvalError('22019', 'invalid escape string', 'Escape string must be empty or one character.');
+  let out = '^(?:';
+  let inBracket = false;
+  const chars = cps(pat);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (escChar !== '' && c === escChar) {
+      const next = chars[++i];
+      if (next === undefined) throw new EvalError('2201B', 'invalid regular expression: trailing escape');
+      out += /[\^$\\.*+?()[\]{}|/-]/.test(next) ? '\\' + next : next;
+      continue;
+    }
+    if (inBracket) {
+      if (c === ']') inBracket = false;
+      out += c === '\\' ? '\\\\' : c;
+      continue;
+    }
+    switch (c) {
+      case '[': inBracket = true; out += c; break;
+      case '%': out += '.*'; break;
+      case '_': out += '.'; break;
+      case '(': out += '(?:'; break;
+      case '\\': case '.': case '^': case '$': out += '\\' + c; break;
+      default: out += c;
+    }
+  }
+  return out + ')$';
+}
+eager('similar_to_escape', ([p, e]) => similarToRegex(str(p), e === undefined ? null : (e as string | null)), true);
+
+/** regexp_split_to_array / regexp_split_to_table's splitting (an empty match splits between characters). */
+export function regexpSplit(s: string, p: string, flags: string): string[] {
+  const { re } = regexWithFlags(p, flags.replace('g', '') + 'g', 'regexp_split_to_array');
+  const out: string[] = [];
+  let last = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    if (m[0] === '') {
+      if (m.index >= s.length) break;
+      if (m.index === last && m.index === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      out.push(s.slice(last, m.index));
+      last = m.index;
+      re.lastIndex++;
+      continue;
+    }
+    out.push(s.slice(last, m.index));
+    last = m.index + m[0].length;
+  }
+  out.push(s.slice(last));
+  return out;
+}
+eager('regexp_split_to_array', ([s, p, f]) => new PgArray(regexpSplit(str(s), str(p), f === undefined ? '' : str(f))));
+
+/** encode(bytea, format) / decode(text, format) for hex, base64 and escape. */
+eager('encode', ([b, f]) => {
+  const bytes = Buffer.from(b as Uint8Array);
+  switch (str(f).toLowerCase()) {
+    case 'hex': return bytes.toString('hex');
+    case 'base64': return (bytes.toString('base64').match(/.{1,76}/g) ?? ['']).join('\n');
+    case 'escape': {
+      let out = '';
+      for (const x of bytes) out += x === 92 ? '\\\\' : x < 32 || x > 126 ? '\\' + x.toString(8).padStart(3, '0') : String.fromCharCode(x);
+      return out;
+    }
+    default: throw new EvalError('22023', `unrecognized encoding: "${str(f)}"`);
+  }
+});
+eager('decode', ([t, f]) => {
+  const s = str(t);
+  switch (str(f).toLowerCase()) {
+    case 'hex': {
+      const h = s.replace(/\s+/g, '');
+      if (!/^([0-9a-fA-F]{2})*$/.test(h)) throw new EvalError('22023', h.length % 2 === 1 ? 'invalid hexadecimal data: odd number of digits' : 'invalid hexadecimal digit');
+      return new Uint8Array(Buffer.from(h, 'hex'));
+    }
+    case 'base64': {
+      const b = s.replace(/\s+/g, '');
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b) || b.length % 4 === 1) throw new EvalError('22023', 'invalid base64 end sequence');
+      return new Uint8Array(Buffer.from(b, 'base64'));
+    }
+    case 'escape': {
+      const out: number[] = [];
+      for (let i = 0; i < s.length; i++) {
+        if (s[i] !== '\\') {
+          out.push(...Buffer.from(s[i]!, 'utf8'));
+          continue;
+        }
+        if (s[i + 1] === '\\') {
+          out.push(92);
+          i++;
+        } else if (/^[0-7]{3}$/.test(s.slice(i + 1, i + 4))) {
+          out.push(parseInt(s.slice(i + 1, i + 4), 8));
+          i += 3;
+        } else throw new EvalError('22P02', 'invalid input syntax for type bytea');
+      }
+      return Uint8Array.from(out);
+    }
+    default: throw new EvalError('22023', `unrecognized encoding: "${str(f)}"`);
+  }
+});

@@ -7,7 +7,7 @@ import { type Datum, Interval, type JsonValue, JsonObject, PgArray, type Row, js
 import { lookupFunc } from '../func.ts';
 import { EvalError, SqlState, asEval } from './util.ts';
 import { evalWindow } from './window.ts';
-import { regexpMatches } from './strings.ts';
+import { regexpMatches, regexpSplit } from './strings.ts';
 
 export type TableFunctionImpl = (args: readonly Datum[]) => Row[];
 
@@ -77,6 +77,7 @@ export const TABLE_FUNCTIONS: ReadonlyMap<string, TableFunctionImpl> = new Map<s
     for (let i = 0; i < d.length; i++) out.push([d.lower + i]);
     return rev === true ? out.reverse() : out;
   }],
+  ['regexp_split_to_table', strict(([s, p, f]) => regexpSplit(s as string, p as string, (f as string | undefined) ?? '').map((x) => [x]))],
   ['regexp_matches', strict(([s, p, f]) => regexpMatches(s as string, p as string, (f as string | undefined) ?? '').map((m) => [m]))],
   ['jsonb_object_keys', strict(([d]) => objectEntries(d!, 'jsonb_object_keys').map(([k]) => [k]))],
 ]);

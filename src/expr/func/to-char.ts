@@ -12,12 +12,14 @@ const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 
 const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII'];
 
 // Longest patterns first so that e.g. HH24 wins over HH and MONTH over MON.
-const PATTERNS = [
+const PATTERN_LIST = [
   'HH24', 'HH12', 'HH', 'MI', 'SSSSS', 'SSSS', 'SS', 'MS', 'US', 'FF1', 'FF2', 'FF3', 'FF4', 'FF5', 'FF6',
   'A.M.', 'a.m.', 'P.M.', 'p.m.', 'AM', 'am', 'PM', 'pm', 'Y,YYY', 'IYYY', 'IYY', 'IY', 'YYYY', 'YYY', 'YY', 'Y', 'I',
   'MONTH', 'Month', 'month', 'MON', 'Mon', 'mon', 'MM', 'DAY', 'Day', 'day', 'DY', 'Dy', 'dy', 'IDDD', 'DDD', 'DD', 'ID', 'D',
   'IW', 'WW', 'W', 'CC', 'J', 'Q', 'RM', 'rm', 'TZH', 'TZM', 'TZ', 'tz', 'OF',
 ];
+
+const PATTERNS = [...PATTERN_LIST].sort((a, b) => b.length - a.length);
 
 function ordinal(n: number, upper: boolean): string {
   const t = n % 100;
@@ -172,7 +174,7 @@ export function formatNumberTemplate(value: Numeric, fmt: string): string {
   let intStr = ip === '0' ? '' : ip!;
   if (intStr.length > intDigits) {
     // Too many digits: PostgreSQL fills every digit position with '#'.
-    return f.replace(/[90]/g, '#').replace(/[D]/g, '.').replace(/[G]/g, ',').replace(/[SL]/g, ' ');
+    return (fm ? '' : ' ') + f.replace(/[90]/g, '#').replace(/[D]/g, '.').replace(/[G]/g, ',').replace(/[SL]/g, '');
   }
   // Lay the digits into the integer template right to left.
   const firstZero = intPart.search(/0/);
@@ -204,12 +206,16 @@ export function formatNumberTemplate(value: Numeric, fmt: string): string {
   if (dot >= 0) {
     let fk = 0;
     const fpPadded = fp.padEnd(fracDigits, '0');
+    // FM trims trailing zeros only from '9' positions; '0' positions always print.
+    let keep = 0;
     for (const c of fracPart) {
-      if (c === '9' || c === '0') fracStr += fpPadded[fk++]!;
-      else if (c === 'S' || c === 'M' || c === 'I' || c === 'L') continue;
+      if (c === '9' || c === '0') {
+        fracStr += fpPadded[fk++]!;
+        if (c === '0' || fpPadded[fk - 1] !== '0') keep = fracStr.length;
+      } else if (c === 'S' || c === 'M' || c === 'I' || c === 'L') continue;
       else fracStr += c;
     }
-    if (fm) fracStr = fracStr.replace(/0+$/, '');
+    if (fm) fracStr = fracStr.slice(0, keep);
     fracStr = '.' + fracStr;
   }
   let sign: string;

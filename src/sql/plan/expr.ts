@@ -221,6 +221,8 @@ function bindConst(c: A_Const): MirScalarExpr {
     const text = c.fval.fval ?? '0';
     if (/^-?\d+$/.test(text)) {
       const v = BigInt(text);
+      // -2147483648 arrives here (the parser folds the minus in) and is an integer, as in PostgreSQL.
+      if (v >= -(2n ** 31n) && v < 2n ** 31n) return lit(Number(v), T.int4);
       if (v >= -(2n ** 63n) && v < 2n ** 63n) return lit(v, T.int8);
     }
     return lit(Numeric.fromString(text)!, T.numeric);
@@ -288,7 +290,8 @@ function bindAExpr(a: A_Expr, cx: ExprContext): MirScalarExpr {
       const pos = sym ? mkCall('or', [between(lo, hi), between(hi, lo)], T.bool) : between(lo, hi);
       return a.kind === 'AEXPR_NOT_BETWEEN' || a.kind === 'AEXPR_NOT_BETWEEN_SYM' ? mkCall('not', [pos], T.bool) : pos;
     }
-    case 'AEXPR_SIMILAR': throw unsupported('SIMILAR TO');
+    // The parser wraps the pattern in similar_to_escape(); the match itself is a regex operator (~ or !~).
+    case 'AEXPR_SIMILAR': return bindOperator(op, [bindExpr(a.lexpr!, cx), bindExpr(a.rexpr!, cx)], cx);
     default: throw unsupported(`operator kind ${a.kind ?? ''}`);
   }
 }
@@ -535,10 +538,11 @@ function bindSrf(name: string, f: FuncCall, cx: ExprContext): MirScalarExpr {
   // is one expansion: PostgreSQL runs the SRFs of a SELECT list in lockstep, so both see the same row.
   let memo = srfMemo.get(host);
   if (memo === undefined) srfMemo.set(host, (memo = new Map()));
-  const key = astKey(f);
+  const tf = bindTableFunc(name, funcArgs(f, cx), cx)!;
+  // Keyed by the bound call: the AST carries positions (ARRAY's list_start) that differ between copies.
+  const key = `${tf.func}(${tf.exprs.map(exprKey).join(',')})`;
   const seen = memo.get(key);
   if (seen !== undefined) return seen;
-  const tf = bindTableFunc(name, funcArgs(f, cx), cx)!;
   if (host.srfCount++ > 0) throw unsupported('several set-returning functions in one SELECT list');
   const n = arity(host.rel);
   host.rel = { kind: 'flatMap', input: host.rel, func: tf.func, exprs: tf.exprs, types: tf.types };

@@ -123,8 +123,8 @@ for (const t of ['float8', 'numeric'] as const) {
   push(funcs, 'log', ov([t], t, `log10_${t}`));
   push(funcs, 'power', ov([t, t], t, `power_${t}`));
   push(funcs, 'pow', ov([t, t], t, `power_${t}`));
-  push(funcs, 'cbrt', ov(['float8'], 'float8', 'cbrt_float8'));
 }
+push(funcs, 'cbrt', ov(['float8'], 'float8', 'cbrt_float8'));
 for (const t of ['int2', 'int4', 'int8', 'numeric'] as const) push(funcs, 'mod', ov([t, t], t, `mod_${t}`));
 push(funcs, 'pi', ov([], 'float8', 'pi'));
 push(funcs, 'random', ov([], 'float8', 'random'));
@@ -197,7 +197,6 @@ push(funcs, 'timezone', ov(['text', 'timestamp'], 'timestamptz', 'timezone_times
 // More math.
 for (const f of ['sin', 'cos', 'tan', 'cot', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'degrees', 'radians']) push(funcs, f, ov(['float8'], 'float8', f));
 push(funcs, 'atan2', ov(['float8', 'float8'], 'float8', 'atan2'));
-push(funcs, 'log', ov(['float8', 'float8'], 'float8', 'log_float8_float8'));
 push(funcs, 'log', ov(['numeric', 'numeric'], 'numeric', 'log_numeric_numeric'));
 push(funcs, 'div', ov(['numeric', 'numeric'], 'numeric', 'div_numeric_trunc'));
 for (const t of ['int4', 'int8'] as const) {
@@ -219,6 +218,13 @@ push(funcs, 'string_to_array', { args: [T.text, T.text, T.text], ret: arrayOf(T.
 push(funcs, 'to_hex', ov(['int4'], 'text', 'to_hex_int4'));
 push(funcs, 'to_hex', ov(['int8'], 'text', 'to_hex_int8'));
 push(funcs, 'sha256', ov(['bytea'], 'bytea', 'sha256'));
+push(funcs, 'similar_to_escape', ov(['text'], 'text', 'similar_to_escape'));
+push(funcs, 'similar_to_escape', ov(['text', 'text'], 'text', 'similar_to_escape'));
+push(funcs, 'regexp_split_to_array', { args: [T.text, T.text], ret: arrayOf(T.text), func: 'regexp_split_to_array' });
+push(funcs, 'regexp_split_to_array', { args: [T.text, T.text, T.text], ret: arrayOf(T.text), func: 'regexp_split_to_array' });
+push(funcs, 'encode', ov(['bytea', 'text'], 'text', 'encode'));
+push(funcs, 'decode', ov(['text', 'text'], 'bytea', 'decode'));
+push(funcs, 'md5', ov(['bytea'], 'text', 'md5_bytea'));
 
 // jsonb.
 const J = s('jsonb');

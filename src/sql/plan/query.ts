@@ -423,7 +423,6 @@ export function outputName(v: Node): string {
     const last = names[names.length - 1]!;
     return v.TypeCast.typeName?.arrayBounds !== undefined ? '?column?' : last;
   }
-  if ('A_Const' in v && v.A_Const.boolval !== undefined) return 'bool';
   if ('CaseExpr' in v) return 'case';
   if ('CoalesceExpr' in v) return 'coalesce';
   if ('MinMaxExpr' in v) return v.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';

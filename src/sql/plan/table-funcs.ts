@@ -19,7 +19,7 @@ export interface BoundTableFunc {
 }
 
 const TABLE_FUNC_NAMES = new Set([
-  'generate_series', 'generate_subscripts', 'regexp_matches', 'unnest', '_pg_expandarray', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
+  'generate_series', 'generate_subscripts', 'regexp_matches', 'regexp_split_to_table', 'unnest', '_pg_expandarray', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
 ]);
 
 export function isTableFuncName(name: string): boolean {
@@ -82,6 +82,11 @@ export function bindTableFunc(name: string, args: readonly MirScalarExpr[], cx: 
       const rev = args[2] === undefined ? undefined : to(args[2], T.bool);
       if (dim === undefined || (args[2] !== undefined && rev === undefined)) throw noFunc(name, args);
       return { func: 'generate_subscripts', exprs: rev === undefined ? [a, dim] : [a, dim, rev], types: [T.int4], names: [name] };
+    }
+    case 'regexp_split_to_table': {
+      const a = args.length === 2 || args.length === 3 ? all(T.text) : undefined;
+      if (a === undefined) throw noFunc(name, args);
+      return { func: 'regexp_split_to_table', exprs: a, types: [T.text], names: [name] };
     }
     case 'regexp_matches': {
       const a = args.length === 2 || args.length === 3 ? all(T.text) : undefined;

@@ -24,7 +24,8 @@ const TYPE_ALIASES: Record<string, ScalarTypeName> = {
   timestamp: 'timestamp', 'timestamp without time zone': 'timestamp',
   timestamptz: 'timestamptz', 'timestamp with time zone': 'timestamptz',
   interval: 'interval', uuid: 'uuid', json: 'json', jsonb: 'jsonb',
-  oid: 'oid', regclass: 'regclass', regproc: 'regproc', regtype: 'regtype', mz_timestamp: 'mz_timestamp',
+  oid: 'oid', regclass: 'regclass', regproc: 'regproc', regtype: 'regtype', regnamespace: 'regnamespace', regrole: 'regrole',
+  mz_timestamp: 'mz_timestamp',
 };
 
 /** Resolves a type by (possibly qualified) name; undefined if Tributary has no such type. */
@@ -68,7 +69,7 @@ export type TypeCategory = 'N' | 'S' | 'B' | 'D' | 'T' | 'U' | 'A' | 'X' | 'R';
 export function category(t: ScalarType): TypeCategory {
   switch (t.name) {
     case 'int2': case 'int4': case 'int8': case 'numeric': case 'float4': case 'float8': case 'oid':
-    case 'regclass': case 'regproc': case 'regtype':
+    case 'regclass': case 'regproc': case 'regtype': case 'regnamespace': case 'regrole':
       return 'N';
     case 'text': case 'varchar': case 'bpchar': case 'name': case 'char': return 'S';
     case 'bool': return 'B';

@@ -13,7 +13,7 @@
  * src/storage/README.md spells out the exactly-once argument.
  */
 import type { PersistClient, Shard } from '../../persist/index.ts';
-import { type Diff, type RelationDesc, type Row, type Timestamp, type Update, T, relationDesc } from '../../repr/index.ts';
+import { type Diff, type Frontier, type RelationDesc, type Row, type Timestamp, type Update, T, relationDesc } from '../../repr/index.ts';
 import { SqlError, SqlState, type Logger } from '../../util/index.ts';
 
 /** The errors shard's rows: which data shard is unreadable, and why (from the row's time on). */
@@ -33,6 +33,8 @@ export interface SourceShardIds {
 export type Recovery =
   /** Nothing written yet: create the slot and take the initial snapshot. */
   | { readonly kind: 'fresh' }
+  /** The source finished (a load generator past UP TO): every output is closed, nothing more comes. */
+  | { readonly kind: 'closed' }
   /** A snapshot was started but never completed: its partial data cannot be retracted. */
   | { readonly kind: 'snapshotInterrupted' }
   | {
@@ -94,11 +96,22 @@ export class SourceOutputs {
     return m;
   }
 
-  /** Reads the shards' durable state and says where ingestion resumes. */
-  async recover(): Promise<Recovery> {
+  /**
+   * Reads the shards' durable state and says where ingestion resumes. `initialFrontier` is the
+   * upstream position before the first binding, for sources whose first step is an ordinary step
+   * (a load generator: offset 0): a first step interrupted after its binding is then replayed like
+   * any other. Without it (PostgreSQL, whose first binding completes the snapshot) data shards with
+   * no step yet behind a binding mean the snapshot was interrupted.
+   */
+  async recover(opts: { readonly initialFrontier?: bigint } = {}): Promise<Recovery> {
     const all = [this.progress, this.errors, ...this.data];
     // A shard whose last write had an unknown outcome refreshes its state in its next operation.
     await Promise.all(all.map((s) => s.downgradeSince(s.since())));
+    if (this.progress.upper() === 'closed') {
+      // A close runs progress first, after the last step completed everywhere: finish it.
+      await this.close();
+      return { kind: 'closed' };
+    }
     const p = this.upper();
     const others = [this.errors, ...this.data];
     const r = others.reduce<number>((m, s) => Math.min(m, asTime(s.upper(), s.id)), p) as Timestamp;
@@ -111,12 +124,13 @@ export class SourceOutputs {
       const u = s.upper();
       if (u !== p && u !== r) throw internal(`source shard ${s.id} has upper ${String(u)}, expected ${r} or ${p}`);
     }
-    if (r === 0) return { kind: 'snapshotInterrupted' };
+    const initial = opts.initialFrontier;
+    if (r === 0 && initial === undefined) return { kind: 'snapshotInterrupted' };
     const fp = await this.#bindingAt((p - 1) as Timestamp);
-    const fr = r === p ? fp : await this.#bindingAt((r - 1) as Timestamp);
+    const fr = r === p ? fp : r === 0 ? initial! : await this.#bindingAt((r - 1) as Timestamp);
     const errored = new Map<number, string>();
     const idIndex = new Map(this.data.map((s, i) => [s.id, i]));
-    for (const [row, , diff] of await this.errors.snapshot((r - 1) as Timestamp)) {
+    for (const [row, , diff] of r === 0 ? [] : await this.errors.snapshot((r - 1) as Timestamp)) {
       const i = idIndex.get(row[0] as string);
       if (i !== undefined && diff > 0) errored.set(i, row[1] as string);
     }
@@ -164,7 +178,27 @@ export class SourceOutputs {
       const rows = step.data.get(i);
       writeOne(shard, rows === undefined ? [] : rows.map(([row, diff]) => [row, t, diff] as const));
     });
-    await Promise.all(writes);
+    await settle(writes);
+  }
+
+  /** Whether the source has finished: its progress shard is closed (see `close`). */
+  closed(): boolean {
+    return this.progress.upper() === 'closed';
+  }
+
+  /**
+   * Finishes the source: every output's upper becomes the empty frontier, so readers and SUBSCRIBEs
+   * know no update will ever come. Call only after the last step completed on every output. The
+   * progress shard closes first; recovery completes a close it finds begun.
+   */
+  async close(): Promise<void> {
+    const p = this.progress.upper();
+    if (p !== 'closed') await append(this.progress, [], p, 'closed');
+    await settle([this.errors, ...this.data].flatMap((s) => {
+      const u = s.upper();
+      return u === 'closed' ? [] : [append(s, [], u, 'closed')];
+    }));
+    this.#logger.info({ progress: this.progress.id }, 'source: outputs closed');
   }
 
   /**
@@ -211,7 +245,13 @@ export class SourceOutputs {
   }
 }
 
-async function append(shard: Shard, updates: readonly Update[], expected: Timestamp, next: Timestamp): Promise<void> {
+/** Waits for every write, then reports the first failure: recovery must see settled shards. */
+async function settle(writes: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
+async function append(shard: Shard, updates: readonly Update[], expected: Timestamp, next: Frontier): Promise<void> {
   const r = await shard.compareAndAppend(updates, expected, next);
   if (!r.ok) throw internal(`source shard ${shard.id} moved concurrently: expected upper ${expected}, found ${String(r.currentUpper)}`);
 }

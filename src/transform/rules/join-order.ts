@@ -50,12 +50,13 @@ export function chooseJoinOrder(
   while (taken.length < n) {
     let pick: number | undefined;
     if (taken.length > 0) {
+      const scores = new Map<number, number>();
       for (let i = 0; i < n; i++) {
         if (isTaken.has(i)) continue;
         const key = keyTo(i);
         if (key.length === 0) continue;
-        const score = (j: number): number => (hasIndex(j, keyTo(j)) ? 0 : 1) * 1e15 + sizes[j]!;
-        pick = pick === undefined ? i : better(pick, i, score);
+        scores.set(i, (hasIndex(i, key) ? 0 : 1) * 1e15 + sizes[i]!);
+        pick = pick === undefined ? i : better(pick, i, (j) => scores.get(j)!);
       }
     }
     if (pick === undefined) {

@@ -308,6 +308,7 @@ class PostgresSource implements PostgresSourceHandle {
     }
     if (rec.kind === 'snapshotInterrupted') throw new DefiniteSourceError(ingestErrors.snapshotInterrupted());
     if (rec.kind === 'fresh') throw new Error('internal error: source still fresh after its snapshot');
+    if (rec.kind === 'closed') throw new Error('internal error: a PostgreSQL source\'s outputs are closed');
     this.#replay = rec.replay === undefined ? undefined : { ...rec.replay, complete: false };
     if (this.#stopped || this.#fenced) return;
 
