@@ -24,7 +24,8 @@ import { formatTable, machineLine, median, recordResults } from '../results.ts';
 import { closeAll, closedLoop, connections, measureFreshness, percentile, startTributary, type Sql, type Tributary } from '../time/load.ts';
 
 const TARGETS = { freshnessP99Ms: 20, insertsPerS: 10_000, pointSelectsPerS: 30_000 };
-const PG_SETTINGS = { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', shared_buffers: '128MB' };
+// PostgreSQL's defaults, durable: the test harness turns fsync off and wal_level up for its own tests.
+const PG_SETTINGS = { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', shared_buffers: '128MB', wal_level: 'replica' };
 const CONNS = 8;
 const KV_ROWS = 10_000;
 const FRESH_RATE = 1000;

@@ -128,7 +128,10 @@ export class SessionImpl implements Session {
         await validateConnection(this.#coord, this, stmt.ast.name);
         return commandResult('VALIDATE CONNECTION');
       }
-      const plan = this.#plans.plan(stmt, () => this.planContext(), params, { catalog: this.#coord.catalog.generation, vars: this.vars.generation });
+      // A block with DDL plans against its own catalog copy, which the cache's generations do not track.
+      const plan = this.txn?.ops.ddl !== undefined
+        ? planStatement(stmt, this.planContext(), params)
+        : this.#plans.plan(stmt, () => this.planContext(), params, { catalog: this.#coord.catalog.generation, vars: this.vars.generation });
       return await sequence(this.#env(controller.signal), plan);
     } catch (err) {
       if (this.txn?.kind === 'explicit') this.txn.failed = true;

@@ -51,7 +51,11 @@ describe('a load generator with UP TO', () => {
     const until = Date.now() + 5000;
     while ((await rows('SELECT count(*)::int FROM ctr'))[0]![0] !== 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(await rows('SELECT counter::int FROM ctr ORDER BY 1')).toEqual([[1], [2], [3], [4]]);
-    expect(await rows("SELECT write_frontier IS NULL FROM mz_internal.mz_frontiers f JOIN mz_sources s ON s.id = f.object_id WHERE s.name = 'ctr'")).toEqual([[true]]);
+    // mz_frontiers is refreshed every tick (1s).
+    const closed = "SELECT write_frontier IS NULL FROM mz_internal.mz_frontiers f JOIN mz_sources s ON s.id = f.object_id WHERE s.name = 'ctr'";
+    const by = Date.now() + 5000;
+    while ((await rows(closed))[0]?.[0] !== true && Date.now() < by) await new Promise((r) => setTimeout(r, 50));
+    expect(await rows(closed)).toEqual([[true]]);
     // Still readable (and SUBSCRIBE still ends) at later times, in either isolation.
     await new Promise((r) => setTimeout(r, 100));
     expect(await rows('SELECT count(*)::int FROM ctr')).toEqual([[4]]);

@@ -243,9 +243,7 @@ export class FsConsensus implements Consensus {
           const before = this.end;
           const n = writeSync(this.fd, bytes);
           if (n !== bytes.length) throw new Error(`short write to ${this.path}: ${n} of ${bytes.length} bytes`);
-          const t0 = performance.now();
           if (written.length > 0) await fdatasyncAsync(this.fd);
-          if (TRACE) { traceStats.syncs++; traceStats.ops += written.length; traceStats.syncMs += performance.now() - t0; traceStats.bytes += bytes.length; }
           if (!this.grewBeyond(before + bytes.length) && this.end === before && !this.sealed) {
             // Nobody else wrote (the file ends where our write would if it came right after
             // `before`): our entries are exactly what follows, in order.
@@ -503,9 +501,6 @@ export class FsConsensus implements Consensus {
 }
 
 const EMPTY = new Uint8Array(0);
-const TRACE = process.env['TRIBUTARY_TRACE_WAL'] === '1';
-const traceStats = { syncs: 0, ops: 0, syncMs: 0, bytes: 0 };
-if (TRACE) setInterval(() => { process.stderr.write(`WAL ${JSON.stringify(traceStats)}\n`); traceStats.syncs = traceStats.ops = traceStats.syncMs = traceStats.bytes = 0; }, 1000).unref();
 
 function encodeEntry(e: Entry): Buffer {
   const key = Buffer.from(e.key, 'utf8');

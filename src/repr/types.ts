@@ -151,6 +151,8 @@ export interface RelationDesc {
   readonly keys?: readonly (readonly number[])[];
   /** Tables: the constraint name of each key (PostgreSQL's defaults: `t_pkey`, `t_a_key`), for errors and the catalog. */
   readonly keyNames?: readonly string[];
+  /** Tables: whether keys[0] is the PRIMARY KEY (otherwise all keys are UNIQUE constraints). */
+  readonly primaryKey?: boolean;
 }
 
 export function relationDesc(columns: readonly Column[], keys?: readonly (readonly number[])[]): RelationDesc {

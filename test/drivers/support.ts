@@ -16,6 +16,7 @@ export const FIXTURE = [
   "INSERT INTO drv_orders VALUES (1, 'a', 10, now()), (2, 'b', 200, now())",
   'CREATE VIEW drv_orders_v AS SELECT id, customer FROM drv_orders',
   'CREATE INDEX drv_orders_id ON drv_orders (id)',
+  'CREATE TABLE drv_pk (id int, code text, PRIMARY KEY (code, id))',
 ];
 
 export async function startWithFixture(): Promise<ServerProcess> {

@@ -18,14 +18,13 @@ function catalogName(m: CatalogModel, o: ObjectInfo): string {
   return o.schema.database ?? [...m.catalog.databases.keys()][0] ?? 'materialize';
 }
 
-/** PRIMARY KEY / UNIQUE constraints of user tables (RelationDesc keys; the primary key, if any, first and named `*_pkey`). */
-function tableKeys(m: CatalogModel): { o: ObjectInfo; name: string; key: readonly number[]; primary: boolean }[] {
+/** PRIMARY KEY / UNIQUE constraints of user tables (RelationDesc keys; the primary key, if any, first). */
+export function tableKeys(m: CatalogModel): { o: ObjectInfo; name: string; key: readonly number[]; primary: boolean }[] {
   return m.objects.filter((o) => o.kind === 'table' && o.item?.desc?.keys !== undefined).flatMap((o) => {
     const desc = o.item!.desc!;
     return (desc.keys ?? []).map((key, k) => {
       const name = desc.keyNames?.[k] ?? `${o.name}_key${k}`;
-      // The primary key is declared first and its columns are NOT NULL; PostgreSQL names it <table>_pkey by default.
-      const primary = k === 0 && key.every((c) => desc.columns[c]?.nullable === false) && (name.endsWith('_pkey') || desc.keyNames === undefined);
+      const primary = k === 0 && desc.primaryKey === true;
       return { o, name, key, primary };
     });
   });

@@ -11,6 +11,7 @@ import {
   AM_BTREE, AM_HEAP, COLLATION_C, COLLATION_DEFAULT, OWNER_OID, PG_RELATION_OIDS, ROLES, TABLESPACE_DEFAULT, TABLESPACE_GLOBAL,
 } from './oids.ts';
 import { PG_PROCS, PG_TYPES, procOid } from './pg-types.ts';
+import { tableKeys } from './information-schema.ts';
 import { settingsRows } from './settings.ts';
 import { type BuiltinSpec, C, arr, cols, empty, spec } from './spec.ts';
 
@@ -24,6 +25,22 @@ function relam(o: ObjectInfo): number {
 /** Column collation: the default collation for string types, none otherwise (so psql prints nothing). */
 function collationOf(typoid: number): number {
   return PG_TYPES.find((t) => t.oid === typoid)?.collation ?? 0;
+}
+
+/**
+ * PRIMARY KEY and UNIQUE constraints of tables (pgjdbc's getPrimaryKeys, DBeaver, Metabase). There is no backing
+ * index, so conindid is 0. Oids are derived from the table's (stable across syncs, above the allocator's range).
+ */
+function constraintRows(m: CatalogModel): Row[] {
+  const seen = new Map<number, number>();
+  return tableKeys(m).map(({ o, name, key, primary }) => {
+    const k = seen.get(o.oid) ?? 0;
+    seen.set(o.oid, k + 1);
+    return [
+      0x40000000 + o.oid * 64 + k, name, o.schema.oid, primary ? 'p' : 'u', false, false, true, o.oid, 0, 0,
+      0, 0, ' ', ' ', ' ', true, 0, true, arr(key.map((c) => c + 1)), null, null, null, null, null, null, null,
+    ];
+  });
 }
 
 function attributeRows(m: CatalogModel): Row[] {
@@ -215,14 +232,14 @@ export const PG_CATALOG: readonly BuiltinSpec[] = [
   spec('pg_catalog', 'pg_am', cols(['oid', C.oid], ['amname', C.name], ['amhandler', C.regproc], ['amtype', C.char], ['amcanorder', C.bool]),
     () => [[AM_HEAP, 'heap', 0, 't', false], [AM_BTREE, 'btree', 0, 'i', true]]),
 
-  empty('pg_catalog', 'pg_constraint', cols(
+  spec('pg_catalog', 'pg_constraint', cols(
     ['oid', C.oid], ['conname', C.name], ['connamespace', C.oid], ['contype', C.char], ['condeferrable', C.bool],
     ['condeferred', C.bool], ['convalidated', C.bool], ['conrelid', C.oid], ['contypid', C.oid], ['conindid', C.oid],
     ['conparentid', C.oid], ['confrelid', C.oid], ['confupdtype', C.char], ['confdeltype', C.char], ['confmatchtype', C.char],
     ['conislocal', C.bool], ['coninhcount', C.int4], ['connoinherit', C.bool], ['conkey', C.int2Array], ['confkey', C.int2Array],
     ['conpfeqop', C.oidArray], ['conppeqop', C.oidArray], ['conffeqop', C.oidArray], ['confdelsetcols', C.int2Array],
     ['conexclop', C.oidArray], ['conbin', C.nodeTree],
-  )),
+  ), (m) => constraintRows(m)),
 
   spec('pg_catalog', 'pg_collation', cols(
     ['oid', C.oid], ['collname', C.name], ['collnamespace', C.oid], ['collowner', C.oid], ['collprovider', C.char],

@@ -6,6 +6,7 @@ import { type Datum, Numeric } from '../../repr/index.ts';
 import { divisionByZero } from '../eval.ts';
 import { eager } from '../func.ts';
 import { EvalError, SqlState, checkI2, checkI4, checkI8, outOfRange } from './util.ts';
+import { numericExp, numericLn, numericLog, numericLog10, numericPowerFrac } from './numeric-math.ts';
 
 type IntKind = 'int2' | 'int4';
 const checkSmall = (k: IntKind): ((v: number) => number) => (k === 'int2' ? checkI2 : checkI4);
@@ -160,7 +161,6 @@ function powCheck(a: number, b: number): number {
   if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) throw new EvalError(SqlState.numericValueOutOfRange, 'value out of range: overflow');
   return r;
 }
-const viaFloat = (f: (x: number) => number) => ([a]: Datum[]): Datum => Numeric.fromNumber(f(num(a).toNumber()));
 eager('sqrt_float8', ([a]) => sqrtCheck(a as number));
 eager('sqrt_numeric', ([a]) => numericSqrt(num(a)));
 eager('cbrt_float8', ([a]) => Math.cbrt(a as number));
@@ -169,14 +169,14 @@ eager('exp_float8', ([a]) => {
   if (!Number.isFinite(r) && Number.isFinite(a as number)) throw new EvalError(SqlState.numericValueOutOfRange, 'value out of range: overflow');
   return r;
 });
-eager('exp_numeric', viaFloat(Math.exp));
+eager('exp_numeric', ([a]) => numericExp(num(a)));
 eager('ln_float8', ([a]) => lnCheck(a as number));
-eager('ln_numeric', viaFloat(lnCheck));
+eager('ln_numeric', ([a]) => numericLn(num(a)));
 eager('log10_float8', ([a]) => {
   lnCheck(a as number);
   return Math.log10(a as number);
 });
-eager('log10_numeric', viaFloat((x) => lnCheck(x) / Math.LN10));
+eager('log10_numeric', ([a]) => numericLog10(num(a)));
 eager('power_float8', ([a, b]) => powCheck(a as number, b as number));
 eager('power_numeric', ([a, b]) => {
   const x = num(a);
@@ -193,14 +193,8 @@ eager('power_numeric', ([a, b]) => {
     if (yi.coef < 0n) r = new Numeric(1n, 0).div(r);
     return r.withScale(rscale);
   }
-  const rscaleOf = (v: number): number => Math.min(Math.max(16 - Math.trunc(Math.log10(Math.abs(v)) || 0), x.scale, y.scale, 0), 1000);
-  // x ^ 0.5 exactly (the float path below can be off in the last digit).
-  if (!x.isSpecial() && yi !== undefined && yi.compare(new Numeric(5n, 1)) === 0 && x.coef >= 0n) {
-    return numericSqrt(x).withScale(rscaleOf(Math.sqrt(x.toNumber())));
-  }
-  const r = powCheck(x.toNumber(), y.toNumber());
-  if (!Number.isFinite(r) || r === 0) return Numeric.fromNumber(r);
-  return Numeric.fromString(r.toFixed(Math.min(rscaleOf(r), 100)))!;
+  if (!x.isSpecial() && !y.isSpecial() && x.coef > 0n && Math.abs(y.toNumber() * Math.log10(x.toNumber())) < 1000) return numericPowerFrac(x, y);
+  return Numeric.fromNumber(powCheck(x.toNumber(), y.toNumber()));
 });
 eager('pi', () => Math.PI);
 eager('random', () => Math.random());
@@ -233,11 +227,7 @@ eager('cosh', ([a]) => Math.cosh(a as number));
 eager('tanh', ([a]) => Math.tanh(a as number));
 eager('degrees', ([a]) => (a as number) * (180 / Math.PI));
 eager('radians', ([a]) => (a as number) * (Math.PI / 180));
-eager('log_numeric_numeric', ([b, x]) => {
-  const base = lnCheck(num(b).toNumber());
-  if (base === 0) throw divisionByZero();
-  return Numeric.fromNumber(lnCheck(num(x).toNumber()) / base);
-});
+eager('log_numeric_numeric', ([b, x]) => numericLog(num(b), num(x)));
 eager('div_numeric_trunc', ([a, b]) => {
   const x = num(a);
   const y = num(b);
@@ -268,7 +258,6 @@ eager('lcm_int8', ([a, b]) => {
   const r = (x / gcdBig(x, y)) * y;
   return checkI8(r < 0n ? -r : r);
 });
-eager('sign_int', ([a]) => Math.sign(a as number));
 
 /** Exact numeric square root with PostgreSQL's result scale (at least 16 significant digits). */
 function numericSqrt(x: Numeric): Numeric {

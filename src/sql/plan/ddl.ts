@@ -123,7 +123,7 @@ function withUniqueKeys(table: string, columns: Column[], uniques: readonly Uniq
     if (keyNames.includes(nm)) throw new SqlError(SqlState.duplicateTable, `relation "${nm}" already exists`);
     keyNames.push(nm);
   }
-  return { columns, keys, keyNames };
+  return { columns, keys, keyNames, ...(primaries.length > 0 ? { primaryKey: true } : {}) };
 }
 
 function constraintName(t: string | undefined): string {

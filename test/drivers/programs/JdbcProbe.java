@@ -4,7 +4,8 @@
  * Each step prints one JSON line {"step", "ok", "value"} or {"step", "ok": false, "sqlstate", "error"}; a failing
  * step does not stop the others, so the test reports every failure at once. The test owns the expected values.
  * The test creates drv_orders (id int not null, customer text, amount numeric(10,2), created_at timestamptz) with
- * rows (1,'a',10.00), (2,'b',200.00) and the view drv_orders_v before running this.
+ * rows (1,'a',10.00), (2,'b',200.00), the view drv_orders_v, the index drv_orders_id and drv_pk (id int, code text,
+ * PRIMARY KEY (code, id)) before running this.
  */
 import java.math.BigDecimal;
 import java.sql.*;
@@ -94,6 +95,7 @@ public class JdbcProbe {
     step("metadata-columns", () -> rows(c.getMetaData().getColumns(null, "public", "drv_orders", null),
         "COLUMN_NAME", "DATA_TYPE", "TYPE_NAME", "COLUMN_SIZE", "DECIMAL_DIGITS", "NULLABLE", "ORDINAL_POSITION", "IS_NULLABLE", "IS_AUTOINCREMENT"));
     step("metadata-primary-keys", () -> rows(c.getMetaData().getPrimaryKeys(null, "public", "drv_orders"), "COLUMN_NAME", "KEY_SEQ"));
+    step("metadata-primary-keys-pk", () -> rows(c.getMetaData().getPrimaryKeys(null, "public", "drv_pk"), "COLUMN_NAME", "KEY_SEQ", "PK_NAME"));
     step("metadata-index-info", () -> rows(c.getMetaData().getIndexInfo(null, "public", "drv_orders", false, false), "INDEX_NAME", "NON_UNIQUE", "ORDINAL_POSITION", "COLUMN_NAME"));
     step("metadata-imported-keys", () -> rows(c.getMetaData().getImportedKeys(null, "public", "drv_orders"), "FK_NAME"));
     step("metadata-type-info", () -> {
