@@ -491,6 +491,28 @@ export class Coordinator implements AdapterClient {
     await Promise.all([this.tables.advanceAll(to), this.builtins.advance(to)]);
   }
 
+  /**
+   * Like advanceStored, for a read of `ids` (views stand for their inputs): the builtin relations
+   * (a hundred-odd shards) only when the read involves one — a point SELECT must not pay for them.
+   */
+  async #advanceFor(ids: Iterable<GlobalId>, to: Timestamp): Promise<void> {
+    for (const id of ids) {
+      const item = this.catalog.getItem(id);
+      const inputs = item?.kind === 'view' && item.plan !== undefined ? dependsOn(item.plan) : [id];
+      for (const input of inputs) if (this.builtins.get(input) !== undefined) return this.advanceStored(to);
+    }
+    await this.tables.advanceAll(to);
+  }
+
+  #indexedViewsMemo: { readonly generation: number; readonly views: ReturnType<typeof indexedViews> } | undefined;
+
+  /** The catalog's indexed views, recomputed only when the catalog changed (every read asks). */
+  #indexedViews(): ReturnType<typeof indexedViews> {
+    const generation = this.catalog.generation;
+    if (this.#indexedViewsMemo?.generation !== generation) this.#indexedViewsMemo = { generation, views: indexedViews(this.catalog) };
+    return this.#indexedViewsMemo.views;
+  }
+
   transientId(): GlobalId {
     return `t${this.#nextTransientId++}`;
   }
@@ -545,13 +567,18 @@ export class Coordinator implements AdapterClient {
 
   /** The collections a read of `plan` depends on: indexed views as runQuery reads them (index-use.ts), with the index that serves each. */
   #readInputs(plan: MirRelationExpr, via: 'indexes' | 'storage'): ReadInput[] {
-    const deps = dependsOn(via === 'indexes' ? substituteIndexedViews(plan, indexedViews(this.catalog)) : plan);
+    const deps = dependsOn(via === 'indexes' ? substituteIndexedViews(plan, this.#indexedViews()) : plan);
     return [...deps].map((id) => {
       const item = this.catalog.getItem(id);
       const stored = item?.kind === 'view' && item.plan !== undefined ? this.#inputFrontiers(dependsOn(item.plan)) : this.#inputFrontiers([id]);
-      const idx = via === 'indexes' ? indexOn(this.catalog, id) : undefined;
       const name = item === undefined ? id : item.name.item;
-      return idx === undefined ? { name, stored } : { name, stored, index: { name: idx.name.item, since: this.compute.since(idx.id), upper: this.compute.upper(idx.id) } };
+      // The index reaching furthest back (runQuery reads whichever index is readable at the chosen time).
+      let index: ReadInput['index'];
+      for (const idx of via === 'indexes' ? this.catalog.indexesOn(id) : []) {
+        const since = this.compute.since(idx.id);
+        if (index === undefined || compareFrontier(since, index.since) < 0) index = { name: idx.name.item, since, upper: this.compute.upper(idx.id) };
+      }
+      return index === undefined ? { name, stored } : { name, stored, index };
     });
   }
 
@@ -559,7 +586,7 @@ export class Coordinator implements AdapterClient {
   optimizeRead(plan: MirRelationExpr, indexed: boolean): MirRelationExpr {
     // Join ordering prefers inputs it can look up through an existing index.
     const indexedKeys = (id: GlobalId): readonly (readonly MirScalarExpr[])[] => this.catalog.indexesOn(id).flatMap((i) => (i.indexKeys === undefined ? [] : [i.indexKeys]));
-    return optimize(indexed ? substituteIndexedViews(plan, indexedViews(this.catalog)) : plan, { indexedKeys });
+    return optimize(indexed ? substituteIndexedViews(plan, this.#indexedViews()) : plan, { indexedKeys });
   }
 
   /**
@@ -651,8 +678,8 @@ export class Coordinator implements AdapterClient {
 
   /** An index on `id` that still holds the history at `at`, if any. */
   #usableIndex(id: GlobalId, at: Timestamp): CatalogItem | undefined {
-    const idx = indexOn(this.catalog, id);
-    return idx !== undefined && this.#indexReadableAt(idx.id, at) ? idx : undefined;
+    // Any index on `id` will do; one with a longer RETAIN HISTORY may be the only one that reaches back to `at`.
+    return this.catalog.indexesOn(id).find((idx) => this.#indexReadableAt(idx.id, at));
   }
 
   #indexReadableAt(indexId: GlobalId, at: Timestamp): boolean {
@@ -662,7 +689,7 @@ export class Coordinator implements AdapterClient {
 
   /** Fast path: reads an existing index at `at` (one key if possible) and evaluates the rest of the plan here. */
   async #peekIndex(plan: MirRelationExpr, fast: FastPath, finishing: RowSetFinishing, at: Timestamp, signal?: AbortSignal): Promise<Row[]> {
-    await this.advanceStored(ts(at + 1));
+    await this.#advanceFor([fast.on], ts(at + 1));
     const hold = this.holds.acquire(at);
     try {
       const on = this.catalog.getItem(fast.on)!;

@@ -272,7 +272,7 @@ export class FsConsensus implements Consensus {
         }
         op.resolve({ ok: false, current: this.keys.get(op.key)?.versions.at(-1) });
       }
-      if (this.end >= this.rotateBytes && this.corrupt.size === 0) await this.rotate();
+      if (this.end >= this.rotateBytes && this.corrupt.size === 0) await this.exclusive(() => this.rotate());
     } catch (err) {
       // Indeterminate: the entries may or may not be in the log; the next catch-up replays them if so.
       for (const op of group) op.reject(err);
@@ -289,6 +289,20 @@ export class FsConsensus implements Consensus {
     }
     await this.load(gens.at(-1)!);
     if (this.sealed || (await this.tornTail())) await this.rotate();
+    // Generations a crash kept from being deleted after their successor was published.
+    for (const g of this.generations()) if (g < this.gen) void unlinkQuietlyAsync(join(this.dir, walName(g))).catch(() => undefined);
+  }
+
+  /** Runs `f` with readers held off, like a write (rotation replaces the whole in-memory state). */
+  private async exclusive(f: () => Promise<void>): Promise<void> {
+    let done!: () => void;
+    this.writing = new Promise<void>((r) => (done = r));
+    try {
+      await f();
+    } finally {
+      this.writing = undefined;
+      done();
+    }
   }
 
   private generations(): number[] {

@@ -303,3 +303,62 @@ function isContainer(v: JsonValue): v is JsonValue[] | JsonObject {
 function sameKind(a: JsonValue, b: JsonValue): boolean {
   return Array.isArray(a) === Array.isArray(b);
 }
+
+/**
+ * A json (not jsonb) document's top-level structure as source-text spans: json operators return the
+ * text of a sub-value exactly as written, whitespace and duplicate keys included.
+ */
+export type JsonSpan =
+  | { readonly kind: 'object'; readonly entries: readonly (readonly [string, string])[] }
+  | { readonly kind: 'array'; readonly items: readonly string[] }
+  | { readonly kind: 'scalar'; readonly value: JsonValue };
+
+export function jsonSpans(text: string): JsonSpan {
+  const v = parseJson(text, 'json');
+  if (!(v instanceof JsonObject) && !Array.isArray(v)) return { kind: 'scalar', value: v };
+  // The text is valid JSON, so a scanner that only tracks nesting and strings finds the value boundaries.
+  let i = text.search(/\S/) + 1;
+  const parts: string[] = [];
+  const keys: string[] = [];
+  const isObject = v instanceof JsonObject;
+  const n = text.length;
+  const skipWs = (): void => {
+    while (i < n && /\s/.test(text[i]!)) i++;
+  };
+  const skipString = (): void => {
+    i++;
+    while (i < n && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+  };
+  for (;;) {
+    skipWs();
+    if (text[i] === (isObject ? '}' : ']')) break;
+    if (isObject) {
+      const ks = i;
+      skipString();
+      keys.push(JSON.parse(text.slice(ks, i)) as string);
+      skipWs();
+      i++; // ':'
+      skipWs();
+    }
+    const start = i;
+    let depth = 0;
+    while (i < n) {
+      const c = text[i]!;
+      if (c === '"') {
+        skipString();
+        continue;
+      }
+      if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') {
+        if (depth === 0) break;
+        depth--;
+      } else if (c === ',' && depth === 0) break;
+      i++;
+    }
+    parts.push(text.slice(start, i).trimEnd());
+    if (text[i] === ',') i++;
+  }
+  if (isObject) return { kind: 'object', entries: keys.map((k, j) => [k, parts[j]!] as const) };
+  return { kind: 'array', items: parts };
+}

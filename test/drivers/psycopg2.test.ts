@@ -72,7 +72,7 @@ describe.skipIf(!py.ok)(title, () => {
   });
 
   it("SQLAlchemy's engine-start probes", () => {
-    expect(v('catalog')).toEqual([[], true, 'public', 'on', [['drv_orders']]]);
+    expect(v('catalog')).toEqual([[], true, 'public', 'on', [['drv_orders'], ['drv_pk']]]);
   });
 
   it('SUBSCRIBE through DECLARE/FETCH with the implicit BEGIN: snapshot, a live change, timeout 0s', () => {

@@ -1,7 +1,7 @@
 /**
  * pg_catalog relations, with PostgreSQL 15's columns (plus the pre-12 columns psql and pgjdbc send to a
  * 9.5 server: relhasoids, proisagg, proiswindow, amcanorder). Features Tributary lacks (triggers,
- * policies, inheritance, constraints other than none) are present and empty, so clients' queries
+ * policies, inheritance, foreign keys) are present and empty, so clients' queries
  * bind and return nothing rather than failing.
  */
 import type { Row } from '../../repr/index.ts';

@@ -3,50 +3,19 @@
  * assembled as canonical jsonb text (src/repr/datum.ts: a jsonb datum is its canonical text, keys
  * ordered by length then bytes, ", " and ": " separators, a later duplicate key wins).
  */
-import { EvalError, jsonbText } from '../../expr/index.ts';
-import { type Datum, Numeric, type PgArray, type ScalarType, T, formatFloat, formatText } from '../../repr/index.ts';
+import { EvalError, datumToJson } from '../../expr/index.ts';
+import { type Datum, Numeric, type ScalarType, T, canonicalJsonb, compareJsonbKeys, formatText, jsonbValue } from '../../repr/index.ts';
 
-/** to_jsonb(d) as canonical text. */
+/** to_jsonb(d) as canonical text (the conversion lives with the jsonb functions in src/expr/func/jsonb.ts). */
 export function datumToJsonb(d: Datum, type: ScalarType): string {
-  if (d === null) return 'null';
-  switch (type.name) {
-    case 'jsonb': return d as string;
-    case 'json': return jsonbText(JSON.parse(d as string));
-    case 'bool': return d ? 'true' : 'false';
-    case 'int2': case 'int4': case 'int8': return String(d);
-    case 'float4': case 'float8': {
-      const x = d as number;
-      return Number.isFinite(x) ? formatFloat(x, type.name === 'float4') : JSON.stringify(formatFloat(x));
-    }
-    case 'numeric': {
-      const n = d as Numeric;
-      return n.special === undefined ? n.toString() : JSON.stringify(n.toString());
-    }
-    case 'timestamp': case 'timestamptz': {
-      const s = formatText(d, type)!.replace(' ', 'T');
-      return JSON.stringify(type.name === 'timestamptz' ? s.replace(/\+00$/, '+00:00') : s);
-    }
-    case 'array': {
-      const elem = type.elem ?? T.text;
-      return `[${(d as PgArray).elems.map((e) => datumToJsonb(e, elem)).join(', ')}]`;
-    }
-    case 'record': {
-      const fields = type.fields ?? [];
-      const vals = d as readonly Datum[];
-      return jsonbObject(vals.map((v, i) => [fields[i]?.name ?? `f${i + 1}`, datumToJsonb(v, fields[i]?.type ?? T.text)]));
-    }
-    default: {
-      const s = d instanceof Numeric ? d.toString() : formatText(d, type);
-      return JSON.stringify(s);
-    }
-  }
+  return canonicalJsonb(datumToJson(d, type));
 }
 
 /** A jsonb object from (key, jsonb text) pairs in input order; a later duplicate key wins. */
 export function jsonbObject(pairs: readonly (readonly [string, string])[]): string {
   const m = new Map<string, string>();
   for (const [k, v] of pairs) m.set(k, v);
-  const keys = [...m.keys()].sort((a, b) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0));
+  const keys = [...m.keys()].sort(compareJsonbKeys);
   return `{${keys.map((k) => `${JSON.stringify(k)}: ${m.get(k)!}`).join(', ')}}`;
 }
 
@@ -71,7 +40,7 @@ export function jsonbObjectAgg(records: readonly Datum[], type: ScalarType): str
 
 /** A jsonb key argument is used as its text (strings unquoted). */
 function keyOfJson(text: string): string {
-  const v: unknown = JSON.parse(text);
+  const v = jsonbValue(text);
   return typeof v === 'string' ? v : text;
 }
 

@@ -187,9 +187,8 @@ eager('power_numeric', ([a, b]) => {
     const n = yi.coef < 0n ? -yi.coef : yi.coef;
     let r = new Numeric(1n, 0);
     for (let i = 0n; i < n; i++) r = r.mul(x);
-    // PostgreSQL's power_var_int scale: 16 significant digits, at least the inputs' scales.
-    const f = x.coef === 0n ? 0 : Number(yi.coef) * Math.log10(Math.abs(x.toNumber()));
-    const rscale = Math.min(Math.max(16 - Math.trunc(f), x.scale, y.scale, 0), 1000);
+    // PostgreSQL's scale for an integer power: 16 decimals, or the inputs' scales if larger.
+    const rscale = Math.min(Math.max(16, x.scale, y.scale), 1000);
     if (yi.coef < 0n) r = new Numeric(1n, 0).div(r);
     return r.withScale(rscale);
   }

@@ -9,6 +9,7 @@
 import {
   type Datum, type JsonValue, JsonNumber, JsonObject, Numeric, PgArray, type ScalarType, T, canonicalJsonb, formatFloat, formatText,
   jsonBuildObjectText, jsonTypeof, jsonbPretty, jsonbToText, jsonbValue, jsonContains, parseJson, toJsonbValue,
+  type JsonSpan, jsonSpans,
 } from '../../repr/index.ts';
 import { eager } from '../func.ts';
 import { EvalError, SqlState, asEval, checkI2, checkI4, checkI8 } from './util.ts';
@@ -293,3 +294,49 @@ function jsonText(v: JsonValue): string {
 }
 
 export { toJsonbValue };
+
+// json (not jsonb): the same accessors over the text as written.
+const spans = (d: Datum | undefined): JsonSpan => asEval(() => jsonSpans(d as string));
+function jsonField(d: Datum | undefined, key: string): string | undefined {
+  const s = spans(d);
+  if (s.kind !== 'object') return undefined;
+  // json keeps duplicate keys; PostgreSQL's json operators return the last one.
+  return s.entries.findLast(([k]) => k === key)?.[1];
+}
+function jsonElem(d: Datum | undefined, idx: number): string | undefined {
+  const s = spans(d);
+  if (s.kind !== 'array') return undefined;
+  return s.items[idx < 0 ? s.items.length + idx : idx];
+}
+function jsonPath(d: Datum | undefined, p: PgArray): string | undefined {
+  let cur: string | undefined = d as string;
+  for (const k of p.elems) {
+    if (cur === undefined || k === null) return undefined;
+    const s = spans(cur);
+    if (s.kind === 'array') {
+      const t = String(k);
+      if (!/^\s*[+-]?\d+\s*$/.test(t)) return undefined;
+      cur = jsonElem(cur, Number(t));
+    } else cur = jsonField(cur, String(k));
+  }
+  return cur;
+}
+/** A json sub-value's text as `->>` returns it: strings unquoted, null as SQL NULL. */
+function jsonRawAsText(raw: string | undefined): Datum {
+  if (raw === undefined) return null;
+  const v = asEval(() => parseJson(raw, 'json'));
+  if (v === null) return null;
+  return typeof v === 'string' ? v : raw;
+}
+eager('json_field', ([j, k]) => jsonField(j, k as string) ?? null);
+eager('json_field_text', ([j, k]) => jsonRawAsText(jsonField(j, k as string)));
+eager('json_elem', ([j, i]) => jsonElem(j, i as number) ?? null);
+eager('json_elem_text', ([j, i]) => jsonRawAsText(jsonElem(j, i as number)));
+eager('json_path', ([j, p]) => jsonPath(j, p as PgArray) ?? null);
+eager('json_path_text', ([j, p]) => jsonRawAsText(jsonPath(j, p as PgArray)));
+eager('json_typeof', ([j]) => jsonTypeof(asEval(() => parseJson(j as string, 'json'))));
+eager('json_array_length', ([j]) => {
+  const s = spans(j);
+  if (s.kind === 'array') return s.items.length;
+  throw paramError(s.kind === 'object' ? 'cannot get array length of a non-array' : 'cannot get array length of a scalar');
+});

@@ -84,3 +84,9 @@ eager('raise_error', ([code, message]) => {
 }, false);
 /** record_get(record, i): field i (0-based) of a record. */
 eager('record_get', ([r, i]) => (r as readonly Datum[])[i as number] ?? null);
+
+// character(n) comparisons ignore trailing spaces.
+const rtrim = (d: Datum | undefined): string => (d as string).replace(/ +$/, '');
+for (const [name, test] of [['eq', (c: number) => c === 0], ['neq', (c: number) => c !== 0], ['lt', (c: number) => c < 0], ['lte', (c: number) => c <= 0], ['gt', (c: number) => c > 0], ['gte', (c: number) => c >= 0]] as const) {
+  eager(`${name}_bpchar`, ([a, b]) => test(compareDatum(rtrim(a), rtrim(b))));
+}

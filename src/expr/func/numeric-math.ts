@@ -118,10 +118,8 @@ export function numericExp(x: Numeric): Numeric {
 /** x ^ y for a non-integer y (x > 0): exp(y ln x), at 16 significant digits as PostgreSQL's power_var. */
 export function numericPowerFrac(x: Numeric, y: Numeric): Numeric {
   const r = expFixed(mul(lnAny(x), toFixed(y)));
-  const abs = r < 0n ? -r : r;
-  let rscale: number;
-  if (abs >= ONE) rscale = 16 - ((abs / ONE).toString().length - 1);
-  else rscale = 16 + (P - abs.toString().length) + 1;
-  rscale = Math.min(Math.max(rscale, x.scale, y.scale, 0), P - 2);
+  // The result's decimal weight from a float estimate (the fixed-point value may sit just below a power of ten).
+  const weight = Math.floor(y.toNumber() * Math.log10(x.toNumber()) + 1e-12);
+  const rscale = Math.min(Math.max(16 - weight, x.scale, y.scale, 0), P - 2);
   return new Numeric(r, P).withScale(rscale);
 }

@@ -436,3 +436,12 @@ eager('decode', ([t, f]) => {
     default: throw new EvalError('22023', `unrecognized encoding: "${str(f)}"`);
   }
 });
+
+function substrBytes(b: Uint8Array, start: number, len: number | undefined): Uint8Array {
+  if (len !== undefined && len < 0) throw new EvalError('22011', 'negative substring length not allowed');
+  const from = start - 1;
+  const to = len === undefined ? b.length : from + len;
+  return b.slice(Math.max(from, 0), Math.max(to, 0));
+}
+eager('substr_bytea_2', ([b, s]) => substrBytes(b as Uint8Array, s as number, undefined));
+eager('substr_bytea_3', ([b, s, l]) => substrBytes(b as Uint8Array, s as number, l as number));

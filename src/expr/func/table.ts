@@ -33,17 +33,6 @@ function seriesTimestamp(args: readonly Datum[], kind: 'timestamp' | 'timestampt
   return out;
 }
 
-/** PostgreSQL's jsonb text: keys ordered by length then bytes, ", " and ": " separators. */
-export function jsonbText(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `[${v.map(jsonbText).join(', ')}]`;
-  if (typeof v === 'object') {
-    const keys = Object.keys(v as object).sort((a, b) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0));
-    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText((v as Record<string, unknown>)[k])}`).join(', ')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 const parse = (d: Datum): JsonValue => asEval(() => jsonbValue(d as string));
 const asText = (v: JsonValue): Datum => (v === null ? null : typeof v === 'string' ? v : jsonbToText(v));
 

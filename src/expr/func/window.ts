@@ -2,7 +2,8 @@
  * Window function evaluation over one partition, as Materialize lowers windows: a reduce collects each
  * partition's rows (in window order) into an array, and the `window_eval` table function computes every
  * row's result in one go and emits (row record, result) pairs. Frames: ROWS, RANGE and GROUPS with
- * UNBOUNDED, CURRENT ROW and offset bounds (RANGE offsets compare ORDER BY values; GROUPS count peer groups).
+ * UNBOUNDED, CURRENT ROW and offset bounds (RANGE offsets compare ORDER BY values; GROUPS count peer groups),
+ * and EXCLUDE CURRENT ROW / GROUP / TIES.
  */
 import { type Datum, Interval, Numeric, type PgArray, type Row, compareDatum } from '../../repr/index.ts';
 import { EvalError, SqlState } from './util.ts';
@@ -19,6 +20,8 @@ export interface WindowSpec {
    * and whether the order is descending (then PRECEDING means larger values).
    */
   readonly range?: { readonly key: number; readonly start?: number; readonly end?: number; readonly desc: boolean };
+  /** EXCLUDE CURRENT ROW | GROUP | TIES: rows of the frame left out (absent: EXCLUDE NO OTHERS). */
+  readonly exclude?: 'current' | 'group' | 'ties';
   readonly start: FrameBound;
   readonly end: FrameBound;
   /** Result type name (sum/avg need it). */
@@ -113,6 +116,21 @@ function frame(spec: WindowSpec, elems: readonly Elem[], i: number, peers: Peers
     }
   };
   return [Math.max(0, bound(spec.start, true)), Math.min(n - 1, bound(spec.end, false))];
+}
+
+/** The rows of row i's frame, in window order, without the excluded ones. */
+function frameRows(spec: WindowSpec, elems: readonly Elem[], i: number, peers: Peers, off: number, nargs: number): number[] {
+  const [a, b] = frame(spec, elems, i, peers, off, nargs);
+  const out: number[] = [];
+  const lo = peers.lo[i]!;
+  const hi = peers.hi[i]!;
+  for (let j = a; j <= b; j++) {
+    if (spec.exclude === 'current' && j === i) continue;
+    if (spec.exclude === 'group' && j >= lo && j <= hi) continue;
+    if (spec.exclude === 'ties' && j !== i && j >= lo && j <= hi) continue;
+    out.push(j);
+  }
+  return out;
 }
 
 /**
@@ -214,23 +232,22 @@ function evalOne(spec: WindowSpec, elems: readonly Elem[], groups: Peers, off: n
         break;
       }
       case 'first_value': case 'last_value': case 'nth_value': {
-        const [a, b] = frame(spec, elems, i, groups, off, nargs);
-        if (a > b) { v = null; break; }
-        if (spec.fn === 'first_value') v = val(a);
-        else if (spec.fn === 'last_value') v = val(b);
+        const rows = frameRows(spec, elems, i, groups, off, nargs);
+        if (rows.length === 0) { v = null; break; }
+        if (spec.fn === 'first_value') v = val(rows[0]!);
+        else if (spec.fn === 'last_value') v = val(rows[rows.length - 1]!);
         else {
           const k = arg(1);
           if (k === null) { v = null; break; }
           if (Number(k) <= 0) throw new EvalError(SqlState.invalidParameterValue, 'argument of nth_value must be greater than zero');
-          const j = a + Number(k) - 1;
-          v = j <= b ? val(j) : null;
+          const j = rows[Number(k) - 1];
+          v = j !== undefined ? val(j) : null;
         }
         break;
       }
       default: {
-        const [a, b] = frame(spec, elems, i, groups, off, nargs);
         const vals: Datum[] = [];
-        for (let j = a; j <= b; j++) vals.push(spec.star === true ? true : val(j));
+        for (const j of frameRows(spec, elems, i, groups, off, nargs)) vals.push(spec.star === true ? true : val(j));
         v = aggregate(spec.fn, spec.type, vals, spec.star === true);
       }
     }

@@ -309,6 +309,18 @@ function applyOverload(o: Overload, args: readonly MirScalarExpr[], cx: ExprCont
 
 /** The arguments of `op` coerced to the chosen overload's parameter types (IS DISTINCT FROM, NULLIF). */
 function operatorArgs(op: string, args: MirScalarExpr[], cx: ExprContext): MirScalarExpr[] {
+  const [l, r] = args;
+  if (args.length === 2 && l !== undefined && r !== undefined) {
+    // Arrays and records compare as whole values (compareDatum): only their types must agree.
+    if (l.type.name === 'record' && r.type.name === 'record') {
+      if ((l.type.fields ?? []).length !== (r.type.fields ?? []).length) throw new SqlError(SqlState.syntaxError, 'unequal number of entries in row expressions');
+      return args;
+    }
+    if ((l.type.name === 'array' || isUnknown(l)) && (r.type.name === 'array' || isUnknown(r)) && (l.type.name === 'array' || r.type.name === 'array')) {
+      const type = commonType([l.type, r.type], op);
+      return [tryCoerce(l, type, 'implicit', cx.qc.st)!, tryCoerce(r, type, 'implicit', cx.qc.st)!];
+    }
+  }
   const o = resolveOperator(op, args);
   return args.map((a, i) => tryCoerce(a, o.args[Math.min(i, o.args.length - 1)]!, 'implicit', cx.qc.st)!);
 }

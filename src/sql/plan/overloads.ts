@@ -58,6 +58,8 @@ for (const [op, f] of [['=', 'eq'], ['<>', 'neq'], ['<', 'lt'], ['<=', 'lte'], [
   for (const t of COMPARABLE_TYPES) push(binary, op, ov([t, t], 'bool', f));
   push(binary, op, ov(['float4', 'float8'], 'bool', f));
   push(binary, op, ov(['float8', 'float4'], 'bool', f));
+  // character(n) compares without its trailing spaces.
+  push(binary, op, ov(['bpchar', 'bpchar'], 'bool', `${f}_bpchar`));
 }
 
 // Array equality (psql compares pg_policy.polroles = '{0}') and concatenation (psql's reloptions || ...).
@@ -218,6 +220,10 @@ push(funcs, 'string_to_array', { args: [T.text, T.text, T.text], ret: arrayOf(T.
 push(funcs, 'to_hex', ov(['int4'], 'text', 'to_hex_int4'));
 push(funcs, 'to_hex', ov(['int8'], 'text', 'to_hex_int8'));
 push(funcs, 'sha256', ov(['bytea'], 'bytea', 'sha256'));
+for (const n of ['substr', 'substring']) {
+  push(funcs, n, ov(['bytea', 'int4'], 'bytea', 'substr_bytea_2'));
+  push(funcs, n, ov(['bytea', 'int4', 'int4'], 'bytea', 'substr_bytea_3'));
+}
 push(funcs, 'similar_to_escape', ov(['text'], 'text', 'similar_to_escape'));
 push(funcs, 'similar_to_escape', ov(['text', 'text'], 'text', 'similar_to_escape'));
 push(funcs, 'regexp_split_to_array', { args: [T.text, T.text], ret: arrayOf(T.text), func: 'regexp_split_to_array' });
@@ -246,6 +252,15 @@ push(binary, '-', jov([J, T.text], J, 'jsonb_delete_key'));
 push(binary, '-', jov([J, T.int4], J, 'jsonb_delete_index'));
 push(binary, '-', jov([J, TEXT_ARR], J, 'jsonb_delete_keys'));
 push(binary, '#-', jov([J, TEXT_ARR], J, 'jsonb_delete_path'));
+const JS = s('json');
+push(binary, '->', jov([JS, T.text], JS, 'json_field'));
+push(binary, '->', jov([JS, T.int4], JS, 'json_elem'));
+push(binary, '->>', jov([JS, T.text], T.text, 'json_field_text'));
+push(binary, '->>', jov([JS, T.int4], T.text, 'json_elem_text'));
+push(binary, '#>', jov([JS, TEXT_ARR], JS, 'json_path'));
+push(binary, '#>>', jov([JS, TEXT_ARR], T.text, 'json_path_text'));
+push(funcs, 'json_typeof', jov([JS], T.text, 'json_typeof'));
+push(funcs, 'json_array_length', jov([JS], T.int4, 'json_array_length'));
 push(funcs, 'jsonb_typeof', jov([J], T.text, 'jsonb_typeof'));
 push(funcs, 'jsonb_array_length', jov([J], T.int4, 'jsonb_array_length'));
 push(funcs, 'jsonb_strip_nulls', jov([J], J, 'jsonb_strip_nulls'));

@@ -47,20 +47,20 @@ const F = {
   range: 0x2, rows: 0x4, groups: 0x8,
   startUnboundedPreceding: 0x20, endUnboundedFollowing: 0x100, startCurrent: 0x200, endCurrent: 0x400,
   startOffsetPreceding: 0x800, endOffsetPreceding: 0x1000, startOffsetFollowing: 0x2000, endOffsetFollowing: 0x4000,
-  exclude: 0x8000 | 0x10000 | 0x20000, nondefault: 0x1,
+  excludeCurrent: 0x8000, excludeGroup: 0x10000, excludeTies: 0x20000, nondefault: 0x1,
 };
 
-function offsetOf(n: Node | undefined): number {
+function offsetOf(n: Node | undefined, which: 'starting' | 'ending'): number {
   if (n !== undefined && 'A_Const' in n && n.A_Const.ival !== undefined) {
     const v = n.A_Const.ival.ival ?? 0;
-    if (v < 0) throw new SqlError(SqlState.invalidParameterValue, 'frame starting offset must not be negative');
+    if (v < 0) throw new SqlError('22013', `frame ${which} offset must not be negative`);
     return v;
   }
   throw unsupported('non-constant window frame offsets');
 }
 
 /** A frame: mode and bounds; RANGE offset bounds also carry their offset expressions (unbound). */
-interface Frame extends Pick<WindowSpec, 'mode' | 'start' | 'end'> {
+interface Frame extends Pick<WindowSpec, 'mode' | 'start' | 'end' | 'exclude'> {
   readonly startOffset?: Node;
   readonly endOffset?: Node;
 }
@@ -71,23 +71,23 @@ function frameOf(w: WindowDef, hasOrder: boolean): Frame {
     // Default: RANGE UNBOUNDED PRECEDING .. CURRENT ROW (the whole partition without ORDER BY: all rows are peers).
     return { mode: 'range', start: { kind: 'unbounded' }, end: hasOrder ? { kind: 'current' } : { kind: 'unbounded' } };
   }
-  if ((o & F.exclude) !== 0) throw unsupported('frame EXCLUDE');
   const mode = (o & F.rows) !== 0 ? 'rows' : (o & F.groups) !== 0 ? 'groups' : 'range';
   if (mode === 'groups' && !hasOrder) throw new SqlError('42P20', 'GROUPS mode requires an ORDER BY clause');
   // RANGE offsets are values in the ORDER BY column's domain, bound later against it; ROWS/GROUPS offsets count.
-  const count = (n: Node | undefined): number => (mode === 'range' ? 0 : offsetOf(n));
+  const count = (n: Node | undefined, which: 'starting' | 'ending'): number => (mode === 'range' ? 0 : offsetOf(n, which));
   const start: FrameBound = (o & F.startUnboundedPreceding) !== 0 ? { kind: 'unbounded' }
     : (o & F.startCurrent) !== 0 ? { kind: 'current' }
-    : (o & F.startOffsetPreceding) !== 0 ? { kind: 'preceding', n: count(w.startOffset) }
-    : { kind: 'following', n: count(w.startOffset) };
+    : (o & F.startOffsetPreceding) !== 0 ? { kind: 'preceding', n: count(w.startOffset, 'starting') }
+    : { kind: 'following', n: count(w.startOffset, 'starting') };
   const end: FrameBound = (o & F.endUnboundedFollowing) !== 0 ? { kind: 'unbounded' }
     : (o & F.endCurrent) !== 0 ? { kind: 'current' }
-    : (o & F.endOffsetPreceding) !== 0 ? { kind: 'preceding', n: count(w.endOffset) }
-    : (o & F.endOffsetFollowing) !== 0 ? { kind: 'following', n: count(w.endOffset) }
+    : (o & F.endOffsetPreceding) !== 0 ? { kind: 'preceding', n: count(w.endOffset, 'ending') }
+    : (o & F.endOffsetFollowing) !== 0 ? { kind: 'following', n: count(w.endOffset, 'ending') }
     : { kind: 'current' };
   const isOffset = (b: FrameBound): boolean => b.kind === 'preceding' || b.kind === 'following';
+  const exclude = (o & F.excludeCurrent) !== 0 ? 'current' : (o & F.excludeGroup) !== 0 ? 'group' : (o & F.excludeTies) !== 0 ? 'ties' : undefined;
   return {
-    mode, start, end,
+    mode, start, end, ...(exclude !== undefined ? { exclude } : {}),
     ...(mode === 'range' && isOffset(start) && w.startOffset !== undefined ? { startOffset: w.startOffset } : {}),
     ...(mode === 'range' && isOffset(end) && w.endOffset !== undefined ? { endOffset: w.endOffset } : {}),
   };
@@ -101,10 +101,13 @@ function frameOf(w: WindowDef, hasOrder: boolean): Frame {
 function rangeArgs(fr: Frame, sorts: readonly SortBy[], orders: readonly MirScalarExpr[], cx: ExprContext): { args: MirScalarExpr[]; range: NonNullable<WindowSpec['range']> } | undefined {
   if (fr.startOffset === undefined && fr.endOffset === undefined) return undefined;
   if (orders.length !== 1) throw new SqlError('42P20', 'RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column');
-  const key = orders[0]!;
+  // Integer keys are widened first so `value ± offset` cannot overflow where PostgreSQL's in_range does not.
+  const wide = ({ int2: T.int8, int4: T.int8, int8: T.numeric } as Partial<Record<string, ScalarType>>)[orders[0]!.type.name];
+  const key = wide === undefined ? orders[0]! : tryCoerce(orders[0]!, wide, 'implicit', cx.qc.st) ?? orders[0]!;
   const desc = sorts[0]?.sortby_dir === 'SORTBY_DESC';
   const boundOf = (n: Node, b: FrameBound): MirScalarExpr => {
     let offset = bindExpr(n, { ...cx, clause: 'window frame offset' });
+    if (wide !== undefined && ['int2', 'int4', 'int8'].includes(offset.type.name)) offset = tryCoerce(offset, key.type, 'implicit', cx.qc.st) ?? offset;
     if (offset.type.name === 'unknown') {
       // As PostgreSQL's in_range: datetime keys take interval offsets, others their own type.
       const temporal = ['date', 'timestamp', 'timestamptz', 'time', 'interval'].includes(key.type.name);

@@ -11,6 +11,7 @@ import { fuseProjects } from './fuse-projects.ts';
 import { reduceElision } from './reduce-elision.ts';
 import { outerJoinSimplification } from './outer-join-simplification.ts';
 import { inlineLets } from './inline-lets.ts';
+import { foldConstants } from './fold-constants.ts';
 import { consolidate, evaluateMir } from '../../compute/index.ts';
 import { rowKey } from '../../repr/index.ts';
 
@@ -146,6 +147,24 @@ describe('outer join simplification', () => {
     ].join('\n'));
     expect(outerJoinSimplification.apply(t1)).toBe(t1);
     expect(inlineLets.apply(t1)).toBe(t1);
+  });
+});
+
+describe('fold_constants', () => {
+  it('folds strict calls with a NULL argument, AND/OR with a decisive literal, and maps over literal rows', () => {
+    const f = foldConstants.apply(Mir.filter(t1, [call('eq', [c(0), lit(null, I)], T.bool)]));
+    expect(f).toEqual({ kind: 'constant', rows: [], types: [I, I] });
+    const g = foldConstants.apply(Mir.filter(t1, [call('or', [call('lt', [c(0), n(1)], T.bool), lit(true, T.bool)], T.bool)]));
+    expect(g).toBe(t1);
+    const m = foldConstants.apply(Mir.map(Mir.constant([[[1], 2]], [I]), [call('add_int4', [c(0), n(1)], I)]));
+    expect(m).toEqual({ kind: 'constant', rows: [[[1, 2], 2]], types: [I, I] });
+  });
+
+  it('never folds nondeterministic calls or calls that fail', () => {
+    const r = Mir.map(Mir.constant([[[], 1]], []), [call('random', [], T.float8)]);
+    expect(foldConstants.apply(r)).toBe(r);
+    const d = Mir.map(Mir.constant([[[1], 1]], [I]), [call('div_int4', [c(0), n(0)], I)]);
+    expect(foldConstants.apply(d)).toBe(d);
   });
 });
 

@@ -44,7 +44,10 @@ export async function startLoadGenerator(config: LoadGeneratorConfig, persist: P
       offset = await resume(config, outputs);
       consistent = true;
     }
-    if (offset === 'closed') return;
+    if (offset === 'closed') {
+      clearInterval(timer);
+      return;
+    }
     if (upTo === undefined || offset < upTo) {
       const time = Math.max(Date.now(), outputs.upper()) as Timestamp;
       const until = nextStepUntil(config.options, offset);
