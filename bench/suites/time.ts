@@ -144,6 +144,8 @@ async function run(args: readonly string[]): Promise<number> {
       select: { tributary: [], postgres: [] },
     };
     const acked: Record<System, number> = { tributary: 0, postgres: 0 };
+    /** Tributary's process CPU per statement (µs): steadier than throughput on a loaded machine. */
+    const cpuPerStatement: Record<'insert' | 'select', number[]> = { insert: [], select: [] };
     for (const phase of phases) {
       if (profile !== undefined && profile !== phase.name) continue;
       say(`${phase.label}: ${CONNS} connections, ${phaseMs / 1000} s per run, ${runs} run(s) after a ${warmMs / 1000} s warm-up`);
@@ -155,10 +157,13 @@ async function run(args: readonly string[]): Promise<number> {
         }
         for (let r = 0; r < runs; r++) {
           for (const s of systems) {
+            const cpu0 = s === 'tributary' ? trib.cpuMs() : NaN;
             const res = await phase.go(conns[s], phaseMs);
             if (phase.name === 'insert') acked[s] += res.count;
             rates[phase.name][s].push(res.perS);
-            say(`  run ${r + 1} ${s.padEnd(9)} ${fmt(res.perS)}/s`);
+            const cpuUs = s === 'tributary' ? ((trib.cpuMs() - cpu0) * 1000) / res.count : NaN;
+            if (Number.isFinite(cpuUs)) cpuPerStatement[phase.name].push(cpuUs);
+            say(`  run ${r + 1} ${s.padEnd(9)} ${fmt(res.perS)}/s${Number.isFinite(cpuUs) ? ` (server CPU ${fmt(cpuUs)} µs per statement)` : ''}`);
           }
         }
       } finally {
@@ -204,12 +209,14 @@ async function run(args: readonly string[]): Promise<number> {
         postgres: Math.round(med('insert', 'postgres')),
         ratio: round3(med('insert', 'tributary') / med('insert', 'postgres')),
         runs: { tributary: rates.insert.tributary.map(Math.round), postgres: rates.insert.postgres.map(Math.round) },
+        tributaryCpuUsPerStatement: Math.round(median(cpuPerStatement.insert)),
       },
       pointSelectsPerS: {
         tributary: Math.round(med('select', 'tributary')),
         postgres: Math.round(med('select', 'postgres')),
         ratio: round3(med('select', 'tributary') / med('select', 'postgres')),
         runs: { tributary: rates.select.tributary.map(Math.round), postgres: rates.select.postgres.map(Math.round) },
+        tributaryCpuUsPerStatement: Math.round(median(cpuPerStatement.select)),
       },
       connections: CONNS,
       secondsPerRun: phaseMs / 1000,
@@ -232,6 +239,8 @@ async function run(args: readonly string[]): Promise<number> {
         ['INSERT sent → SUBSCRIBE row p50 / p99', `${ms(figures.freshness.sendToRowP50Ms)} / ${ms(figures.freshness.sendToRowP99Ms)}`, '', '', '', ''],
         [`single-row INSERTs/s, ${CONNS} connections`, fmt(figures.insertsPerS.tributary), fmt(figures.insertsPerS.postgres), figures.insertsPerS.ratio.toFixed(3), `≥ ${fmt(TARGETS.insertsPerS)}`, figures.verdicts.inserts],
         [`point SELECTs/s on an indexed view, ${CONNS} connections`, fmt(figures.pointSelectsPerS.tributary), fmt(figures.pointSelectsPerS.postgres), figures.pointSelectsPerS.ratio.toFixed(3), `≥ ${fmt(TARGETS.pointSelectsPerS)}`, figures.verdicts.pointSelects],
+        ['server CPU per single-row INSERT (µs)', fmt(figures.insertsPerS.tributaryCpuUsPerStatement), '', '', '', ''],
+        ['server CPU per point SELECT (µs)', fmt(figures.pointSelectsPerS.tributaryCpuUsPerStatement), '', '', '', ''],
       ],
     );
     process.stdout.write(`${table}\n`);

@@ -8,7 +8,7 @@
  * Bind/Execute), the same client and protocol against Tributary and PostgreSQL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -21,6 +21,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export interface Tributary {
   readonly url: string;
   output(): string;
+  /**
+   * CPU time (user + system) the server process has used, in ms, from /proc (NaN elsewhere).
+   * CPU per statement is far steadier than throughput on a shared, loaded machine.
+   */
+  cpuMs(): number;
   /** SIGTERM (a clean exit, so --cpu-prof writes its profile), then deletes the data directory. */
   stop(): Promise<void>;
 }
@@ -65,7 +70,17 @@ export async function startTributary(opts: { cpuProfDir?: string } = {}): Promis
     });
     child.kill('SIGTERM');
   }).then(() => rmSync(dataDir, { recursive: true, force: true }));
-  return { url, output: () => out, stop };
+  return { url, output: () => out, stop, cpuMs: () => processCpuMs(child.pid) };
+}
+
+function processCpuMs(pid: number | undefined): number {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 export type Sql = postgres.Sql;
