@@ -6,7 +6,8 @@
  * 2. single-row INSERTs from 8 connections for a fixed time (target ≥ 10k/s), same on PostgreSQL;
  * 3. point SELECT on an indexed view from 8 connections (target ≥ 30k/s), same on PostgreSQL with a
  *    btree index under a plain view.
- * Throughputs are medians of 3 timed runs (systems alternate within a run) after a warm-up.
+ * Throughputs are medians of 3 timed runs (systems alternate within a run) after a warm-up; the
+ * server's CPU per statement (from /proc) is reported beside them, being steadier under load.
  * PostgreSQL runs durable, like Tributary (which fsyncs every append): fsync=on,
  * synchronous_commit=on, full_page_writes=on, shared_buffers=128MB.
  * `--quick`: shorter phases, one run, not recorded. `--data-root <dir>` puts both data directories

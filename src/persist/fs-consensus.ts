@@ -113,7 +113,8 @@ export class FsConsensus implements Consensus {
   private constructor(dir: string, options: FsConsensusOptions) {
     this.dir = dir;
     this.name = `fs:${dir}`;
-    this.rotateBytes = options.rotateBytes ?? DEFAULT_ROTATE_BYTES;
+    // The environment knob lets crash tests of a whole server rotate often (seal, checkpoint, publish).
+    this.rotateBytes = options.rotateBytes ?? (Number(process.env['TRIBUTARY_CONSENSUS_ROTATE_BYTES']) || DEFAULT_ROTATE_BYTES);
     this.dirSync = new DirSync(dir);
   }
 

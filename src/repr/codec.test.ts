@@ -87,19 +87,13 @@ describe('update codec', () => {
     expect(bytes.length).toBeLessThan(20 * 1000);
   });
 
-  it('encodes and decodes 1e5 rows quickly', () => {
+  it('round-trips 1e5 rows (speed is measured by `npm run bench -- persist`, not here)', () => {
     const updates: Update[] = [];
     for (let i = 0; i < 100_000; i++) updates.push([[i, `customer-${i}`, BigInt(i) * 1000n, 3.5], (1000 + (i % 7)) as Timestamp, 1]);
-    const t0 = performance.now();
-    const bytes = encodeUpdates(updates);
-    const t1 = performance.now();
-    const back = decodeUpdates(bytes);
-    const t2 = performance.now();
+    const back = decodeUpdates(encodeUpdates(updates));
     expect(back.length).toBe(updates.length);
     expect(back[99_999]).toStrictEqual([...updates[99_999]!]);
-    // Generous bounds (shared CI cores); typical is ~15 ms each way.
-    expect(t1 - t0).toBeLessThan(500);
-    expect(t2 - t1).toBeLessThan(500);
+    expect(back[12_345]).toStrictEqual([...updates[12_345]!]);
   });
 });
 

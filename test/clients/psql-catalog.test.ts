@@ -26,6 +26,8 @@ const SETUP = [
   'create materialized view order_totals as select customer, sum(amount) as total from orders group by customer',
   'create schema analytics',
   'create table analytics.events (id bigint, payload text)',
+  // PRIMARY KEY / UNIQUE constraints: PostgreSQL backs each with an index that `\\d` lists under "Indexes:".
+  'create table accounts (id int primary key, email text unique, region text, code int, unique (region, code))',
 ];
 
 interface Target {
@@ -213,6 +215,12 @@ describe.skipIf(!hasPsql)('psql meta-commands: Tributary vs PostgreSQL', () => {
 
   it('\\d analytics.* and \\dt analytics.* list the same relations', () => {
     for (const c of ['\\dt analytics.*', '\\d analytics.*', '\\d analytics.events']) expectSameShape(c);
+  });
+
+  it('\\d <table with PRIMARY KEY / UNIQUE> lists their indexes as PostgreSQL does', () => {
+    for (const c of ['\\d accounts', '\\d accounts_pkey', '\\d accounts_email_key', '\\di accounts*']) expectSameShape(c);
+    const { trib: t } = both('\\d accounts');
+    expect(t.footer.map((l) => l.trim())).toEqual(['Indexes:', '"accounts_pkey" PRIMARY KEY, btree (id)', '"accounts_email_key" UNIQUE CONSTRAINT, btree (email)', '"accounts_region_code_key" UNIQUE CONSTRAINT, btree (region, code)']);
   });
 
   it('\\d+ <view> shows the view definition', () => {

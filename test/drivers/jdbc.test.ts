@@ -63,10 +63,8 @@ describe.skipIf(!jdbc.ok)(title, () => {
     expect(v('metadata-imported-keys')).toEqual([]);
   });
 
-  // Known gap: pgjdbc 42.5 finds primary keys through pg_index.indisprimary, and a PRIMARY KEY has no index entry
-  // in pg_class/pg_index yet (pg_constraint lists it, which newer pgjdbc and the captured trace use). When this
-  // starts passing, make it a plain `it`.
-  it.fails('DatabaseMetaData.getPrimaryKeys on a table with a PRIMARY KEY', () => {
+  // pgjdbc 42.5 finds primary keys through pg_index.indisprimary: the key's catalog-only index entry.
+  it('DatabaseMetaData.getPrimaryKeys on a table with a PRIMARY KEY', () => {
     expect(v('metadata-primary-keys-pk')).toEqual([{ COLUMN_NAME: 'code', KEY_SEQ: '1', PK_NAME: 'drv_pk_pkey' }, { COLUMN_NAME: 'id', KEY_SEQ: '2', PK_NAME: 'drv_pk_pkey' }]);
   });
 

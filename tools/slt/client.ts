@@ -145,13 +145,15 @@ class CopyFromSubmittable {
     this.rows = n;
   }
 
+  // pg forgets the active query when an ErrorResponse arrives (its ReadyForQuery then reaches no
+  // submittable), so the error must be reported here, not at ReadyForQuery.
   handleError(e: Error): void {
     this.error = e;
+    this.onError(e);
   }
 
   handleReadyForQuery(): void {
-    if (this.error !== undefined) this.onError(this.error);
-    else this.onDone(this.rows);
+    if (this.error === undefined) this.onDone(this.rows);
   }
 
   // Messages a COPY FROM never produces, but pg may call the hooks on any submittable.

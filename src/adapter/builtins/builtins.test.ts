@@ -53,6 +53,33 @@ describe('builtin relations', () => {
     expect(rel('pg_attrdef').rows(m).map((r) => [r[1], r[2], r[3]])).toEqual([[20002, 2, "'x, y'"]]);
   });
 
+  it('PRIMARY KEY / UNIQUE constraints have catalog-only index entries (pg_class, pg_index, conindid), not mz_indexes', () => {
+    const c = sampleCatalog();
+    const columns = [{ name: 'a', type: T.int4, nullable: false }, { name: 'b', type: T.text, nullable: true }];
+    c.addItem({
+      id: 'u5', oid: 20004, name: { database: 'materialize', schema: 'public', item: 'k' }, kind: 'table',
+      desc: { columns, keys: [[0], [1]], keyNames: ['k_pkey', 'k_b_key'], primaryKey: true },
+      createSql: 'create table k (a int primary key, b text unique)', dependsOn: [],
+    });
+    const m = new CatalogModel(c, BUILTIN_RELATIONS);
+    const rel = (name: string) => BUILTIN_RELATIONS.find((r) => r.name === name)!;
+    const idx = rel('pg_index').rows(m).filter((r) => r[1] === 20004);
+    expect(idx.map((r) => [r[4], r[6], (r[15] as PgArray).elems])).toEqual([[true, true, [1]], [true, false, [2]]]);
+    const cls = rel('pg_class').rows(m).filter((r) => idx.some((i) => i[0] === r[0]));
+    expect(cls.map((r) => [r[1], r[16], r[2]])).toEqual([['k_pkey', 'i', 20001], ['k_b_key', 'i', 20001]]);
+    expect(rel('pg_class').rows(m).find((r) => r[0] === 20004)?.[13]).toBe(true);
+    const cons = rel('pg_constraint').rows(m).filter((r) => r[7] === 20004);
+    expect(cons.map((r) => [r[1], r[3], r[9]])).toEqual([['k_pkey', 'p', idx[0]![0]], ['k_b_key', 'u', idx[1]![0]]]);
+    expect(rel('pg_attribute').rows(m).filter((r) => r[0] === idx[1]![0]).map((r) => [r[1], r[5]])).toEqual([['b', 1]]);
+    expect(rel('pg_indexes').rows(m).filter((r) => r[1] === 'k').map((r) => r[4])).toEqual([
+      'CREATE UNIQUE INDEX k_pkey ON public.k USING btree (a)', 'CREATE UNIQUE INDEX k_b_key ON public.k USING btree (b)',
+    ]);
+    // Materialize's view: only real indexes (arrangements).
+    expect(rel('mz_indexes').rows(m).map((r) => r[2])).toEqual(['t_idx']);
+    expect(rel('mz_show_indexes').rows(m).map((r) => r[1])).toEqual(['t_idx']);
+    expect(rel('mz_objects').rows(m).filter((r) => String(r[3]).startsWith('k_'))).toEqual([]);
+  });
+
   it('pg_type lists every scalar type with its array type, consistently', () => {
     const int4 = PG_TYPES.find((t) => t.oid === typeOid(T.int4))!;
     expect(int4).toMatchObject({ name: 'int4', array: 1007, category: 'N', len: 4 });

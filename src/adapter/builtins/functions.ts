@@ -16,7 +16,7 @@ import { SqlError, SqlState } from '../../util/index.ts';
 import type { Catalog } from '../catalog.ts';
 import { CatalogModel, isVisible } from './model.ts';
 import { ROLES } from './oids.ts';
-import { indexDef, viewDefinition } from './pg-catalog.ts';
+import { constraintDef, indexDef, viewDefinition } from './pg-catalog.ts';
 import { PG_PROCS, PG_TYPES, type PgProcInfo } from './pg-types.ts';
 import { BUILTIN_RELATIONS } from './relations.ts';
 
@@ -91,7 +91,7 @@ const ALWAYS_TRUE = new Set([
   'has_server_privilege', 'has_foreign_data_wrapper_privilege', 'pg_has_role', 'pg_function_is_visible', 'pg_type_is_visible',
 ]);
 const ALWAYS_NULL_TEXT = new Set([
-  'shobj_description', 'pg_get_constraintdef', 'pg_get_function_result',
+  'shobj_description', 'pg_get_function_result',
   'pg_get_function_arguments', 'pg_get_function_identity_arguments', 'pg_get_statisticsobjdef_columns', 'pg_get_serial_sequence',
   'pg_get_triggerdef', 'pg_get_ruledef',
 ]);
@@ -147,8 +147,12 @@ export class CatalogFunctionBinder implements CatalogFunctions {
         const a = args.length === 2 ? coerceAll(args, [T.text, T.oid]) : coerceAll(args, [T.text, T.oid, T.bool]);
         return a && call('first_arg', [a[0]!], T.text);
       }
+      case 'pg_get_constraintdef': {
+        const a = args.length === 1 ? coerceAll(args, [T.oid]) : coerceAll(args, [T.oid, T.bool]);
+        return a && lookup(a[0]!, T.oid, this.#m.constraints().map((c) => [c.oid, constraintDef(c)]), T.text);
+      }
       case 'pg_get_indexdef': {
-        const defs = this.#m.indexes();
+        const defs = this.#m.pgIndexes();
         if (args.length === 1) {
           const a = coerceAll(args, [T.oid]);
           return a && lookup(a[0]!, T.oid, defs.map((i) => [i.object.oid, indexDef(i)]), T.text);
@@ -302,7 +306,13 @@ export class CatalogFunctionBinder implements CatalogFunctions {
     const parts = text.split('.').map((p) => (p.startsWith('"') && p.endsWith('"') ? p.slice(1, -1) : p.toLowerCase()));
     const f = this.#facts;
     const item = this.#catalog.resolveItem(parts, f.searchPath, f.database);
-    return item === undefined ? undefined : this.#m.byId(item.id);
+    if (item !== undefined) return this.#m.byId(item.id);
+    // A constraint's index entry (`t_pkey`) is not a catalog item: find it by name as PostgreSQL would.
+    const name = parts[parts.length - 1];
+    const schemas = parts.length >= 2 ? [parts[parts.length - 2]!] : f.searchPath;
+    const database = parts.length === 3 ? parts[0]! : f.database;
+    const hits = this.#m.constraintIndexes().map((i) => i.object).filter((o) => o.name === name && o.schema.database === database && schemas.includes(o.schema.name));
+    return hits.sort((a, b) => schemas.indexOf(a.schema.name) - schemas.indexOf(b.schema.name))[0];
   }
 
   /** The schemas of the session's database and the system schemas (what regnamespace resolves). */

@@ -20,14 +20,7 @@ function catalogName(m: CatalogModel, o: ObjectInfo): string {
 
 /** PRIMARY KEY / UNIQUE constraints of user tables (RelationDesc keys; the primary key, if any, first). */
 export function tableKeys(m: CatalogModel): { o: ObjectInfo; name: string; key: readonly number[]; primary: boolean }[] {
-  return m.objects.filter((o) => o.kind === 'table' && o.item?.desc?.keys !== undefined).flatMap((o) => {
-    const desc = o.item!.desc!;
-    return (desc.keys ?? []).map((key, k) => {
-      const name = desc.keyNames?.[k] ?? `${o.name}_key${k}`;
-      const primary = k === 0 && desc.primaryKey === true;
-      return { o, name, key, primary };
-    });
-  });
+  return m.constraints().map((c) => ({ o: c.table, name: c.name, key: c.key, primary: c.primary }));
 }
 
 /** information_schema.columns.data_type: the standard's names; arrays are ARRAY, unknown types USER-DEFINED. */

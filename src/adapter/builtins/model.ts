@@ -48,7 +48,30 @@ export interface IndexInfo {
   readonly attnums: readonly number[];
   /** Per key: its SQL text. */
   readonly keyTexts: readonly string[];
+  /** Set for the catalog-only index entry of a PRIMARY KEY / UNIQUE constraint (not an arrangement). */
+  readonly constraint?: ConstraintInfo;
 }
+
+/**
+ * A table's PRIMARY KEY or UNIQUE constraint (from its RelationDesc keys). PostgreSQL backs each with a
+ * unique index of the constraint's name; Tributary lists such an index in pg_class/pg_index/pg_indexes
+ * only (there is no arrangement behind it, so Materialize's mz_indexes and SHOW INDEXES omit it).
+ * Oids are derived from the table's, so they are stable across syncs and restarts.
+ */
+export interface ConstraintInfo {
+  readonly table: ObjectInfo;
+  readonly name: string;
+  /** Column indexes (0-based) of the key, in declaration order. */
+  readonly key: readonly number[];
+  readonly primary: boolean;
+  /** pg_constraint.oid. */
+  readonly oid: number;
+  /** pg_class.oid of the constraint's index entry. */
+  readonly indexOid: number;
+}
+
+const CONSTRAINT_OID_BASE = 0x40000000;
+const CONSTRAINT_INDEX_OID_BASE = 0x50000000;
 
 export { SYSTEM_SCHEMA_IDS };
 
@@ -59,6 +82,9 @@ export class CatalogModel {
   readonly #byId = new Map<string, ObjectInfo>();
   readonly #byOid = new Map<number, ObjectInfo>();
   #indexes: IndexInfo[] | undefined;
+  #constraints: ConstraintInfo[] | undefined;
+  #constraintIndexes: IndexInfo[] | undefined;
+  #pgIndexes: IndexInfo[] | undefined;
   readonly #defaults = new Map<string, readonly (string | null)[]>();
 
   constructor(catalog: Catalog, builtins: readonly BuiltinShape[]) {
@@ -98,14 +124,51 @@ export class CatalogModel {
   }
 
   byOid(oid: number): ObjectInfo | undefined {
+    if (this.#constraintIndexes === undefined) this.constraintIndexes();
     return this.#byOid.get(oid);
   }
 
-  /** Objects that PostgreSQL would list in pg_class. */
+  /** Objects that PostgreSQL would list in pg_class (including the index entries of constraints). */
   relations(): ObjectInfo[] {
-    return this.objects.filter((o) => relkind(o) !== undefined);
+    return [...this.objects.filter((o) => relkind(o) !== undefined), ...this.constraintIndexes().map((i) => i.object)];
   }
 
+  /** PRIMARY KEY / UNIQUE constraints of user tables, the primary key (if any) first per table. */
+  constraints(): readonly ConstraintInfo[] {
+    if (this.#constraints === undefined) {
+      this.#constraints = [];
+      for (const o of this.objects) {
+        const desc = o.item?.desc;
+        if (o.kind !== 'table' || o.system || desc?.keys === undefined) continue;
+        desc.keys.forEach((key, k) => {
+          this.#constraints!.push({
+            table: o, name: desc.keyNames?.[k] ?? `${o.name}_key${k}`, key, primary: k === 0 && desc.primaryKey === true,
+            oid: CONSTRAINT_OID_BASE + o.oid * 64 + k, indexOid: CONSTRAINT_INDEX_OID_BASE + o.oid * 64 + k,
+          });
+        });
+      }
+    }
+    return this.#constraints;
+  }
+
+  /** The catalog-only index entries backing constraints (PostgreSQL's `<table>_pkey`, `<table>_<col>_key`). */
+  constraintIndexes(): readonly IndexInfo[] {
+    if (this.#constraintIndexes === undefined) {
+      this.#constraintIndexes = this.constraints().map((c) => {
+        const object: ObjectInfo = { id: `${c.table.id}.${c.name}`, oid: c.indexOid, schema: c.table.schema, name: c.name, kind: 'index', columns: [], system: false };
+        this.#byOid.set(object.oid, object);
+        return { object, on: c.table, attnums: c.key.map((i) => i + 1), keyTexts: c.key.map((i) => quoteIdent(c.table.columns[i]?.name ?? '?')), constraint: c };
+      });
+    }
+    return this.#constraintIndexes;
+  }
+
+  /** Every index PostgreSQL's catalog lists: constraint index entries, then real indexes. */
+  pgIndexes(): readonly IndexInfo[] {
+    return (this.#pgIndexes ??= [...this.constraintIndexes(), ...this.indexes()]);
+  }
+
+  /** Real indexes (arrangements): what Materialize's mz_indexes and SHOW INDEXES list. */
   indexes(): readonly IndexInfo[] {
     if (this.#indexes === undefined) {
       this.#indexes = [];
@@ -122,12 +185,14 @@ export class CatalogModel {
     return this.#indexes;
   }
 
+  /** The index (real or a constraint's entry) with pg_class oid `oid`. */
   indexOf(oid: number): IndexInfo | undefined {
-    return this.indexes().find((i) => i.object.oid === oid);
+    return this.pgIndexes().find((i) => i.object.oid === oid);
   }
 
+  /** pg_class.relhasindex: any index, constraint entries included. */
   hasIndex(o: ObjectInfo): boolean {
-    return this.indexes().some((i) => i.on.id === o.id);
+    return this.pgIndexes().some((i) => i.on.id === o.id);
   }
 
   /**

@@ -11,7 +11,6 @@ import {
   AM_BTREE, AM_HEAP, COLLATION_C, COLLATION_DEFAULT, OWNER_OID, PG_RELATION_OIDS, ROLES, TABLESPACE_DEFAULT, TABLESPACE_GLOBAL,
 } from './oids.ts';
 import { PG_PROCS, PG_TYPES, procOid } from './pg-types.ts';
-import { tableKeys } from './information-schema.ts';
 import { settingsRows } from './settings.ts';
 import { type BuiltinSpec, C, arr, cols, empty, spec } from './spec.ts';
 
@@ -28,19 +27,14 @@ function collationOf(typoid: number): number {
 }
 
 /**
- * PRIMARY KEY and UNIQUE constraints of tables (pgjdbc's getPrimaryKeys, DBeaver, Metabase). There is no backing
- * index, so conindid is 0. Oids are derived from the table's (stable across syncs, above the allocator's range).
+ * PRIMARY KEY and UNIQUE constraints of tables (pgjdbc's getPrimaryKeys, DBeaver, Metabase), each pointing
+ * (conindid) at its catalog-only index entry, as psql's `\d` joins them.
  */
 function constraintRows(m: CatalogModel): Row[] {
-  const seen = new Map<number, number>();
-  return tableKeys(m).map(({ o, name, key, primary }) => {
-    const k = seen.get(o.oid) ?? 0;
-    seen.set(o.oid, k + 1);
-    return [
-      0x40000000 + o.oid * 64 + k, name, o.schema.oid, primary ? 'p' : 'u', false, false, true, o.oid, 0, 0,
-      0, 0, ' ', ' ', ' ', true, 0, true, arr(key.map((c) => c + 1)), null, null, null, null, null, null, null,
-    ];
-  });
+  return m.constraints().map((c) => [
+    c.oid, c.name, c.table.schema.oid, c.primary ? 'p' : 'u', false, false, true, c.table.oid, 0, c.indexOid, 0, 0, ' ', ' ', ' ',
+    true, 0, true, arr(c.key.map((i) => i + 1)), null, null, null, null, null, null, null,
+  ]);
 }
 
 function attributeRows(m: CatalogModel): Row[] {
@@ -143,8 +137,9 @@ export const PG_CATALOG: readonly BuiltinSpec[] = [
     ['indisclustered', C.bool], ['indisvalid', C.bool], ['indcheckxmin', C.bool], ['indisready', C.bool], ['indislive', C.bool],
     ['indisreplident', C.bool], ['indkey', C.int2Array], ['indcollation', C.oidArray], ['indclass', C.oidArray],
     ['indoption', C.int2Array], ['indexprs', C.nodeTree], ['indpred', C.nodeTree],
-  ), (m) => m.indexes().map((i) => [
-    i.object.oid, i.on.oid, i.attnums.length, i.attnums.length, false, false, false, false, true, false, true, false, true, true,
+  ), (m) => m.pgIndexes().map((i) => [
+    i.object.oid, i.on.oid, i.attnums.length, i.attnums.length, i.constraint !== undefined, false, i.constraint?.primary === true, false,
+    true, false, true, false, true, true,
     false, arr(i.attnums), arr(i.attnums.map(() => 0)), arr(i.attnums.map(() => 0)), arr(i.attnums.map(() => 0)),
     i.attnums.some((a) => a === 0) ? i.keyTexts.filter((_k, j) => i.attnums[j] === 0).join(', ') : null, null,
   ])),
@@ -221,7 +216,7 @@ export const PG_CATALOG: readonly BuiltinSpec[] = [
   ), (m) => m.objects.filter((o) => o.kind === 'table' || o.kind === 'source').map((o) => [o.schema.name, o.name, ownerName(), null, m.hasIndex(o), false, false, false])),
 
   spec('pg_catalog', 'pg_indexes', cols(['schemaname', C.name], ['tablename', C.name], ['indexname', C.name], ['tablespace', C.name], ['indexdef', C.text]),
-    (m) => m.indexes().map((i) => [i.on.schema.name, i.on.name, i.object.name, null, indexDef(i)])),
+    (m) => m.pgIndexes().map((i) => [i.on.schema.name, i.on.name, i.object.name, null, indexDef(i)])),
 
   spec('pg_catalog', 'pg_settings', cols(
     ['name', C.text], ['setting', C.text], ['unit', C.text], ['category', C.text], ['short_desc', C.text], ['extra_desc', C.text],
@@ -304,6 +299,11 @@ function rewriteOid(o: ObjectInfo): number {
   return o.oid + 1_000_000_000;
 }
 
+/** pg_get_constraintdef(oid): `PRIMARY KEY (a, b)` / `UNIQUE (c)`. */
+export function constraintDef(c: ReturnType<CatalogModel['constraints']>[number]): string {
+  return `${c.primary ? 'PRIMARY KEY' : 'UNIQUE'} (${c.key.map((i) => quoteIdent(c.table.columns[i]?.name ?? '?')).join(', ')})`;
+}
+
 /** A view's defining query as pg_get_viewdef prints it: the text after AS, with a trailing semicolon. */
 export function viewDefinition(o: ObjectInfo): string | null {
   const sql = o.item?.createSql;
@@ -315,8 +315,8 @@ export function viewDefinition(o: ObjectInfo): string | null {
   return ` ${body};`;
 }
 
-/** pg_get_indexdef(oid): `CREATE INDEX name ON schema.table USING btree (keys)`. */
+/** pg_get_indexdef(oid): `CREATE [UNIQUE] INDEX name ON schema.table USING btree (keys)`. */
 export function indexDef(i: ReturnType<CatalogModel['indexes']>[number]): string {
-  return `CREATE INDEX ${quoteIdent(i.object.name)} ON ${quoteIdent(i.on.schema.name)}.${quoteIdent(i.on.name)} USING btree (${i.keyTexts.join(', ')})`;
+  return `CREATE ${i.constraint === undefined ? '' : 'UNIQUE '}INDEX ${quoteIdent(i.object.name)} ON ${quoteIdent(i.on.schema.name)}.${quoteIdent(i.on.name)} USING btree (${i.keyTexts.join(', ')})`;
 }
 
