@@ -247,7 +247,7 @@ async function run(args: readonly string[]): Promise<number> {
     process.stdout.write(`${table}\n`);
     const notes =
       `Client: one Node process, postgres.js, one session per connection, named prepared statements. ` +
-      `PostgreSQL ${Object.entries(PG_SETTINGS).map(([k, x]) => `${k}=${x}`).join(', ')}; Tributary fsyncs every append. ` +
+      `PostgreSQL ${Object.entries(PG_SETTINGS).map(([k, x]) => `${k}=${x}`).join(', ')}; Tributary acknowledges a write once its consensus log is fdatasynced (writes in flight together share one fdatasync). ` +
       `Data directories under ${figures.dataRoot}. ` +
       `Throughputs: median of ${runs} runs of ${phaseMs / 1000} s. Freshness: ${f.ackToRow.length} rows offered at ${FRESH_RATE}/s from 32 connections (open loop).`;
     if (!quick && v.record && !v['no-record']) recordResults('time', machine, table, figures, notes);

@@ -23,7 +23,15 @@ export interface CatalogItem extends CatalogItemInfo {
   readonly comments?: ItemComments;
   /** Where the names in create_sql were resolved at CREATE (the session's database and search path); a restart plans it there again. */
   readonly resolvedIn?: NameContext;
+  /**
+   * Temporary items (schema `mz_temp`): the connection that owns them. Only that session resolves their
+   * names; they are never written to the durable catalog and are dropped when the session ends (temp.ts).
+   */
+  readonly tempOwner?: number;
 }
+
+/** The schema of temporary items (Materialize's name); it exists per session, never in `schemas`. */
+export const TEMP_SCHEMA = 'mz_temp';
 
 export interface NameContext {
   readonly database: string;
@@ -132,14 +140,26 @@ export class Catalog implements CatalogReader {
   readonly #dependents = new Map<GlobalId, Set<GlobalId>>();
   nextId = 1;
   nextOid = FIRST_USER_OID;
+  /** Temporary items' ids (`t<N>`, as Materialize): in memory only, since temporary items never outlive the process. */
+  nextTempId = 1;
 
   // --- CatalogReader ---------------------------------------------------------------------------
 
-  resolveItem(parts: readonly string[], searchPath: readonly string[], database: string): CatalogItem | undefined {
+  /**
+   * `tempOwner`: the resolving session's connection id. Its temporary items come first for an
+   * unqualified name (Materialize's effective search path starts with mz_temp) and `mz_temp.x` names
+   * only them; without it, temporary items are invisible.
+   */
+  resolveItem(parts: readonly string[], searchPath: readonly string[], database: string, tempOwner?: number): CatalogItem | undefined {
+    if (parts.length >= 2 && parts[parts.length - 2] === TEMP_SCHEMA) {
+      return tempOwner === undefined || parts.length > 3 ? undefined : this.#lookupTemp(tempOwner, parts[parts.length - 1]!);
+    }
     if (parts.length === 3) return this.#lookupAny(parts[0]!, parts[1]!, parts[2]!);
     if (parts.length === 2) return this.#lookupAny(database, parts[0]!, parts[1]!);
     if (parts.length !== 1) return undefined;
     const name = parts[0]!;
+    const temp = tempOwner === undefined ? undefined : this.#lookupTemp(tempOwner, name);
+    if (temp !== undefined) return temp;
     for (const schema of IMPLICIT_SCHEMAS) {
       if (searchPath.includes(schema)) continue;
       const found = this.system?.resolve(schema, name);
@@ -199,8 +219,15 @@ export class Catalog implements CatalogReader {
     return this.items().filter((i) => i.name.database === database && i.name.schema === schema);
   }
 
-  nameTaken(name: QualifiedName): CatalogItem | undefined {
+  /** The item holding `name`; for a temporary name (schema mz_temp), among `tempOwner`'s temporary items. */
+  nameTaken(name: QualifiedName, tempOwner?: number): CatalogItem | undefined {
+    if (name.schema === TEMP_SCHEMA) return tempOwner === undefined ? undefined : this.#lookupTemp(tempOwner, name.item);
     return this.#lookup(name.database, name.schema, name.item);
+  }
+
+  /** The temporary items a session owns. */
+  tempItemsOf(owner: number): CatalogItem[] {
+    return this.items().filter((i) => i.tempOwner === owner);
   }
 
   /** All items that (transitively) depend on `ids`, dependents after their dependencies... reversed for dropping. */
@@ -257,8 +284,9 @@ export class Catalog implements CatalogReader {
 
   // --- mutation (the coordinator persists the matching DurableEntry changes) -------------------
 
-  allocateId(): { id: GlobalId; oid: number } {
-    return { id: `u${this.nextId++}`, oid: this.nextOid++ };
+  /** A fresh id and oid; temporary items get `t<N>` ids that are never persisted. */
+  allocateId(temporary = false): { id: GlobalId; oid: number } {
+    return { id: temporary ? `t${this.nextTempId++}` : `u${this.nextId++}`, oid: this.nextOid++ };
   }
 
   allocateOid(): number {
@@ -290,7 +318,7 @@ export class Catalog implements CatalogReader {
 
   addItem(item: CatalogItem): void {
     this.generation++;
-    const key = nameKey(item.name);
+    const key = nameKey(item.name, item.tempOwner);
     if (this.#byName.has(key)) throw new SqlError(SqlState.duplicateTable, `${itemKindLabel(item.kind)} "${formatName(item.name)}" already exists`);
     this.#items.set(item.id, item);
     this.#byName.set(key, item.id);
@@ -306,10 +334,10 @@ export class Catalog implements CatalogReader {
     this.generation++;
     const old = this.#items.get(item.id);
     if (old === undefined) throw new SqlError(SqlState.internalError, `internal error: no catalog item ${item.id} to update`);
-    const key = nameKey(item.name);
+    const key = nameKey(item.name, item.tempOwner);
     const holder = this.#byName.get(key);
     if (holder !== undefined && holder !== item.id) throw new SqlError(SqlState.duplicateTable, `${itemKindLabel(item.kind)} "${formatName(item.name)}" already exists`);
-    this.#byName.delete(nameKey(old.name));
+    this.#byName.delete(nameKey(old.name, old.tempOwner));
     this.#byName.set(key, item.id);
     this.#items.set(item.id, item);
   }
@@ -319,10 +347,15 @@ export class Catalog implements CatalogReader {
     const item = this.#items.get(id);
     if (item === undefined) return undefined;
     this.#items.delete(id);
-    this.#byName.delete(nameKey(item.name));
+    this.#byName.delete(nameKey(item.name, item.tempOwner));
     for (const dep of item.dependsOn) this.#dependents.get(dep)?.delete(id);
     this.#dependents.delete(id);
     return item;
+  }
+
+  #lookupTemp(owner: number, item: string): CatalogItem | undefined {
+    const id = this.#byName.get(nameKey({ database: '', schema: TEMP_SCHEMA, item }, owner));
+    return id === undefined ? undefined : this.#items.get(id);
   }
 
   #lookup(database: string, schema: string, item: string): CatalogItem | undefined {
@@ -331,12 +364,15 @@ export class Catalog implements CatalogReader {
   }
 }
 
-function nameKey(n: QualifiedName): string {
+/** Temporary names are per owning session (and database-less, as Materialize's mz_temp). */
+function nameKey(n: QualifiedName, tempOwner?: number): string {
+  if (tempOwner !== undefined) return `\u0001${tempOwner}\u0000${n.item}`;
   return `${n.database}\u0000${n.schema}\u0000${n.item}`;
 }
 
+/** `db.schema.item`; temporary items print as Materialize prints them, `mz_temp.item`. */
 export function formatName(n: QualifiedName): string {
-  return `${n.database}.${n.schema}.${n.item}`;
+  return n.schema === TEMP_SCHEMA ? `${n.schema}.${n.item}` : `${n.database}.${n.schema}.${n.item}`;
 }
 
 export function itemKindLabel(kind: CatalogItemKind): string {

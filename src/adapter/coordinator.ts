@@ -13,7 +13,8 @@ import { initParser, parseStatements, planStatement, type Plan, type PlanContext
 import { TableController } from '../storage/index.ts';
 import { bindMzNow, optimize } from '../transform/index.ts';
 import { Deferred, type Logger, SqlError, SqlState, silentLogger } from '../util/index.ts';
-import { Catalog, type CatalogItem, type DurableEntry, durableItem, entryKey, itemFromExtra } from './catalog.ts';
+import { dropLeftoverTempShards } from './temp.ts';
+import { Catalog, type CatalogItem, type DurableEntry, TEMP_SCHEMA, durableItem, entryKey, itemFromExtra } from './catalog.ts';
 import { TimestampOracle } from './oracle.ts';
 import { ReadHolds } from './read-holds.ts';
 import type { AdapterClient, Session, StartupParams } from './session-api.ts';
@@ -106,6 +107,8 @@ export class Coordinator implements AdapterClient {
     }
     await ensureDefaultCluster(this);
     await this.builtins.open();
+    // A crash leaves temporary tables' shards behind; temporary items themselves were never durable.
+    await dropLeftoverTempShards(this.#persist);
     const initial = Math.max(numericFrontier(this.#catalogShard.upper()), this.tables.maxUpper(), this.#mvMaxUpper(), this.#builtinMaxUpper());
     this.oracle = new TimestampOracle(ts(initial), this.#now);
     await this.afterCatalogChange();
@@ -359,6 +362,12 @@ export class Coordinator implements AdapterClient {
 
   /** Appends catalog changes atomically at a fresh write timestamp. Caller holds the write lock. */
   async persistCatalog(add: readonly DurableEntry[], remove: readonly DurableEntry[]): Promise<Timestamp> {
+    // Temporary items (schema mz_temp) live only in memory: they must not survive a restart (temp.ts).
+    if ([...add, ...remove].some(isTempEntry)) {
+      add = add.filter((e) => !isTempEntry(e));
+      remove = remove.filter((e) => !isTempEntry(e));
+      if (add.length === 0 && remove.length === 0) return this.oracle.readTs();
+    }
     if (this.#catalogBatch !== undefined) {
       this.#catalogBatch.push({ add, remove });
       return this.oracle.readTs();
@@ -846,3 +855,6 @@ export function canceled(): SqlError {
   return new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
 }
 
+function isTempEntry(e: DurableEntry): boolean {
+  return e.type === 'item' && e.name.schema === TEMP_SCHEMA;
+}

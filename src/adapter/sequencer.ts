@@ -18,6 +18,7 @@ import { SubscribeStream, isTimeless } from './subscribe.ts';
 import { sequenceAlterRetainHistory } from './retain-history.ts';
 import { applyComment, applyRename } from './alter.ts';
 import { checkUnique, hasUniqueKeys } from './constraints.ts';
+import { dropTempItems, isTempName, ownedBy } from './temp.ts';
 import {
   type TxnState, blockCopyRows, blockCreateTableAs, blockHasRun, blockSubscribe, blockDdl, blockInsert, blockReadThenWrite, blockReadTimestamp, blockTruncate, commitTxn, newTxnState, preallocatedIds, releaseTxn,
 } from './transaction.ts';
@@ -134,7 +135,10 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       const lines = [`query timestamp: ${decision.ok}`, `oracle read timestamp: ${env.coord.oracle.readTs()}`, `can respond immediately: ${decision.respondImmediately}`, ...decision.reasons.map((r) => `reason: ${r}`)];
       return rowsResult([column('Timestamp', T.text)], [[lines.join('\n')]]);
     }
-    case 'emptyCommand': return commandResult(plan.tag);
+    case 'emptyCommand':
+      // DISCARD TEMP / DISCARD ALL drop the session's temporary items (temp.ts).
+      if (plan.tag === 'DISCARD TEMP' || plan.tag === 'DISCARD ALL') await dropTempItems(env.coord, session);
+      return commandResult(plan.tag);
     case 'subscribe': {
       const stream = await startSubscribe(env, plan);
       return { kind: 'rows', columns: plan.desc.columns, rows: stream, tag: () => 'SUBSCRIBE' };
@@ -216,10 +220,10 @@ export async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<Execute
     }
     case 'createTable': case 'createView': case 'createMaterializedView': case 'createIndex': {
       const tag = ddlTag(plan);
-      if (!catalog.schemaExists(plan.name.database, plan.name.schema)) throw new SqlError(SqlState.undefinedSchema, `unknown schema '${plan.name.schema}'`);
+      if (!isTempName(plan.name) && !catalog.schemaExists(plan.name.database, plan.name.schema)) throw new SqlError(SqlState.undefinedSchema, `unknown schema '${plan.name.schema}'`);
       // Materialized views and indexes run on a cluster: IN CLUSTER, else the session's.
       const clusterId = plan.kind === 'createMaterializedView' || plan.kind === 'createIndex' ? clusterForNewObject(coord, session.vars.get('cluster'), plan.inCluster) : undefined;
-      const existing = catalog.nameTaken(plan.name);
+      const existing = catalog.nameTaken(plan.name, session.connectionId);
       if (existing !== undefined) {
         const replace = (plan.kind === 'createView' || plan.kind === 'createMaterializedView') && plan.replace;
         if (!replace) {
@@ -238,9 +242,10 @@ export async function sequenceDdl(env: SequenceEnv, plan: Plan): Promise<Execute
         await dropItems(env, [existing.id], false);
       }
       // A block allocated the id when the statement ran (later statements planned against it).
-      const { id, oid } = preallocatedIds.get(plan) ?? catalog.allocateId();
+      const { id, oid } = preallocatedIds.get(plan) ?? catalog.allocateId(isTempName(plan.name));
       // Names in create_sql resolve in the session's database and search path; a restart must do the same.
-      const planned = { ...coord.itemFromPlan(plan, id, oid), resolvedIn: { database: session.vars.get('database'), searchPath: session.vars.searchPath() } };
+      // Temporary items belong to the session (temp.ts): never durable, dropped when it ends.
+      const planned = ownedBy({ ...coord.itemFromPlan(plan, id, oid), resolvedIn: { database: session.vars.get('database'), searchPath: session.vars.searchPath() } }, session.connectionId);
       const item = clusterId === undefined ? planned : { ...planned, clusterId };
       await coord.persistCatalog([durableItem(item)], []);
       catalog.addItem(item);

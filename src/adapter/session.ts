@@ -17,6 +17,7 @@ import { type TxnState, commitTxn, newTxnState, releaseTxn } from './transaction
 import { sequenceCreateOther, validateConnection } from './sources.ts';
 import type { ExecuteResult, Notice, ParsedStatement, RowStream, Session, StartupParams, StatementDescription } from './session-api.ts';
 import { SessionVars } from './vars.ts';
+import { dropTempItems, sessionCatalog } from './temp.ts';
 
 export interface Transaction {
   /** implicit: one simple-query message (or extended batch) holding `statementCount` statements. */
@@ -93,8 +94,9 @@ export class SessionImpl implements Session {
         }
       },
     });
-    // Inside a block that ran DDL, names resolve against the catalog as the block has changed it.
-    const catalog = this.txn?.ops.ddl?.catalog ?? this.#coord.catalog;
+    // Inside a block that ran DDL, names resolve against the catalog as the block has changed it; the
+    // session's temporary items resolve for it alone.
+    const catalog = sessionCatalog(this.txn?.ops.ddl?.catalog ?? this.#coord.catalog, this.connectionId);
     return { catalog, database, searchPath, paramTypes, now: BigInt(Date.now()) * 1000n, user, functions };
   }
 
@@ -230,6 +232,8 @@ export class SessionImpl implements Session {
     if (this.txn) this.releaseOps(this.txn.ops);
     this.txn = undefined;
     this.#coord.sessionClosed(this.connectionId);
+    // Temporary items end with their session.
+    dropTempItems(this.#coord, this).catch((err: unknown) => this.#coord.logger.warn({ err }, 'dropping temporary items failed'));
   }
 }
 

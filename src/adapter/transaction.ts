@@ -32,6 +32,7 @@ import { commandResult } from './rows.ts';
 import { type SequenceEnv, checkNotNull, ddlTag, sequenceDdl, tableTarget } from './sequencer.ts';
 import type { ExecuteResult } from './session-api.ts';
 import { checkUnique } from './constraints.ts';
+import { isTempName, ownedBy } from './temp.ts';
 
 /** A read timestamp the block uses for all its reads, held against compaction until the block ends. */
 interface Snapshot {
@@ -360,7 +361,7 @@ export function blockDdl(env: SequenceEnv, state: TxnState, plan: Plan): Execute
 /** Returns true when the statement turned out to be a no-op (IF NOT EXISTS of an existing object). */
 function bufferDdlPlan(env: SequenceEnv, state: TxnState, plan: Plan): boolean {
   state.ddl ??= { plans: [], catalog: overlayCatalog(env.coord.catalog), created: new Set() };
-  const outcome = simulateDdl(env.coord, state.ddl.catalog, plan, env.session.vars.get('cluster'));
+  const outcome = simulateDdl(env.coord, state.ddl.catalog, plan, env.session.vars.get('cluster'), env.session.connectionId);
   if (outcome.notice !== undefined) env.session.notice(outcome.notice);
   if (outcome.created !== undefined) state.ddl.created.add(outcome.created);
   if (!outcome.skipped) state.ddl.plans.push(plan);
@@ -377,7 +378,7 @@ export function overlayCatalog(base: Catalog): Catalog {
   for (const [k, v] of base.clusters) c.clusters.set(k, v);
   for (const [k, v] of base.clusterReplicas) c.clusterReplicas.set(k, v);
   for (const i of base.items()) c.addItem(i);
-  c.allocateId = () => base.allocateId();
+  c.allocateId = (temporary?: boolean) => base.allocateId(temporary);
   c.allocateOid = () => base.allocateOid();
   return c;
 }
@@ -395,7 +396,7 @@ const APPLIED: DdlOutcome = { skipped: false };
  * Applies a DDL plan to the in-memory catalog `cat` only, with the same checks (and error texts) the
  * sequencer applies for real, so a block learns of errors at the statement that causes them.
  */
-export function simulateDdl(coord: Coordinator, cat: Catalog, plan: Plan, sessionCluster: string): DdlOutcome {
+export function simulateDdl(coord: Coordinator, cat: Catalog, plan: Plan, sessionCluster: string, connectionId: number): DdlOutcome {
   switch (plan.kind) {
     case 'createDatabase': {
       if (cat.databaseExists(plan.name)) {
@@ -416,10 +417,10 @@ export function simulateDdl(coord: Coordinator, cat: Catalog, plan: Plan, sessio
       return APPLIED;
     }
     case 'createTable': case 'createView': case 'createMaterializedView': case 'createIndex': {
-      if (!cat.schemaExists(plan.name.database, plan.name.schema)) throw new SqlError(SqlState.undefinedSchema, `unknown schema '${plan.name.schema}'`);
+      if (!isTempName(plan.name) && !cat.schemaExists(plan.name.database, plan.name.schema)) throw new SqlError(SqlState.undefinedSchema, `unknown schema '${plan.name.schema}'`);
       // Materialized views and indexes need their cluster (the sequencer resolves it again at COMMIT).
       if (plan.kind === 'createMaterializedView' || plan.kind === 'createIndex') clusterForNewObject(coord, sessionCluster, plan.inCluster);
-      const existing = cat.nameTaken(plan.name);
+      const existing = cat.nameTaken(plan.name, connectionId);
       if (existing !== undefined) {
         const replace = (plan.kind === 'createView' || plan.kind === 'createMaterializedView') && plan.replace;
         if (!replace) {
@@ -436,10 +437,10 @@ export function simulateDdl(coord: Coordinator, cat: Catalog, plan: Plan, sessio
       }
       let ids = preallocatedIds.get(plan);
       if (ids === undefined) {
-        ids = cat.allocateId();
+        ids = cat.allocateId(isTempName(plan.name));
         preallocatedIds.set(plan, ids);
       }
-      let item = coord.itemFromPlan(plan, ids.id, ids.oid);
+      let item = ownedBy(coord.itemFromPlan(plan, ids.id, ids.oid), connectionId);
       if (plan.kind === 'createIndex' && item.desc === undefined) {
         const on = cat.getItem(plan.on);
         if (on?.desc !== undefined) item = { ...item, desc: on.desc };
@@ -495,7 +496,7 @@ export function simulateDdl(coord: Coordinator, cat: Catalog, plan: Plan, sessio
 
 /** The rename checks shared by the block simulation and the sequencer. */
 export function renameCheck(cat: Catalog, item: CatalogItem, newName: CatalogItem['name']): void {
-  const taken = cat.nameTaken(newName);
+  const taken = cat.nameTaken(newName, item.tempOwner);
   if (taken !== undefined && taken.id !== item.id) {
     throw new SqlError(SqlState.duplicateTable, `${itemKindLabel(taken.kind)} "${formatName(newName)}" already exists`);
   }
@@ -550,7 +551,7 @@ export async function commitTxn(env: SequenceEnv, state: TxnState): Promise<void
       const ddl = state.ddl;
       if (ddl !== undefined) {
         const check = overlayCatalog(coord.catalog);
-        for (const p of ddl.plans) simulateDdl(coord, check, p, env.session.vars.get('cluster'));
+        for (const p of ddl.plans) simulateDdl(coord, check, p, env.session.vars.get('cluster'), env.session.connectionId);
       }
       await checkConflicts(env, state);
       if (ddl !== undefined && ddl.plans.length > 0) {

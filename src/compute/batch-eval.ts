@@ -6,7 +6,7 @@
  * multiplicity, and the row produces no output.
  */
 import {
-  type AggregateExpr, type GlobalId, type MirRelationExpr, type MirScalarExpr, evalPredicate, evalScalar,
+  type AggregateExpr, type GlobalId, type MirRelationExpr, type MirScalarExpr, evalPredicate, evalScalar, stackArrays,
 } from '../expr/index.ts';
 import {
   VarianceState, compareByOrder, datumsIdentical, errorRow, jsonbAgg, jsonbObjectAgg, lookupTableFunc, rowComparator,
@@ -312,7 +312,7 @@ function aggregate(a: AggregateExpr, input: [Datum, number][]): Datum {
         .sort((x, y) => compareByOrder(order, x[0].slice(1), y[0].slice(1)) || compareDatum(x[0][0]!, y[0][0]!));
       const items: Datum[] = [];
       for (const [r, d] of recs) for (let i = 0; i < d; i++) items.push(r[0]!);
-      if (a.func === 'array_agg') return items.length === 0 ? null : new PgArray(items);
+      if (a.func === 'array_agg') return items.length === 0 ? null : a.expr.type.name === 'array' ? stackArrays(items) : new PgArray(items);
       if (a.func === 'jsonb_agg') return jsonbAgg(items, a.expr.type);
       if (a.func === 'jsonb_object_agg') return jsonbObjectAgg(items, a.expr.type);
       let s: string | null = null;

@@ -7,3 +7,4 @@ import './func/index.ts';
 export { TABLE_FUNCTIONS, withOrdinality, type TableFunctionImpl } from './func/table.ts';
 export { quoteIdent } from './func/catalog.ts';
 export { datumToJson } from './func/jsonb.ts';
+export { stackArrays } from './func/arrays.ts';

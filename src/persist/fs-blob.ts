@@ -7,7 +7,7 @@ import { readdirSync, renameSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Blob } from './blob.ts';
-import { DirSync, escapeKey, isNotFound, isTempName, tempName, unescapeKey, unlinkQuietly, writeSynced } from './fs-util.ts';
+import { DirSync, escapeKey, isNotFound, isTempName, tempName, unescapeKey, unlinkQuietly, unlinkQuietlyAsync, writeSynced } from './fs-util.ts';
 
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
@@ -76,7 +76,9 @@ export class FsBlob implements Blob {
 
   async delete(key: string): Promise<void> {
     // Not fsynced: a delete lost in a crash leaves an unreferenced file, which cleanup removes later.
-    unlinkQuietly(this.pathFor(key));
+    // Off the event loop: unlinking a large file on a busy disk takes longer than the small metadata
+    // calls made synchronously here, and compaction deletes after every merge.
+    await unlinkQuietlyAsync(this.pathFor(key));
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -3,7 +3,7 @@
  * Datum representations are those of repr/datum.ts; times shift between the Unix epoch (repr) and
  * PostgreSQL's 2000-01-01 epoch (wire). Numeric uses PostgreSQL's base-10000 digit format, exactly.
  */
-import { type Datum, Interval, Numeric, PgArray, type ScalarType, typeName, typeOid } from '../repr/index.ts';
+import { type Datum, Interval, Numeric, PgArray, type ScalarType, parseJsonb, typeName, typeOid } from '../repr/index.ts';
 import { SqlError, SqlState } from '../util/index.ts';
 import type { MessageWriter } from './writer.ts';
 
@@ -178,7 +178,8 @@ export function decodeBinary(b: Buffer, type: ScalarType): Datum {
       return b.toString('utf8');
     case 'jsonb':
       if (b.length < 1 || b[0] !== 1) throw badBinary(type);
-      return b.toString('utf8', 1);
+      // A jsonb datum is its canonical text (repr/jsonb.ts), whatever spacing the client sent.
+      return parseJsonb(b.toString('utf8', 1));
     case 'date': expectLength(b, 4, type); return b.readInt32BE(0) + PG_EPOCH_DAYS;
     case 'time': expectLength(b, 8, type); return Number(b.readBigInt64BE(0));
     case 'timestamp': case 'timestamptz': expectLength(b, 8, type); return b.readBigInt64BE(0) + PG_EPOCH_MICROS;

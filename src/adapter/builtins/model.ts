@@ -71,6 +71,10 @@ export interface ConstraintInfo {
 }
 
 const CONSTRAINT_OID_BASE = 0x40000000;
+/** pg_namespace oids of sessions' temporary schemas: the base plus the connection id. */
+const TEMP_NAMESPACE_OID_BASE = 0x30000000;
+/** Materialize's schema id of temporary items (mz_objects.schema_id; dbt-materialize looks for it). */
+export const TEMP_SCHEMA_ID = '0';
 const CONSTRAINT_INDEX_OID_BASE = 0x50000000;
 
 export { SYSTEM_SCHEMA_IDS };
@@ -78,6 +82,11 @@ export { SYSTEM_SCHEMA_IDS };
 export class CatalogModel {
   readonly catalog: Catalog;
   readonly schemas: readonly SchemaInfo[];
+  /**
+   * One per session that has temporary items: PostgreSQL's `pg_temp_<n>` (pg_namespace lists them; the
+   * mz_* relations give their items Materialize's temporary schema id, '0').
+   */
+  readonly tempSchemas: readonly SchemaInfo[];
   readonly objects: readonly ObjectInfo[];
   readonly #byId = new Map<string, ObjectInfo>();
   readonly #byOid = new Map<number, ObjectInfo>();
@@ -107,12 +116,21 @@ export class CatalogModel {
       const schema = schemaByKey.get(`\u0000${b.schema}`)!;
       objects.push({ id: b.id, oid: b.oid, schema, name: b.name, kind: 'table', columns: b.columns, system: true });
     }
+    const tempSchemas = new Map<number, SchemaInfo>();
     for (const item of catalog.items()) {
-      const schema = schemaByKey.get(`${item.name.database}\u0000${item.name.schema}`);
+      const owner = item.tempOwner;
+      if (owner !== undefined && !tempSchemas.has(owner)) {
+        tempSchemas.set(owner, {
+          id: TEMP_SCHEMA_ID, oid: TEMP_NAMESPACE_OID_BASE + owner, database: item.name.database,
+          databaseId: catalog.databases.get(item.name.database)?.id, name: `pg_temp_${owner}`,
+        });
+      }
+      const schema = owner !== undefined ? tempSchemas.get(owner) : schemaByKey.get(`${item.name.database}\u0000${item.name.schema}`);
       if (schema === undefined) continue;
       objects.push({ id: item.id, oid: item.oid, schema, name: item.name.item, kind: item.kind, columns: item.kind === 'index' ? [] : item.desc?.columns ?? [], system: false, item });
     }
     this.objects = objects;
+    this.tempSchemas = [...tempSchemas.values()];
     for (const o of objects) {
       this.#byId.set(o.id, o);
       this.#byOid.set(o.oid, o);
@@ -217,8 +235,8 @@ export class CatalogModel {
   }
 
   /** `schema.name`, or just `name` when visible through `searchPath` (as regclass prints it). */
-  displayName(o: ObjectInfo, database: string, searchPath: readonly string[]): string {
-    const visible = isVisible(o, database, searchPath);
+  displayName(o: ObjectInfo, database: string, searchPath: readonly string[], connectionId?: number): string {
+    const visible = isVisible(o, database, searchPath, connectionId);
     return visible ? quoteIdent(o.name) : `${quoteIdent(o.schema.name)}.${quoteIdent(o.name)}`;
   }
 }
@@ -234,8 +252,13 @@ export function relkind(o: ObjectInfo): string | undefined {
   }
 }
 
-/** Whether an unqualified name would find `o` (pg_table_is_visible): its schema is on the path, or pg_catalog. */
-export function isVisible(o: ObjectInfo, database: string, searchPath: readonly string[]): boolean {
+/**
+ * Whether an unqualified name would find `o` (pg_table_is_visible): its schema is on the path, or
+ * pg_catalog; a temporary item only for its own session (`connectionId`).
+ */
+export function isVisible(o: ObjectInfo, database: string, searchPath: readonly string[], connectionId?: number): boolean {
+  const owner = (o.item ?? o.on?.item)?.tempOwner;
+  if (owner !== undefined) return owner === connectionId;
   if (o.schema.database === undefined) return o.schema.name === 'pg_catalog' || searchPath.includes(o.schema.name);
   return o.schema.database === database && searchPath.includes(o.schema.name);
 }

@@ -9,7 +9,7 @@
  * - min/max: a sorted multiset of values per group.
  * - DISTINCT variants, string_agg, array_agg: a multiset of inputs per group, aggregated on output.
  */
-import { type AggregateExpr, EvalError, type MirScalarExpr } from '../../expr/index.ts';
+import { type AggregateExpr, EvalError, type MirScalarExpr, stackArrays } from '../../expr/index.ts';
 import { type Datum, Numeric, PgArray, type ScalarType, compareDatum, datumKey } from '../../repr/index.ts';
 import { SqlState, unsupported } from '../../util/index.ts';
 import { compareByOrder } from '../order.ts';
@@ -348,7 +348,9 @@ export function planAggregate(a: AggregateExpr): AggPlan {
         arg: withOrder,
         create: () => new Collect((items) => {
           if (items.length === 0) return null;
-          return new PgArray(sortItems(items).map((r) => r[0] ?? null));
+          const values = sortItems(items).map((r) => r[0] ?? null);
+          // array_agg(anyarray) stacks its inputs into one more dimension.
+          return a.expr.type.name === 'array' ? stackArrays(values) : new PgArray(values);
         }),
       };
     case 'jsonb_agg':

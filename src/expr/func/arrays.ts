@@ -69,6 +69,22 @@ eager('array_slice', ([a, omitted, ...bounds]) => {
   return new PgArray(out, ranges.map(([lo, hi]) => ({ length: hi - lo + 1, lower: 1 })));
 }, false);
 
+/**
+ * array_agg over arrays (and ARRAY(subquery) of arrays): the inputs stacked into one more dimension,
+ * as PostgreSQL's array_agg(anyarray), which refuses NULL and differently shaped inputs.
+ */
+export function stackArrays(items: readonly Datum[]): PgArray {
+  if (items.some((x) => x === null)) throw new EvalError('22004', 'cannot accumulate null arrays');
+  const parts = items as PgArray[];
+  if (parts.some((p) => p.dims.length === 0)) throw new EvalError('2202E', 'cannot accumulate empty arrays');
+  const first = parts[0];
+  if (first === undefined) return new PgArray([]);
+  if (parts.some((p) => p.dims.length !== first.dims.length || p.dims.some((d, i) => d.length !== first.dims[i]!.length))) {
+    throw new EvalError('2202E', 'cannot accumulate arrays of different dimensionality');
+  }
+  return new PgArray(parts.flatMap((p) => p.elems), [{ length: parts.length, lower: 1 }, ...first.dims]);
+}
+
 /** ARRAY[ARRAY[..], ARRAY[..]]: sub-arrays of equal dimensions stacked into one more dimension. */
 eager('array_stack', (subs) => {
   const parts = subs.filter((s) => s !== null) as PgArray[];

@@ -51,6 +51,19 @@ function path(v: JsonValue, p: PgArray): JsonValue | undefined {
 eager('jsonb_field', ([j, k]) => out(field(jv(j), k as string)));
 eager('jsonb_field_text', ([j, k]) => jsonAsText(field(jv(j), k as string)));
 eager('jsonb_elem', ([j, i]) => out(element(jv(j), i as number)));
+eager('jsonb_subscript_elem', ([j, i]) => {
+  const v = jv(j);
+  return Array.isArray(v) ? out(element(v, i as number)) : null;
+});
+/** j['k']: an object's field, or (for an array) the element the text names as an integer. */
+eager('jsonb_subscript_text', ([j, k]) => {
+  const v = jv(j);
+  if (v instanceof JsonObject) return out(v.get(k as string));
+  if (!Array.isArray(v)) return null;
+  const s = (k as string).trim();
+  if (!/^[+-]?\d+$/.test(s)) return null;
+  return out(element(v, Number(s)));
+});
 eager('jsonb_elem_text', ([j, i]) => jsonAsText(element(jv(j), i as number)));
 eager('jsonb_path', ([j, p]) => out(path(jv(j), p as PgArray)));
 eager('jsonb_path_text', ([j, p]) => jsonAsText(path(jv(j), p as PgArray)));

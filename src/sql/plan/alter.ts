@@ -9,7 +9,7 @@ import { type Column, relationDesc, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import type { CatalogItemInfo, CatalogItemKind } from './catalog-api.ts';
 import type { QueryContext } from './context.ts';
-import { fullName, qualifyNew, resolveExisting } from './ddl.ts';
+import { fullName, qualifyNew, qualifyTemp, resolveExisting } from './ddl.ts';
 import { nameParts } from './expr.ts';
 import type { MzStatement } from '../parser/index.ts';
 import type { Plan } from './plan.ts';
@@ -104,8 +104,8 @@ export function planCreateTableAs(c: CreateTableAsStmt, qc: QueryContext): Plan 
   if (c.is_select_into === true) throw unsupported('SELECT INTO');
   const into = c.into;
   if (into?.rel === undefined || c.query === undefined) throw new SqlError(SqlState.syntaxError, 'syntax error in CREATE TABLE AS');
-  if (into.rel.relpersistence === 't') throw unsupported('CREATE TEMPORARY TABLE');
-  const name = qualifyNew(rangeVarParts(into.rel), qc.pc);
+  const temporary = into.rel.relpersistence === 't';
+  const name = temporary ? qualifyTemp(rangeVarParts(into.rel), qc.pc) : qualifyNew(rangeVarParts(into.rel), qc.pc);
   const q = planSubquery(c.query, qc);
   const aliases = into.colNames === undefined ? undefined : nameParts(into.colNames);
   if (aliases !== undefined && aliases.length > q.scope.items.length) throw new SqlError(SqlState.syntaxError, 'too many column names were specified');
@@ -116,7 +116,7 @@ export function planCreateTableAs(c: CreateTableAsStmt, qc: QueryContext): Plan 
     seen.add(col.name);
     if (col.type.name === 'record') throw unsupported(`CREATE TABLE AS with a column of type ${typeName(col.type)}`);
   }
-  const createSql = `CREATE TABLE ${fullName(name).split('.').map((p) => quoteAlways(p)).join('.')} (${columns.map((col) => `${quoteAlways(col.name)} ${typeName(col.type)}`).join(', ')})`;
+  const createSql = `CREATE ${temporary ? 'TEMPORARY ' : ''}TABLE ${(temporary ? [name.schema, name.item] : fullName(name).split('.')).map((p) => quoteAlways(p)).join('.')} (${columns.map((col) => `${quoteAlways(col.name)} ${typeName(col.type)}`).join(', ')})`;
   const query = into.skipData === true ? Mir.constant([], columns.map((col) => col.type)) : q.expr;
   return { kind: 'createTableAs', name, desc: relationDesc(columns), ifNotExists: c.if_not_exists === true, createSql, query };
 }

@@ -37,16 +37,37 @@ export function qualifyNew(parts: readonly string[], pc: PlanContext): Qualified
 
 export const fullName = (n: QualifiedName): string => `${n.database}.${n.schema}.${n.item}`;
 
+/** Materialize's schema of temporary items: per session, first on the effective search path. */
+export const TEMP_SCHEMA = 'mz_temp';
+
+/** The name of a new temporary item: in mz_temp, written or implied; naming any other schema is an error. */
+export function qualifyTemp(parts: readonly string[], pc: PlanContext): QualifiedName {
+  if (parts.length > 3) throw new SqlError(SqlState.syntaxError, `improper qualified name (too many dotted names): ${parts.join('.')}`);
+  if (parts.length >= 2 && parts[parts.length - 2] !== TEMP_SCHEMA) {
+    throw new SqlError(SqlState.invalidTableDefinition, 'cannot create temporary item in non-temporary schema');
+  }
+  return { database: pc.database, schema: TEMP_SCHEMA, item: parts[parts.length - 1]! };
+}
+
+/** Materialize's rule: a non-temporary item may not depend on a temporary one (it would outlive it). */
+export function checkTempDependencies(temporary: boolean, deps: Iterable<string>, pc: PlanContext): void {
+  if (temporary) return;
+  for (const id of deps) {
+    const item = pc.catalog.getItem(id);
+    if (item?.name.schema === TEMP_SCHEMA) throw new SqlError('42P17', `non-temporary items cannot depend on temporary item '${TEMP_SCHEMA}.${item.name.item}'`);
+  }
+}
+
 function rangeVarParts(rv: { catalogname?: string; schemaname?: string; relname?: string }): string[] {
   return [rv.catalogname, rv.schemaname, rv.relname].filter((p): p is string => p !== undefined);
 }
 
 export function planCreateTable(c: CreateStmt, stmt: Statement, qc: QueryContext): Plan {
   const rv = c.relation!;
-  if (rv.relpersistence === 't') throw unsupported('CREATE TEMPORARY TABLE');
   if (c.inhRelations !== undefined) throw unsupported('INHERITS');
   if (c.partspec !== undefined) throw unsupported('PARTITION BY');
-  const name = qualifyNew(rangeVarParts(rv), qc.pc);
+  if (c.oncommit !== undefined && c.oncommit !== 'ONCOMMIT_NOOP' && c.oncommit !== 'ONCOMMIT_PRESERVE_ROWS') throw unsupported('ON COMMIT DELETE ROWS / DROP');
+  const name = rv.relpersistence === 't' ? qualifyTemp(rangeVarParts(rv), qc.pc) : qualifyNew(rangeVarParts(rv), qc.pc);
   const columns: Column[] = [];
   const defaults: (MirScalarExpr | null)[] = [];
   const uniques: UniqueDecl[] = [];
@@ -143,10 +164,11 @@ function viewColumns(scopeCols: readonly { name: string; type: Column['type']; n
 
 export function planCreateView(v: ViewStmt, stmt: Statement, qc0: QueryContext): Plan {
   if (v.withCheckOption !== undefined && v.withCheckOption !== 'NO_CHECK_OPTION') throw unsupported('WITH CHECK OPTION');
-  if (v.view?.relpersistence === 't') throw unsupported('CREATE TEMPORARY VIEW');
   const qc: QueryContext = { ...qc0, nowMode: 'call' };
-  const name = qualifyNew(rangeVarParts(v.view!), qc.pc);
+  const temporary = v.view?.relpersistence === 't';
+  const name = temporary ? qualifyTemp(rangeVarParts(v.view!), qc.pc) : qualifyNew(rangeVarParts(v.view!), qc.pc);
   const q = planSubquery(v.query!, qc);
+  checkTempDependencies(temporary, qc.dependsOn, qc.pc);
   const columns = viewColumns(q.scope.items, v.aliases === undefined ? undefined : nameParts(v.aliases));
   return {
     kind: 'createView', name, plan: q.expr, desc: relationDesc(columns), replace: v.replace === true, ifNotExists: false,
@@ -158,6 +180,7 @@ export function planCreateMaterializedView(m: Extract<MzStatement, { kind: 'crea
   const qc: QueryContext = { ...qc0, nowMode: 'call' };
   const name = qualifyNew(m.name, qc.pc);
   const q = planSubquery(m.query, qc);
+  checkTempDependencies(false, qc.dependsOn, qc.pc);
   if (someScalar(q.expr, (e) => e.kind === 'call' && e.func === 'now')) {
     throw new SqlError(SqlState.featureNotSupported, 'cannot materialize call to current_timestamp');
   }
@@ -182,6 +205,7 @@ export function planCreateIndex(ix: Extract<MzStatement, { kind: 'createIndex' }
     throw new SqlError(SqlState.wrongObjectType, `index cannot be created on ${fullName(on.name)} because it is a ${on.kind.replace('-', ' ')}`);
   }
   if (ix.using !== undefined && ix.using !== 'arrangement') throw unsupported(`index method ${ix.using}`);
+  if (on.name.schema === TEMP_SCHEMA) throw unsupported('CREATE INDEX on a temporary table or view');
   const desc = on.desc;
   const scope = new Scope(desc.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, table: on.name.item })));
   let keys: MirScalarExpr[];

@@ -383,7 +383,12 @@ function bindStructuredOperator(op: string, l: MirScalarExpr, r: MirScalarExpr, 
   if (!isArr(l) && !isArr(r)) return undefined;
   const st = cx.qc.st;
   const bothArrays = (): [MirScalarExpr, MirScalarExpr, ScalarType] => {
-    const type = commonType([l.type, r.type], 'ARRAY');
+    let type: ScalarType;
+    try {
+      type = commonType([l.type, r.type], 'ARRAY');
+    } catch {
+      throw new SqlError(SqlState.undefinedFunction, `operator does not exist: ${typeName(l.type)} ${op} ${typeName(r.type)}`, { hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.' });
+    }
     if (type.name !== 'array') throw new SqlError(SqlState.undefinedFunction, `operator does not exist: ${typeName(l.type)} ${op} ${typeName(r.type)}`);
     return [tryCoerce(l, type, 'implicit', st)!, tryCoerce(r, type, 'implicit', st)!, type];
   };
@@ -579,7 +584,7 @@ function bindIndirection(node: A_Indirection, cx: ExprContext): MirScalarExpr {
       const fields = e.type.name === 'record' ? e.type.fields : undefined;
       const idx = fields?.findIndex((f) => f.name === field) ?? -1;
       if (fields === undefined || idx < 0) {
-        throw new SqlError(SqlState.undefinedColumn, fields === undefined ? `column notation .${field} applied to type ${typeName(e.type)}, which is not a composite type` : `column "${field}" not found in data type ${typeName(e.type)}`);
+        throw new SqlError(SqlState.undefinedColumn, fields === undefined ? `column notation .${field} applied to type ${typeName(e.type)}, which is not a composite type` : `could not identify column "${field}" in record data type`);
       }
       e = mkCall('record_get', [e, lit(idx, T.int4)], fields[idx]!.type);
       continue;
@@ -598,7 +603,12 @@ function bindIndirection(node: A_Indirection, cx: ExprContext): MirScalarExpr {
       // jsonb subscripting (PostgreSQL 14+): j['key'], j[0].
       for (const x of run) {
         if (x.is_slice === true || x.uidx === undefined) throw new SqlError(SqlState.datatypeMismatch, 'jsonb subscript does not support slices');
-        e = bindOperator('->', [e, bindExpr(x.uidx, cx)], cx);
+        // Unlike `->`, a subscript of a scalar is NULL.
+        const k = bindExpr(x.uidx, cx);
+        const asInt = isUnknown(k) ? undefined : tryCoerce(k, T.int4, 'implicit', cx.qc.st);
+        const asText = asInt === undefined ? tryCoerce(k, T.text, 'implicit', cx.qc.st) : undefined;
+        if (asInt === undefined && asText === undefined) throw new SqlError(SqlState.datatypeMismatch, `subscript type ${typeName(k.type)} is not supported`, { hint: 'jsonb subscript must be coercible to either integer or text.' });
+        e = asInt !== undefined ? mkCall('jsonb_subscript_elem', [e, asInt], T.jsonb) : mkCall('jsonb_subscript_text', [e, asText!], T.jsonb);
       }
       continue;
     }

@@ -714,7 +714,8 @@ function planAggregateExpr(f: FuncCall, cx: ExprContext): AggregateExpr {
     case 'array_agg':
       expr = one();
       if (expr.type.name === 'unknown') expr = tryCoerce(expr, T.text, 'implicit', cx.qc.st)!;
-      type = arrayOf(expr.type);
+      // array_agg(anyarray) returns the same array type, one dimension more.
+      type = expr.type.name === 'array' ? expr.type : arrayOf(expr.type);
       break;
     case 'jsonb_agg':
       expr = one();

@@ -255,14 +255,16 @@ export function bindSubLink(s: SubLink, cx: ExprContext, bind: (n: Node, cx: Exp
       const input = ordered?.expr ?? c.q.expr;
       const types = columnTypes(input);
       const elem = types[0]!;
+      // ARRAY(subquery) of arrays stacks them into one more dimension (same array type).
+      const arrType = elem.name === 'array' ? elem : arrayOf(elem);
       const agg: AggregateExpr = {
-        func: 'array_agg', expr: col(0, elem), distinct: false, type: arrayOf(elem),
+        func: 'array_agg', expr: col(0, elem), distinct: false, type: arrType,
         ...(ordered !== undefined ? { orderBy: ordered.order.map((o, i) => ({ ...o, column: i })), orderByExprs: ordered.order.map((o) => col(o.column, types[o.column]!)) } : {}),
       };
       const red = Mir.reduce(input, range(1, k).map((i) => col(i, types[i]!)), [agg]);
       const r = Mir.project(red, [k, ...range(0, k)]);
-      const [i] = lookup(host, c, r, 1, [lit(new PgArray([]), arrayOf(elem))], qc);
-      return col(i!, arrayOf(elem));
+      const [i] = lookup(host, c, r, 1, [lit(new PgArray([]), arrType)], qc);
+      return col(i!, arrType);
     }
     default: throw unsupported(`subquery kind ${s.subLinkType ?? ''}`);
   }
