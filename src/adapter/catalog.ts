@@ -147,11 +147,11 @@ export class Catalog implements CatalogReader {
 
   /**
    * `tempOwner`: the resolving session's connection id. Its temporary items come first for an
-   * unqualified name (Materialize's effective search path starts with mz_temp) and `mz_temp.x` names
-   * only them; without it, temporary items are invisible.
+   * unqualified name (Materialize's effective search path starts with mz_temp) and `mz_temp.x` (or
+   * PostgreSQL's alias `pg_temp.x`) names only them; without it, temporary items are invisible.
    */
   resolveItem(parts: readonly string[], searchPath: readonly string[], database: string, tempOwner?: number): CatalogItem | undefined {
-    if (parts.length >= 2 && parts[parts.length - 2] === TEMP_SCHEMA) {
+    if (parts.length >= 2 && (parts[parts.length - 2] === TEMP_SCHEMA || parts[parts.length - 2] === 'pg_temp')) {
       return tempOwner === undefined || parts.length > 3 ? undefined : this.#lookupTemp(tempOwner, parts[parts.length - 1]!);
     }
     if (parts.length === 3) return this.#lookupAny(parts[0]!, parts[1]!, parts[2]!);

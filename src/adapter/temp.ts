@@ -6,11 +6,12 @@
  *
  * The items themselves sit in the shared Catalog (ids `t<N>`, marked with `tempOwner`) so that
  * dataflows, peeks and the builtin catalog relations find them by id like any other item; only name
- * resolution is per session (`sessionCatalog`). A temporary table's rows go to a persist shard named
- * `temp-...`, dropped with the table; shards a crash left behind are dropped at boot.
+ * resolution is per session (`sessionCatalog`). A temporary table's rows go to an ephemeral persist
+ * shard (`ephemeral/temp-...`: in memory, never on disk), dropped with the table; should a deployment
+ * route `ephemeral/` shards to durable storage, the ones a crash left behind are dropped at boot.
  */
 import type { GlobalId } from '../expr/index.ts';
-import type { PersistClient } from '../persist/index.ts';
+import { EPHEMERAL_PREFIX, type PersistClient } from '../persist/index.ts';
 import type { CatalogReader } from '../sql/index.ts';
 import { type Catalog, type CatalogItem, TEMP_SCHEMA } from './catalog.ts';
 import type { Coordinator } from './coordinator.ts';
@@ -19,8 +20,8 @@ import type { SessionImpl } from './session.ts';
 
 export { TEMP_SCHEMA };
 
-/** Prefix of temporary tables' shards: never referenced by the durable catalog. */
-const TEMP_SHARD_PREFIX = 'temp-';
+/** Prefix of temporary tables' shards: in memory (persist's ephemeral store), never referenced by the durable catalog. */
+const TEMP_SHARD_PREFIX = `${EPHEMERAL_PREFIX}temp-`;
 
 /** The catalog as one session's planning sees it: its own temporary items resolve, no one else's. */
 export function sessionCatalog(catalog: Catalog, connectionId: number): CatalogReader {

@@ -74,6 +74,8 @@ export async function checkViews(
       }
     } catch (e) {
       const rendered = renderError(e);
+      // A query over temporary objects cannot be a (non-temporary) view or MV: nothing to check.
+      if (rendered.includes('cannot depend on temporary item')) return undefined;
       return {
         message: `${step.what} failed: ${rendered}`,
         unsupported: isUnsupported(rendered) || rendered.includes('cannot materialize'),

@@ -14,7 +14,7 @@ import { type Datum, PgArray, type ScalarType, T, arrayOf, parseText, scalar, ty
 import type { CatalogFunctions } from '../../sql/index.ts';
 import { SqlError, SqlState } from '../../util/index.ts';
 import type { Catalog } from '../catalog.ts';
-import { CatalogModel, isVisible } from './model.ts';
+import { CatalogModel, isVisible, tempNamespaceOid } from './model.ts';
 import { ROLES } from './oids.ts';
 import { constraintDef, indexDef, viewDefinition } from './pg-catalog.ts';
 import { PG_PROCS, PG_TYPES, type PgProcInfo } from './pg-types.ts';
@@ -140,7 +140,7 @@ export class CatalogFunctionBinder implements CatalogFunctions {
       case 'pg_table_is_visible': {
         const a = coerceAll(args, [T.oid]);
         if (a === undefined) return undefined;
-        const visible = this.#m.relations().filter((o) => isVisible(o, f.database, f.searchPath)).map((o) => o.oid);
+        const visible = this.#m.relations().filter((o) => isVisible(o, f.database, f.searchPath, f.backendPid)).map((o) => o.oid);
         return call('catalog_contains', [a[0]!, lit(new PgArray(visible), arrayOf(T.oid))], T.bool);
       }
       case 'pg_get_expr': {
@@ -204,9 +204,15 @@ export class CatalogFunctionBinder implements CatalogFunctions {
         const k = coerce(first, T.oid);
         return k && lookup(k, T.oid, views.map((o) => [o.oid, viewDefinition(o)]), T.text);
       }
-      case 'pg_relation_is_publishable': case 'pg_is_other_temp_schema': case 'pg_is_in_recovery':
+      case 'pg_relation_is_publishable': case 'pg_is_in_recovery':
         return lit(false, T.bool);
-      case 'pg_my_temp_schema': return lit(0, T.oid);
+      case 'pg_is_other_temp_schema': {
+        const a = coerceAll(args, [T.oid]);
+        if (a === undefined) return undefined;
+        const others = this.#m.tempSchemas.map((s) => s.oid).filter((oid) => oid !== tempNamespaceOid(f.backendPid));
+        return call('catalog_contains', [a[0]!, lit(new PgArray(others), arrayOf(T.oid))], T.bool);
+      }
+      case 'pg_my_temp_schema': return args.length === 0 ? lit(this.#m.tempSchemas.some((s) => s.oid === tempNamespaceOid(f.backendPid)) ? tempNamespaceOid(f.backendPid) : 0, T.oid) : undefined;
       case 'pg_backend_pid': return args.length === 0 ? lit(f.backendPid, T.int4) : undefined;
       case 'pg_postmaster_start_time': case 'pg_conf_load_time': return args.length === 0 ? lit(SERVER_START, T.timestamptz) : undefined;
       case 'pg_encoding_to_char': {
@@ -279,7 +285,7 @@ export class CatalogFunctionBinder implements CatalogFunctions {
       const entries: [string, number][] = [];
       for (const o of this.#m.relations()) {
         entries.push([`${o.schema.name}.${o.name}`, o.oid]);
-        if (isVisible(o, this.#facts.database, this.#facts.searchPath)) entries.push([o.name, o.oid]);
+        if (isVisible(o, this.#facts.database, this.#facts.searchPath, this.#facts.backendPid)) entries.push([o.name, o.oid]);
       }
       return call('as_regclass', [lookup(arg, T.text, entries, T.oid)], T.oid);
     }
@@ -292,7 +298,7 @@ export class CatalogFunctionBinder implements CatalogFunctions {
     let named: MirScalarExpr;
     switch (kind) {
       case 'regclass':
-        named = lookup(oid, T.oid, this.#m.relations().map((o) => [o.oid, this.#m.displayName(o, f.database, f.searchPath)]), T.text);
+        named = lookup(oid, T.oid, this.#m.relations().map((o) => [o.oid, this.#m.displayName(o, f.database, f.searchPath, f.backendPid)]), T.text);
         break;
       case 'regtype': named = call('format_type', [oid, lit(null, T.int4)], T.text); break;
       case 'regnamespace': named = lookup(oid, T.oid, this.#schemasVisible().map((s) => [s.oid, quoteIdent(s.name)]), T.text); break;
@@ -305,7 +311,7 @@ export class CatalogFunctionBinder implements CatalogFunctions {
   #resolveRelation(text: string): ReturnType<CatalogModel['byOid']> {
     const parts = text.split('.').map((p) => (p.startsWith('"') && p.endsWith('"') ? p.slice(1, -1) : p.toLowerCase()));
     const f = this.#facts;
-    const item = this.#catalog.resolveItem(parts, f.searchPath, f.database);
+    const item = this.#catalog.resolveItem(parts, f.searchPath, f.database, f.backendPid);
     if (item !== undefined) return this.#m.byId(item.id);
     // A constraint's index entry (`t_pkey`) is not a catalog item: find it by name as PostgreSQL would.
     const name = parts[parts.length - 1];

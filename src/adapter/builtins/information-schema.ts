@@ -6,7 +6,7 @@
  */
 import type { Row, ScalarType } from '../../repr/index.ts';
 import { typeName } from '../../repr/index.ts';
-import type { CatalogModel, ObjectInfo } from './model.ts';
+import { type CatalogModel, type ObjectInfo, TEMP_SCHEMA_ID } from './model.ts';
 import { ROLES } from './oids.ts';
 import { viewDefinition } from './pg-catalog.ts';
 import { type BuiltinSpec, C, cols, empty, spec } from './spec.ts';
@@ -56,7 +56,8 @@ function numericPrecision(t: ScalarType): [number | null, number | null, number 
 
 function tableType(o: ObjectInfo): string | undefined {
   switch (o.kind) {
-    case 'table': case 'source': return 'BASE TABLE';
+    case 'table': return o.schema.id === TEMP_SCHEMA_ID ? 'LOCAL TEMPORARY' : 'BASE TABLE';
+    case 'source': return 'BASE TABLE';
     case 'view': return 'VIEW';
     default: return undefined;
   }
@@ -79,7 +80,7 @@ export const INFORMATION_SCHEMA: readonly BuiltinSpec[] = [
   ), (m) => m.objects.flatMap((o): Row[] => {
     const t = tableType(o);
     if (t === undefined) return [];
-    return [[catalogName(m, o), o.schema.name, o.name, t, null, null, null, null, null, t === 'BASE TABLE' && o.kind === 'table' ? 'YES' : 'NO', 'NO', null]];
+    return [[catalogName(m, o), o.schema.name, o.name, t, null, null, null, null, null, t !== 'VIEW' && o.kind === 'table' ? 'YES' : 'NO', 'NO', t === 'LOCAL TEMPORARY' ? 'PRESERVE' : null]];
   })),
 
   spec('information_schema', 'columns', cols(

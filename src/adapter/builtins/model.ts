@@ -73,6 +73,10 @@ export interface ConstraintInfo {
 const CONSTRAINT_OID_BASE = 0x40000000;
 /** pg_namespace oids of sessions' temporary schemas: the base plus the connection id. */
 const TEMP_NAMESPACE_OID_BASE = 0x30000000;
+/** The pg_namespace oid of a session's temporary schema. */
+export function tempNamespaceOid(connectionId: number): number {
+  return TEMP_NAMESPACE_OID_BASE + connectionId;
+}
 /** Materialize's schema id of temporary items (mz_objects.schema_id; dbt-materialize looks for it). */
 export const TEMP_SCHEMA_ID = '0';
 const CONSTRAINT_INDEX_OID_BASE = 0x50000000;
@@ -121,7 +125,7 @@ export class CatalogModel {
       const owner = item.tempOwner;
       if (owner !== undefined && !tempSchemas.has(owner)) {
         tempSchemas.set(owner, {
-          id: TEMP_SCHEMA_ID, oid: TEMP_NAMESPACE_OID_BASE + owner, database: item.name.database,
+          id: TEMP_SCHEMA_ID, oid: tempNamespaceOid(owner), database: item.name.database,
           databaseId: catalog.databases.get(item.name.database)?.id, name: `pg_temp_${owner}`,
         });
       }
@@ -257,8 +261,7 @@ export function relkind(o: ObjectInfo): string | undefined {
  * pg_catalog; a temporary item only for its own session (`connectionId`).
  */
 export function isVisible(o: ObjectInfo, database: string, searchPath: readonly string[], connectionId?: number): boolean {
-  const owner = (o.item ?? o.on?.item)?.tempOwner;
-  if (owner !== undefined) return owner === connectionId;
+  if (o.schema.id === TEMP_SCHEMA_ID) return connectionId !== undefined && o.schema.oid === tempNamespaceOid(connectionId);
   if (o.schema.database === undefined) return o.schema.name === 'pg_catalog' || searchPath.includes(o.schema.name);
   return o.schema.database === database && searchPath.includes(o.schema.name);
 }

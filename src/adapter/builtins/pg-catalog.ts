@@ -6,7 +6,7 @@
  */
 import type { Row } from '../../repr/index.ts';
 import { typeOid } from '../../repr/index.ts';
-import { type CatalogModel, type ObjectInfo, quoteIdent, relkind } from './model.ts';
+import { type CatalogModel, type ObjectInfo, TEMP_SCHEMA_ID, quoteIdent, relkind } from './model.ts';
 import {
   AM_BTREE, AM_HEAP, COLLATION_C, COLLATION_DEFAULT, OWNER_OID, PG_RELATION_OIDS, ROLES, TABLESPACE_DEFAULT, TABLESPACE_GLOBAL,
 } from './oids.ts';
@@ -71,7 +71,7 @@ function attributeRows(m: CatalogModel): Row[] {
 
 export const PG_CATALOG: readonly BuiltinSpec[] = [
   spec('pg_catalog', 'pg_namespace', cols(['oid', C.oid], ['nspname', C.name], ['nspowner', C.oid], ['nspacl', C.acl]),
-    (m) => m.schemas.map((s) => [s.oid, s.name, OWNER_OID, null])),
+    (m) => [...m.schemas, ...m.tempSchemas].map((s) => [s.oid, s.name, OWNER_OID, null])),
 
   spec('pg_catalog', 'pg_class', cols(
     ['oid', C.oid], ['relname', C.name], ['relnamespace', C.oid], ['reltype', C.oid], ['reloftype', C.oid], ['relowner', C.oid],
@@ -82,7 +82,7 @@ export const PG_CATALOG: readonly BuiltinSpec[] = [
     ['relreplident', C.char], ['relispartition', C.bool], ['relrewrite', C.oid], ['relacl', C.acl], ['reloptions', C.textArray],
     ['relpartbound', C.nodeTree], ['relhasoids', C.bool],
   ), (m) => m.relations().map((o) => [
-    o.oid, o.name, o.schema.oid, 0, 0, OWNER_OID, relam(o), 0, 0, 0, -1, 0, 0, m.hasIndex(o), false, 'p', relkind(o)!,
+    o.oid, o.name, o.schema.oid, 0, 0, OWNER_OID, relam(o), 0, 0, 0, -1, 0, 0, m.hasIndex(o), false, o.schema.id === TEMP_SCHEMA_ID ? 't' : 'p', relkind(o)!,
     o.kind === 'index' ? m.indexOf(o.oid)?.attnums.length ?? 0 : o.columns.length, 0, o.kind === 'view', false, false, false, false, true, 'd', false, 0, null, null, null, false,
   ])),
 

@@ -3,7 +3,7 @@
  * unnest, and the jsonb expanders. Plain functions from argument datums to appended rows; the dataflow
  * layer's table-function registry serves them to flatMap (sql/plan registers any it lacks).
  */
-import { type Datum, Interval, type JsonValue, JsonObject, PgArray, type Row, jsonbToText, jsonbValue } from '../../repr/index.ts';
+import { type Datum, Interval, type JsonValue, JsonObject, PgArray, type Row, jsonSpans, jsonbToText, jsonbValue, parseJson } from '../../repr/index.ts';
 import { lookupFunc } from '../func.ts';
 import { EvalError, SqlState, asEval } from './util.ts';
 import { evalWindow } from './window.ts';
@@ -48,6 +48,22 @@ function objectEntries(d: Datum, fn: string): (readonly [string, JsonValue])[] {
   return [...v.entries];
 }
 
+function jsonArrayItems(d: Datum): string[] {
+  const s = asEval(() => jsonSpans(d as string));
+  if (s.kind !== 'array') throw new EvalError(SqlState.invalidParameterValue, `cannot call json_array_elements on a${s.kind === 'object' ? ' non-array' : ' scalar'}`);
+  return [...s.items];
+}
+function jsonEntries(d: Datum, fn: string): (readonly [string, string])[] {
+  const s = asEval(() => jsonSpans(d as string));
+  if (s.kind !== 'object') throw new EvalError(SqlState.invalidParameterValue, `cannot call ${fn} on a${s.kind === 'array' ? 'n array' : ' scalar'}`);
+  return [...s.entries];
+}
+/** A json value's text as the _text variants return it: strings unquoted, null as SQL NULL. */
+function jsonText(raw: string): Datum {
+  const v = asEval(() => parseJson(raw, 'json'));
+  return v === null ? null : typeof v === 'string' ? v : raw;
+}
+
 const strict = (f: TableFunctionImpl): TableFunctionImpl => (args) => (args.some((a) => a === null) ? [] : f(args));
 
 export const TABLE_FUNCTIONS: ReadonlyMap<string, TableFunctionImpl> = new Map<string, TableFunctionImpl>([
@@ -58,6 +74,12 @@ export const TABLE_FUNCTIONS: ReadonlyMap<string, TableFunctionImpl> = new Map<s
   ['jsonb_each', strict(([d]) => objectEntries(d!, 'jsonb_each').map(([k, v]) => [k, jsonbToText(v)]))],
   ['jsonb_each_text', strict(([d]) => objectEntries(d!, 'jsonb_each_text').map(([k, v]) => [k, asText(v)]))],
   ['window_eval', ([arr, spec]) => evalWindow(arr ?? null, spec ?? null)],
+  // json (not jsonb): values as written in the source text.
+  ['json_array_elements', strict(([d]) => jsonArrayItems(d!).map((t) => [t]))],
+  ['json_array_elements_text', strict(([d]) => jsonArrayItems(d!).map((t) => [jsonText(t)]))],
+  ['json_each', strict(([d]) => jsonEntries(d!, 'json_each').map(([k, t]) => [k, t]))],
+  ['json_each_text', strict(([d]) => jsonEntries(d!, 'json_each_text').map(([k, t]) => [k, jsonText(t)]))],
+  ['json_object_keys', strict(([d]) => jsonEntries(d!, 'json_object_keys').map(([k]) => [k]))],
   ['generate_subscripts', ([a, dim, rev]) => {
     if (a === null || a === undefined || dim === null || dim === undefined) return [];
     const d = (a as PgArray).dims[(dim as number) - 1];

@@ -40,10 +40,10 @@ export const fullName = (n: QualifiedName): string => `${n.database}.${n.schema}
 /** Materialize's schema of temporary items: per session, first on the effective search path. */
 export const TEMP_SCHEMA = 'mz_temp';
 
-/** The name of a new temporary item: in mz_temp, written or implied; naming any other schema is an error. */
+/** The name of a new temporary item: in mz_temp (or PostgreSQL's alias pg_temp), written or implied; any other schema is an error. */
 export function qualifyTemp(parts: readonly string[], pc: PlanContext): QualifiedName {
   if (parts.length > 3) throw new SqlError(SqlState.syntaxError, `improper qualified name (too many dotted names): ${parts.join('.')}`);
-  if (parts.length >= 2 && parts[parts.length - 2] !== TEMP_SCHEMA) {
+  if (parts.length >= 2 && parts[parts.length - 2] !== TEMP_SCHEMA && parts[parts.length - 2] !== 'pg_temp') {
     throw new SqlError(SqlState.invalidTableDefinition, 'cannot create temporary item in non-temporary schema');
   }
   return { database: pc.database, schema: TEMP_SCHEMA, item: parts[parts.length - 1]! };

@@ -6,8 +6,8 @@
 import type { A_Const, A_Expr, A_Indirection, FuncCall, Node } from 'libpg-query';
 import { type MirScalarExpr, arity, call, col, columnsUsed, ifThen, lit } from '../../expr/index.ts';
 import { bindTableFunc, isTableFuncName } from './table-funcs.ts';
-import { bindSpecialFunc, isSpecialFuncName } from './special-funcs.ts';
-import { bindSubLink, registerAggregateDetector, registerOperatorBinder, resolveOuter } from './subquery.ts';
+import { bindSpecialFunc, isSpecialFuncName, outputText } from './special-funcs.ts';
+import { OUTER_AGGREGATE, bindSubLink, isOuterAggregate, registerAggregateDetector, registerOperatorBinder, resolveOuter } from './subquery.ts';
 import { exprKey, mkCall } from './fold.ts';
 import { type Datum, Numeric, PgArray, type ScalarType, T, arrayOf, scalar, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
@@ -463,6 +463,7 @@ function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
     const hit = g?.aggs.get(astKey(f));
     if (hit !== undefined) return col(hit.index, hit.type);
     if (g !== undefined) throw new SqlError(SqlState.groupingError, 'aggregate function calls cannot be nested');
+    if (isOuterAggregate(f, cx.scope, cx.qc.outer)) throw unsupported(OUTER_AGGREGATE);
     throw new SqlError(SqlState.groupingError, `aggregate functions are not allowed in ${cx.clause}`);
   }
   switch (name) {
@@ -633,12 +634,6 @@ function bindIndirection(node: A_Indirection, cx: ExprContext): MirScalarExpr {
     }
   }
   return e;
-}
-
-/** An argument as its output text (concat, concat_ws): like a cast to text, except bool prints t/f. */
-export function outputText(a: MirScalarExpr, cx: ExprContext): MirScalarExpr {
-  if (a.type.name === 'bool') return mkCall('bool_out', [a], T.text);
-  return isStringType(a.type) || isUnknown(a) ? tryCoerce(a, T.text, 'implicit', cx.qc.st)! : coerceExplicit(a, T.text, cx.qc.st);
 }
 
 function nowExpr(cx: ExprContext, type: ScalarType): MirScalarExpr {

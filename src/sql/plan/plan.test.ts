@@ -115,6 +115,8 @@ describe('errors', () => {
     ['select 1.0 / 0', '22012', 'division by zero'],
     ['select b from t group by a', '42803', 'column "t.b" must appear in the GROUP BY clause or be used in an aggregate function'],
     ['select a from t where count(*) > 1', '42803', 'aggregate functions are not allowed in WHERE'],
+    ['select a from t group by a having exists (select 1 from t t2 where t2.a = max(t.a))', '0A000', 'aggregate functions that refer exclusively to outer columns not yet supported'],
+    ['select (select max(t.a) from t t2) from t', '0A000', 'aggregate functions that refer exclusively to outer columns not yet supported'],
     ['select a from t where a', '42804', 'argument of WHERE must be type boolean, not type integer'],
     ["select case when true then 1 else true end", '42804', 'CASE types integer and boolean cannot be matched'],
     ['select a from t order by 5', '42P10', 'ORDER BY position 5 is not in select list'],

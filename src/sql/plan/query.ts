@@ -14,7 +14,7 @@ import { coerceBool, commonType, tryCoerce } from './coerce.ts';
 import { type ExprContext, type Grouping, type PlannedQuery, type QueryContext, freshId } from './context.ts';
 import { astKey, bindExpr, containsAggregate, containsSubLink, isAggregateCall, nameParts, positionalName } from './expr.ts';
 import { astConjuncts, buildJoin, planFrom, registerSubqueryPlanner } from './from.ts';
-import { SubqueryHost, leftJoinOnKeys, range, registerCorrelatedPlanner } from './subquery.ts';
+import { OUTER_AGGREGATE, SubqueryHost, isOuterAggregate, leftJoinOnKeys, range, registerCorrelatedPlanner } from './subquery.ts';
 import { planWindows } from './window.ts';
 import { exprKey } from './fold.ts';
 import { Scope, type ScopeItem } from './scope.ts';
@@ -529,6 +529,7 @@ function planGrouping(
       groupingCalls.push({ key, args });
       continue;
     }
+    if (isOuterAggregate(f, inputScope, qc.outer)) throw unsupported(OUTER_AGGREGATE);
     const a = planAggregate(f, { qc, scope: inputScope, clause: 'aggregate' });
     const count = a.agg.func === 'count' || a.agg.func === 'count_star';
     aggs.set(key, { index: keys.length + aggExprs.length, type: a.agg.type, ...(count ? { count } : {}) });

@@ -7,14 +7,21 @@ import { type MirScalarExpr, lit } from '../../expr/index.ts';
 import { type ScalarType, T, arrayOf, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState } from '../../util/index.ts';
 import { commonType, coerceExplicit, isUnknown, tryCoerce } from './coerce.ts';
+import { isStringType } from './types.ts';
 import type { ExprContext } from './context.ts';
 import { mkCall } from './fold.ts';
-import { isStringType } from './types.ts';
 
 const noFunc = (name: string, args: readonly MirScalarExpr[]): SqlError => new SqlError(
   SqlState.undefinedFunction, `function ${name}(${args.map((a) => typeName(a.type)).join(', ')}) does not exist`,
   { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' },
 );
+
+/** An argument as its output text (concat, concat_ws, format): like a cast to text, except bool prints t/f and character(n) keeps its padding. */
+export function outputText(a: MirScalarExpr, cx: ExprContext): MirScalarExpr {
+  if (a.type.name === 'bool') return mkCall('bool_out', [a], T.text);
+  if (a.type.name === 'bpchar') return mkCall('identity', [a], T.text);
+  return isStringType(a.type) || isUnknown(a) ? tryCoerce(a, T.text, 'implicit', cx.qc.st)! : coerceExplicit(a, T.text, cx.qc.st);
+}
 
 /** The any-typed functions' leading argument: the SQL types of the rest (func/jsonb.ts reads it). */
 function typesLit(args: readonly MirScalarExpr[]): MirScalarExpr {
@@ -109,7 +116,7 @@ export function bindSpecialFunc(name: string, rawArgs: readonly MirScalarExpr[],
       if (args.length === 0) throw noFunc(name, args);
       const fmt = tryCoerce(args[0]!, T.text, 'implicit', st);
       if (fmt === undefined) throw noFunc(name, args);
-      const rest = args.slice(1).map((a) => (a.type.name === 'bool' ? mkCall('bool_out', [a], T.text) : isStringType(a.type) || isUnknown(a) ? tryCoerce(a, T.text, 'implicit', st)! : coerceExplicit(a, T.text, st)));
+      const rest = args.slice(1).map((a) => outputText(a, cx));
       return mkCall('format', [fmt, ...rest], T.text);
     }
     default: return undefined;

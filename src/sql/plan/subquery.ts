@@ -424,3 +424,40 @@ let containsAggregateFn: ((n: unknown) => boolean) | undefined;
 export function registerAggregateDetector(f: (n: unknown) => boolean): void {
   containsAggregateFn = f;
 }
+
+/**
+ * True iff an aggregate call's arguments name columns and all of them belong to enclosing queries.
+ * PostgreSQL evaluates such an aggregate in the enclosing query (an outer-level aggregate, e.g.
+ * `HAVING EXISTS (SELECT 1 FROM s WHERE s.a = max(t.a))`); planning it over the subquery's rows
+ * would give wrong answers, so callers refuse it with 0A000, as Materialize does.
+ */
+export function isOuterAggregate(f: { args?: Node[]; agg_filter?: Node; agg_order?: Node[] }, scope: Scope, outer: OuterLevel | undefined): boolean {
+  const refs: string[][] = [];
+  collectColumnRefs([f.args, f.agg_filter, f.agg_order], refs);
+  if (refs.length === 0) return false;
+  return refs.every((parts) => {
+    const i = scope.resolve(parts);
+    if (i !== undefined) return scope.items[i]!.outer === true;
+    for (let l = outer; l !== undefined; l = l.parent) if (l.scope.resolve(parts) !== undefined) return true;
+    return false;
+  });
+}
+
+export const OUTER_AGGREGATE = 'aggregate functions that refer exclusively to outer columns';
+
+function collectColumnRefs(n: unknown, out: string[][]): void {
+  if (n === null || typeof n !== 'object') return;
+  if (Array.isArray(n)) {
+    for (const x of n) collectColumnRefs(x, out);
+    return;
+  }
+  const o = n as Record<string, unknown>;
+  if ('SubLink' in o) return;
+  if ('ColumnRef' in o) {
+    const fields = (o.ColumnRef as { fields?: { String?: { sval?: string } }[] }).fields ?? [];
+    const parts = fields.map((x) => x.String?.sval);
+    if (parts.every((p): p is string => p !== undefined)) out.push(parts);
+    return;
+  }
+  for (const v of Object.values(o)) collectColumnRefs(v, out);
+}

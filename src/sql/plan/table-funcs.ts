@@ -19,7 +19,8 @@ export interface BoundTableFunc {
 }
 
 const TABLE_FUNC_NAMES = new Set([
-  'generate_series', 'generate_subscripts', 'regexp_matches', 'regexp_split_to_table', 'unnest', '_pg_expandarray', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
+  'generate_series', 'generate_subscripts', 'regexp_matches', 'regexp_split_to_table', 'json_array_elements', 'json_array_elements_text',
+  'json_each', 'json_each_text', 'json_object_keys', 'unnest', '_pg_expandarray', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
 ]);
 
 export function isTableFuncName(name: string): boolean {
@@ -82,6 +83,13 @@ export function bindTableFunc(name: string, args: readonly MirScalarExpr[], cx: 
       const rev = args[2] === undefined ? undefined : to(args[2], T.bool);
       if (dim === undefined || (args[2] !== undefined && rev === undefined)) throw noFunc(name, args);
       return { func: 'generate_subscripts', exprs: rev === undefined ? [a, dim] : [a, dim, rev], types: [T.int4], names: [name] };
+    }
+    case 'json_array_elements': case 'json_array_elements_text': case 'json_each': case 'json_each_text': case 'json_object_keys': {
+      const a = args.length === 1 ? to(args[0]!, T.json) : undefined;
+      if (a === undefined) throw noFunc(name, args);
+      const text = name.endsWith('_text') || name === 'json_object_keys';
+      if (name.startsWith('json_each')) return { func: name, exprs: [a], types: [T.text, text ? T.text : T.json], names: ['key', 'value'] };
+      return { func: name, exprs: [a], types: [text ? T.text : T.json], names: [name === 'json_object_keys' ? name : 'value'] };
     }
     case 'regexp_split_to_table': {
       const a = args.length === 2 || args.length === 3 ? all(T.text) : undefined;
