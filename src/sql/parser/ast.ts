@@ -104,7 +104,7 @@ export type MzStatement =
   | {
       readonly kind: 'createMaterializedView'; readonly name: readonly string[]; readonly columns?: readonly string[];
       readonly inCluster?: string; readonly replace: boolean; readonly ifNotExists: boolean;
-      readonly options: readonly MzOption[]; readonly query: PgNode;
+      readonly options: readonly MzOption[]; readonly query: PgNode; readonly mutuallyRecursive?: MutuallyRecursive;
     }
   | {
       readonly kind: 'createIndex'; readonly name?: string; readonly isDefault: boolean; readonly inCluster?: string;

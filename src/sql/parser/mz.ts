@@ -7,6 +7,7 @@ import type { AsOfClause, ExplainStage, MzOption, MzStatement, PgNode, ShowFilte
 import { parseSourceDdl } from './sources.ts';
 import { Cursor } from './cursor.ts';
 import { pgParse, pgParseExprs } from './tokens.ts';
+import { isWmr, parseWmr } from './wmr.ts';
 
 /** Builds a sub-statement from token `from` to the end (DECLARE ... FOR <stmt>, EXPLAIN ... FOR <stmt>). */
 export type SubStatement = (c: Cursor, from: number) => Statement;
@@ -203,10 +204,12 @@ export function parseCreateMaterializedView(c: Cursor): MzStatement {
     } else break;
   }
   c.expectKw('AS');
-  const query = queryBetween(c, c.i, c.toks.length);
+  const wmr = isWmr(c) ? parseWmr(c) : undefined;
+  const query = wmr?.node ?? queryBetween(c, c.i, c.toks.length);
   return {
     kind: 'createMaterializedView', name, replace, ifNotExists, options, query,
     ...(columns !== undefined ? { columns } : {}), ...(inCluster !== undefined ? { inCluster } : {}),
+    ...(wmr !== undefined ? { mutuallyRecursive: wmr.wmr } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import {
   parseDeclare, parseExplain, parseFetch, parseShow, parseSubscribe, splitAsOf,
 } from './mz.ts';
 import { pgParse, scan, type Tok } from './tokens.ts';
-import { isWmr, parseWmr } from './wmr.ts';
+import { isWmr, parseWmr, parseWmrView } from './wmr.ts';
 import { parseDropOther } from './sources.ts';
 import { isAlterOther, isCommentOnOther, parseAlterRenameOther, parseCommentOnOther } from './alter.ts';
 import { type RetainHistoryTarget, blankTableRetainHistory, isAlterRetainHistory, parseAlterRetainHistory, retainHistoryOf } from './retain-history.ts';
@@ -99,6 +99,8 @@ function route(c: Cursor): StatementAst {
     const { node, wmr } = parseWmr(c);
     return { kind: 'pg', node, mutuallyRecursive: wmr };
   }
+  const wmrView = parseWmrView(c);
+  if (wmrView !== undefined) return { kind: 'pg', node: wmrView.node, mutuallyRecursive: wmrView.wmr };
   return pgStatement(c);
 }
 
@@ -117,6 +119,10 @@ function pgStatement(c: Cursor): StatementAst {
   } catch (err) {
     const split = splitAsOf(c);
     if (split !== undefined) return { kind: 'pg', node: split.query, asOf: split.asOf };
+    // Materialize accepts WMR wherever a query may appear; here only as a statement, a view or an MV's query.
+    if (c.toks.some((_, k) => c.isKw('MUTUALLY', k) && c.isKw('WITH', k - 1) && c.isKw('RECURSIVE', k + 1))) {
+      throw new SqlError(SqlState.featureNotSupported, 'WITH MUTUALLY RECURSIVE in this position not yet supported');
+    }
     throw err;
   }
   const node = nodes[0];

@@ -71,3 +71,21 @@ function typeNode(text: string): Node {
   }
   return { TypeName: val.TypeCast.typeName };
 }
+
+/**
+ * `CREATE [OR REPLACE] [TEMP] VIEW name [(cols)] AS WITH MUTUALLY RECURSIVE ...`: libpg-query parses
+ * the view with a placeholder query, which is then replaced by the WMR body; the bindings travel on
+ * the statement as for a plain query. Undefined when the statement is not such a view.
+ */
+export function parseWmrView(c: Cursor): { node: PgNode; wmr: MutuallyRecursive } | undefined {
+  if (!c.isKw('CREATE')) return undefined;
+  const as = c.findTopLevel((cc, k) => cc.isKw('AS', k) && cc.isKw('WITH', k + 1) && cc.isKw('MUTUALLY', k + 2) && cc.isKw('RECURSIVE', k + 3));
+  if (as >= c.toks.length) return undefined;
+  const head = c.textBetween(c.i, as + 1);
+  const nodes = pgParse(`${head.text} SELECT 1`, c.base + head.start);
+  const view = nodes[0];
+  if (nodes.length !== 1 || view === undefined || !('ViewStmt' in view)) return undefined;
+  c.i = as + 1;
+  const { node, wmr } = parseWmr(c);
+  return { node: { ViewStmt: { ...view.ViewStmt, query: node } }, wmr };
+}

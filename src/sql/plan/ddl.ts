@@ -6,14 +6,14 @@ import type { CreateStmt, DropStmt, Node, ViewStmt } from 'libpg-query';
 import { type MirRelationExpr, type MirScalarExpr, col, dependsOn, lit } from '../../expr/index.ts';
 import { type Column, type RelationDesc, relationDesc } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
-import type { MzStatement, Statement } from '../parser/index.ts';
+import type { MutuallyRecursive, MzStatement, Statement } from '../parser/index.ts';
 import type { CatalogItemInfo, CatalogItemKind, PlanContext, QualifiedName } from './catalog-api.ts';
 import { coerceAssignment } from './coerce.ts';
-import type { QueryContext } from './context.ts';
+import type { PlannedQuery, QueryContext } from './context.ts';
 import { bindExpr, nameParts } from './expr.ts';
 import { someScalar } from './mir-util.ts';
 import type { ObjectType, Plan } from './plan.ts';
-import { planSubquery } from './query.ts';
+import { planSubquery, withMutuallyRecursive } from './query.ts';
 import { Scope } from './scope.ts';
 import { resolveTypeName } from './types.ts';
 
@@ -162,12 +162,12 @@ function viewColumns(scopeCols: readonly { name: string; type: Column['type']; n
   return cols;
 }
 
-export function planCreateView(v: ViewStmt, stmt: Statement, qc0: QueryContext): Plan {
+export function planCreateView(v: ViewStmt, stmt: Statement, qc0: QueryContext, wmr?: MutuallyRecursive): Plan {
   if (v.withCheckOption !== undefined && v.withCheckOption !== 'NO_CHECK_OPTION') throw unsupported('WITH CHECK OPTION');
   const qc: QueryContext = { ...qc0, nowMode: 'call' };
   const temporary = v.view?.relpersistence === 't';
   const name = temporary ? qualifyTemp(rangeVarParts(v.view!), qc.pc) : qualifyNew(rangeVarParts(v.view!), qc.pc);
-  const q = planSubquery(v.query!, qc);
+  const q = planWmrQuery(v.query!, qc, wmr);
   checkTempDependencies(temporary, qc.dependsOn, qc.pc);
   const columns = viewColumns(q.scope.items, v.aliases === undefined ? undefined : nameParts(v.aliases));
   return {
@@ -179,7 +179,7 @@ export function planCreateView(v: ViewStmt, stmt: Statement, qc0: QueryContext):
 export function planCreateMaterializedView(m: Extract<MzStatement, { kind: 'createMaterializedView' }>, stmt: Statement, qc0: QueryContext): Plan {
   const qc: QueryContext = { ...qc0, nowMode: 'call' };
   const name = qualifyNew(m.name, qc.pc);
-  const q = planSubquery(m.query, qc);
+  const q = planWmrQuery(m.query, qc, m.mutuallyRecursive);
   checkTempDependencies(false, qc.dependsOn, qc.pc);
   if (someScalar(q.expr, (e) => e.kind === 'call' && e.func === 'now')) {
     throw new SqlError(SqlState.featureNotSupported, 'cannot materialize call to current_timestamp');
@@ -189,6 +189,14 @@ export function planCreateMaterializedView(m: Extract<MzStatement, { kind: 'crea
     kind: 'createMaterializedView', name, plan: q.expr, desc: relationDesc(columns), replace: m.replace, ifNotExists: m.ifNotExists,
     createSql: stmt.sql, dependsOn: [...qc.dependsOn], ...(m.inCluster === undefined ? {} : { inCluster: m.inCluster }),
   };
+}
+
+/** A view's query, inside its WITH MUTUALLY RECURSIVE bindings when it has them. */
+function planWmrQuery(query: Node, qc: QueryContext, wmr: MutuallyRecursive | undefined): PlannedQuery {
+  if (wmr === undefined) return planSubquery(query, qc);
+  const w = withMutuallyRecursive(wmr, qc);
+  const q = planSubquery(query, w.qc);
+  return { ...q, expr: w.wrap(q.expr) };
 }
 
 const RELATION_KINDS: readonly CatalogItemKind[] = ['table', 'view', 'materialized-view', 'source'];

@@ -134,7 +134,7 @@ function planPg(node: Node, ast: Extract<StatementAst, { kind: 'pg' }>, stmt: St
   if ('UpdateStmt' in node) return planUpdate(node.UpdateStmt, qc);
   if ('DeleteStmt' in node) return planDelete(node.DeleteStmt, qc);
   if ('CreateStmt' in node) return planCreateTable(node.CreateStmt, stmt, qc);
-  if ('ViewStmt' in node) return planCreateView(node.ViewStmt, stmt, qc);
+  if ('ViewStmt' in node) return planCreateView(node.ViewStmt, stmt, qc, ast.mutuallyRecursive);
   if ('DropStmt' in node) return planDrop(node.DropStmt, qc.pc);
   if ('CopyStmt' in node) return planCopy(node.CopyStmt, stmt, qc);
   if ('RenameStmt' in node) return planRename(node.RenameStmt, qc);
