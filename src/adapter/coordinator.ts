@@ -25,7 +25,7 @@ import { BuiltinCatalog, CatalogFunctionBinder } from './builtins/index.ts';
 import { SourceManager, subsourceError } from './sources.ts';
 import { ensureDefaultCluster, runsOnCluster } from './clusters.ts';
 import { type FastPath, fastPath, indexOn, indexedViews, substituteIndexedViews } from './index-use.ts';
-import { preOptimized } from './plan-cache.ts';
+import { preOptimized, preOptimizedDeps } from './plan-cache.ts';
 import { type IsolationLevel, type ReadInput, type TimestampDecision, determineTimestamp, readFrontiers } from './timestamp-selection.ts';
 
 const CATALOG_SHARD = 'catalog';
@@ -507,7 +507,7 @@ export class Coordinator implements AdapterClient {
   async #advanceFor(ids: Iterable<GlobalId>, to: Timestamp): Promise<void> {
     for (const id of ids) {
       const item = this.catalog.getItem(id);
-      const inputs = item?.kind === 'view' && item.plan !== undefined ? dependsOn(item.plan) : [id];
+      const inputs = item?.kind === 'view' && item.plan !== undefined ? this.#viewInputs(item.plan) : [id];
       for (const input of inputs) if (this.builtins.get(input) !== undefined) return this.advanceStored(to);
     }
     await this.tables.advanceAll(to);
@@ -566,20 +566,32 @@ export class Coordinator implements AdapterClient {
    * that would serve it; a SUBSCRIBE reads storage only.
    */
   selectTimestamp(plan: MirRelationExpr, isolation: IsolationLevel, asOf?: { ts: number; atLeast: boolean }, pinned?: Timestamp, via: 'indexes' | 'storage' = 'indexes'): TimestampDecision {
-    const { since, upper, reasons } = readFrontiers(this.#readInputs(plan, via));
+    const f = readFrontiers(this.#readInputs(plan, via));
     return determineTimestamp({
-      since, upper, isolation, oracleReadTs: this.oracle.readTs(), inputReasons: reasons,
+      since: f.since, upper: f.upper, isolation, oracleReadTs: this.oracle.readTs(), inputReasons: () => f.reasons,
       ...(asOf === undefined ? {} : { asOf }),
       ...(pinned === undefined ? {} : { pinned }),
     });
   }
 
+  readonly #viewInputsMemo = new WeakMap<MirRelationExpr, ReadonlySet<GlobalId>>();
+
+  /** `dependsOn` of a view's (immutable) plan, computed once per plan object. */
+  #viewInputs(plan: MirRelationExpr): ReadonlySet<GlobalId> {
+    let deps = this.#viewInputsMemo.get(plan);
+    if (deps === undefined) this.#viewInputsMemo.set(plan, (deps = dependsOn(plan)));
+    return deps;
+  }
+
   /** The collections a read of `plan` depends on: indexed views as runQuery reads them (index-use.ts), with the index that serves each. */
   #readInputs(plan: MirRelationExpr, via: 'indexes' | 'storage'): ReadInput[] {
-    const deps = dependsOn(via === 'indexes' ? substituteIndexedViews(plan, this.#indexedViews()) : plan);
+    // A cached prepared read knows what its optimized form (the one runQuery runs) reads.
+    const deps = via === 'indexes'
+      ? preOptimizedDeps(plan, true) ?? dependsOn(substituteIndexedViews(plan, this.#indexedViews()))
+      : dependsOn(plan);
     return [...deps].map((id) => {
       const item = this.catalog.getItem(id);
-      const stored = item?.kind === 'view' && item.plan !== undefined ? this.#inputFrontiers(dependsOn(item.plan)) : this.#inputFrontiers([id]);
+      const stored = item?.kind === 'view' && item.plan !== undefined ? this.#inputFrontiers(this.#viewInputs(item.plan)) : this.#inputFrontiers([id]);
       const name = item === undefined ? id : item.name.item;
       // The index reaching furthest back (runQuery reads whichever index is readable at the chosen time).
       let index: ReadInput['index'];
@@ -702,9 +714,7 @@ export class Coordinator implements AdapterClient {
     const hold = this.holds.acquire(at);
     try {
       const on = this.catalog.getItem(fast.on)!;
-      const arityOn = on.desc?.columns.length ?? 0;
-      const all: RowSetFinishing = { order: [], offset: 0, project: Array.from({ length: arityOn }, (_, i) => i) };
-      const peek = this.compute.peek(fast.index.id, at, all, fast.key).catch((err: unknown) => {
+      const peek = this.compute.peek(fast.index.id, at, allColumns(on.desc?.columns.length ?? 0), fast.key).catch((err: unknown) => {
         throw evaluationError(err);
       });
       const rows = await abortable(peek, signal);
@@ -828,10 +838,19 @@ function referenced(named: readonly GlobalId[], plan: MirRelationExpr): GlobalId
 
 /** Evaluates a plan that reads no collections; an evaluation error is raised as the statement's error. */
 function evaluateConstant(plan: MirRelationExpr, finishing: RowSetFinishing): Row[] {
+  // An INSERT's VALUES after optimization: its rows are the answer (no evaluator for the common case).
+  if (plan.kind === 'constant' && plan.rows.every(([, d]) => d > 0)) return applyFinishing(expandCounts(plan.rows), finishing);
   const { oks, errs } = evaluateMir(plan, { collections: new Map() });
   const first = errs[0];
   if (first !== undefined) throw errorFromRow(first[0]);
   return applyFinishing(expandCounts(oks), finishing);
+}
+
+const allColumnsMemo: RowSetFinishing[] = [];
+
+/** The finishing that returns every column of an arity-`n` collection as it is (shared: finishings are not mutated). */
+function allColumns(n: number): RowSetFinishing {
+  return (allColumnsMemo[n] ??= { order: [], offset: 0, project: Array.from({ length: n }, (_, i) => i) });
 }
 
 function numericFrontier(f: Frontier): number {

@@ -17,19 +17,35 @@
  * way, verified the same way, and handed to `Coordinator.runQuery` through `preOptimized`, so an
  * execution neither binds nor optimizes. Not for plans with mz_now(), which is bound per read.
  */
-import { type MirRelationExpr, dependsOn } from '../expr/index.ts';
+import { type GlobalId, type MirRelationExpr, dependsOn } from '../expr/index.ts';
 import type { Datum, ScalarType } from '../repr/index.ts';
 import { type Plan, type PlanContext, type Statement, describeStatement, planStatement } from '../sql/index.ts';
 
 /** How the coordinator optimizes a read: `indexed` for reads at a time (they may use indexed views). */
 export type ReadOptimizer = (plan: MirRelationExpr, indexed: boolean) => MirRelationExpr;
 
-const optimizedReads = new WeakMap<MirRelationExpr, { readonly plan: MirRelationExpr; readonly indexed: boolean }>();
+interface OptimizedRead {
+  readonly plan: MirRelationExpr;
+  readonly indexed: boolean;
+  /** `dependsOn(plan)`, computed once per template: what the read reads (parameters never name collections). */
+  readonly deps: ReadonlySet<GlobalId>;
+}
+
+const optimizedReads = new WeakMap<MirRelationExpr, OptimizedRead>();
 
 /** The optimized form of a read plan that came from the cache, if `indexed` matches how it was made. */
 export function preOptimized(plan: MirRelationExpr, indexed: boolean): MirRelationExpr | undefined {
   const o = optimizedReads.get(plan);
   return o !== undefined && o.indexed === indexed ? o.plan : undefined;
+}
+
+/**
+ * The collections the optimized form of a cached read depends on (what `runQuery` reads, indexed
+ * views already substituted when `indexed`), or undefined for a plan not from the cache.
+ */
+export function preOptimizedDeps(plan: MirRelationExpr, indexed: boolean): ReadonlySet<GlobalId> | undefined {
+  const o = optimizedReads.get(plan);
+  return o !== undefined && o.indexed === indexed ? o.deps : undefined;
 }
 
 /** The stand-in bound to `$n` in a cached plan: no planner code can mistake it for a real value. */
@@ -45,7 +61,7 @@ interface Template {
   /** Objects of `plan` (and `read`) that hold no probe: shared as they are by every execution. */
   readonly probeFree: WeakSet<object>;
   /** The optimized read, when it too is independent of the parameters' values. */
-  readonly read: { readonly plan: MirRelationExpr; readonly indexed: boolean } | undefined;
+  readonly read: OptimizedRead | undefined;
 }
 
 interface Entry {
@@ -71,7 +87,7 @@ export class PlanCache {
 
   /** The plan of `stmt` with `params` bound: from the cached template when there is one. */
   plan(stmt: Statement, context: () => PlanContext, params: readonly Datum[], generations: PlanGenerations): Plan {
-    if (params.some((p) => p === null)) return planStatement(stmt, context(), params);
+    for (const p of params) if (p === null) return planStatement(stmt, context(), params);
     let entry = this.#entries.get(stmt);
     if (entry === undefined || entry.catalogGeneration !== generations.catalog || entry.varsGeneration !== generations.vars) {
       entry = { catalogGeneration: generations.catalog, varsGeneration: generations.vars, template: makeTemplate(stmt, context(), this.#optimize) };
@@ -81,7 +97,7 @@ export class PlanCache {
     if (t === undefined || params.length < stmt.paramCount) return planStatement(stmt, context(), params);
     const plan = fill(t.plan, params, t.probeFree) as Plan;
     const mir = readOf(plan);
-    if (t.read !== undefined && mir !== undefined) optimizedReads.set(mir, { plan: fill(t.read.plan, params, t.probeFree) as MirRelationExpr, indexed: t.read.indexed });
+    if (t.read !== undefined && mir !== undefined) optimizedReads.set(mir, { plan: fill(t.read.plan, params, t.probeFree) as MirRelationExpr, indexed: t.read.indexed, deps: t.read.deps });
     return plan;
   }
 }
@@ -135,7 +151,7 @@ function optimizedTemplate(plan: Plan, planA: Plan, planB: Plan, a: readonly Dat
     const o = optimize(mir, indexed);
     if (!matches(o, optimize(readOf(planA)!, indexed), a) || !matches(o, optimize(readOf(planB)!, indexed), b)) return undefined;
     markProbeFree(o, probeFree);
-    return { plan: o, indexed };
+    return { plan: o, indexed, deps: dependsOn(o) };
   } catch {
     return undefined;
   }
@@ -202,8 +218,14 @@ function markProbeFree(x: unknown, free: WeakSet<object>): boolean {
 function fill(x: unknown, params: readonly Datum[], free: WeakSet<object>): unknown {
   if (typeof x !== 'object' || x === null || free.has(x)) return x;
   if (x instanceof ParamProbe) return params[x.index];
-  if (Array.isArray(x)) return x.map((v) => fill(v, params, free));
+  // Plain loops: this runs for every execution of every cached statement.
+  if (Array.isArray(x)) {
+    const arr = new Array<unknown>(x.length);
+    for (let i = 0; i < x.length; i++) arr[i] = fill(x[i], params, free);
+    return arr;
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(x)) out[k] = fill(v, params, free);
+  const src = x as Record<string, unknown>;
+  for (const k in src) if (Object.hasOwn(src, k)) out[k] = fill(src[k], params, free);
   return out;
 }

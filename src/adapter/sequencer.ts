@@ -4,7 +4,7 @@
  * session variables. One function per plan kind, dispatched exhaustively.
  */
 import { type GlobalId, type MirRelationExpr, type MirScalarExpr, type RowSetFinishing, arity, evalScalar, dependsOn } from '../expr/index.ts';
-import { type Column, type Diff, type Row, type Timestamp, T, parseText } from '../repr/index.ts';
+import { type Column, type Diff, type Row, type Timestamp, T, parseText, ts } from '../repr/index.ts';
 import type { Plan } from '../sql/index.ts';
 import { SqlError, SqlState, assertNever } from '../util/index.ts';
 import { type CatalogItem, durableItem, formatName, itemKindLabel } from './catalog.ts';
@@ -137,6 +137,7 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
     }
     case 'emptyCommand':
       // DISCARD TEMP / DISCARD ALL drop the session's temporary items (temp.ts).
+      if (plan.tag === 'DISCARD ALL' && session.txn?.kind === 'explicit') throw new SqlError(SqlState.activeSqlTransaction, 'DISCARD ALL cannot run inside a transaction block');
       if (plan.tag === 'DISCARD TEMP' || plan.tag === 'DISCARD ALL') await dropTempItems(env.coord, session);
       return commandResult(plan.tag);
     case 'subscribe': {
@@ -368,17 +369,21 @@ export async function dropItems(env: SequenceEnv, ids: readonly GlobalId[], casc
 
 async function sequenceSelect(env: SequenceEnv, plan: Extract<Plan, { kind: 'select' }>): Promise<ExecuteResult> {
   const { coord, session } = env;
-  const constant = dependsOn(plan.plan).size === 0;
+  const deps = dependsOn(plan.plan);
+  const constant = deps.size === 0;
   const txn = session.txn;
   let at: Timestamp | undefined;
   if (!constant) {
-    checkQueryCluster(coord, session.vars.get('cluster'), dependsOn(plan.plan));
+    checkQueryCluster(coord, session.vars.get('cluster'), deps);
     await coord.waitUntilReadable(plan.plan, env.signal);
     // In a block, reads share the block's timestamp (and its rules, transaction.ts); AS OF is exempt.
     const pinned = session.inTransactionBlock() && txn !== undefined && plan.asOf === undefined ? await blockReadTimestamp(env, txn.ops, plan.plan) : undefined;
     const decision = coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf, pinned);
     if ('error' in decision) throw decision.error;
     at = decision.ok;
+  } else if (plan.asOf !== undefined) {
+    // A constant query reads no collection, but its mz_now() is still the AS OF time.
+    at = ts(plan.asOf.atLeast ? Math.max(plan.asOf.ts, coord.oracle.readTs()) : plan.asOf.ts);
   }
   const rows = await coord.runQuery(plan.plan, plan.finishing, at, env.signal);
   return rowsResult(plan.desc.columns, rows);

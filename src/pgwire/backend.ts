@@ -62,8 +62,9 @@ export function rowDescription(w: MessageWriter, columns: readonly Column[], for
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i]!;
     w.cstring(c.name);
-    w.int32(0); // table OID: 0, so drivers do not look the column up in pg_attribute
-    w.int16(0); // attnum
+    // A bare table/view column names its origin (pgjdbc's getTableName/isNullable look it up in pg_attribute); else 0.
+    w.uint32(c.tableOid ?? 0);
+    w.int16(c.attnum ?? 0);
     w.uint32(typeOid(c.type));
     w.int16(typeSize(c.type));
     w.int32(c.type.typmod ?? -1);

@@ -3,13 +3,19 @@
  * Datum representations are those of repr/datum.ts; times shift between the Unix epoch (repr) and
  * PostgreSQL's 2000-01-01 epoch (wire). Numeric uses PostgreSQL's base-10000 digit format, exactly.
  */
-import { type Datum, Interval, Numeric, PgArray, type ScalarType, parseJsonb, typeName, typeOid } from '../repr/index.ts';
+import {
+  type Datum, Interval, Numeric, PgArray, type ScalarType, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY, parseJsonb, typeName, typeOid,
+} from '../repr/index.ts';
 import { SqlError, SqlState } from '../util/index.ts';
 import type { MessageWriter } from './writer.ts';
 
 /** Days from 1970-01-01 to 2000-01-01. */
 const PG_EPOCH_DAYS = 10957;
 const PG_EPOCH_MICROS = 946_684_800_000_000n;
+// PostgreSQL sends ±infinity as the extreme integers (DATEVAL_NOBEGIN/NOEND, DT_NOBEGIN/NOEND); repr
+// keeps timestamps' infinities as the same int64 extremes (unshifted) and dates' as ±Infinity.
+const DATE_NOEND = 0x7fffffff;
+const DATE_NOBEGIN = -0x80000000;
 
 const NUMERIC_POS = 0x0000;
 const NUMERIC_NEG = 0x4000;
@@ -52,9 +58,9 @@ const encJsonb: BinaryEncoder = (w, d) => {
   w.string(d as string);
 };
 const encNumeric: BinaryEncoder = (w, d) => encodeNumeric(w, d as Numeric);
-const encDate: BinaryEncoder = (w, d) => w.int32((d as number) - PG_EPOCH_DAYS);
+const encDate: BinaryEncoder = (w, d) => w.int32(d === Infinity ? DATE_NOEND : d === -Infinity ? DATE_NOBEGIN : (d as number) - PG_EPOCH_DAYS);
 const encTime: BinaryEncoder = (w, d) => w.int64(BigInt(d as number));
-const encTimestamp: BinaryEncoder = (w, d) => w.int64((d as bigint) - PG_EPOCH_MICROS);
+const encTimestamp: BinaryEncoder = (w, d) => w.int64(d === TIMESTAMP_INFINITY || d === TIMESTAMP_NEG_INFINITY ? d : (d as bigint) - PG_EPOCH_MICROS);
 const encInterval: BinaryEncoder = (w, d) => {
   const iv = d as Interval;
   w.int64(iv.micros);
@@ -180,9 +186,17 @@ export function decodeBinary(b: Buffer, type: ScalarType): Datum {
       if (b.length < 1 || b[0] !== 1) throw badBinary(type);
       // A jsonb datum is its canonical text (repr/jsonb.ts), whatever spacing the client sent.
       return parseJsonb(b.toString('utf8', 1));
-    case 'date': expectLength(b, 4, type); return b.readInt32BE(0) + PG_EPOCH_DAYS;
+    case 'date': {
+      expectLength(b, 4, type);
+      const v = b.readInt32BE(0);
+      return v === DATE_NOEND ? Infinity : v === DATE_NOBEGIN ? -Infinity : v + PG_EPOCH_DAYS;
+    }
     case 'time': expectLength(b, 8, type); return Number(b.readBigInt64BE(0));
-    case 'timestamp': case 'timestamptz': expectLength(b, 8, type); return b.readBigInt64BE(0) + PG_EPOCH_MICROS;
+    case 'timestamp': case 'timestamptz': {
+      expectLength(b, 8, type);
+      const v = b.readBigInt64BE(0);
+      return v === TIMESTAMP_INFINITY || v === TIMESTAMP_NEG_INFINITY ? v : v + PG_EPOCH_MICROS;
+    }
     case 'interval': expectLength(b, 16, type); return new Interval(b.readInt32BE(12), b.readInt32BE(8), b.readBigInt64BE(0));
     case 'bytea': return new Uint8Array(b);
     case 'uuid': {

@@ -194,6 +194,21 @@ describe('binary formats', () => {
     expect([...roundTrip('bool', false).bytes]).toEqual([0]);
   });
 
+  it('sends and receives date and timestamp infinities as the extreme integers, as PostgreSQL does', () => {
+    expect([...roundTrip('date', Infinity).bytes]).toEqual([0x7f, 0xff, 0xff, 0xff]);
+    expect([...roundTrip('date', -Infinity).bytes]).toEqual([0x80, 0, 0, 0]);
+    expect(roundTrip('date', Infinity).back).toBe(Infinity);
+    expect(roundTrip('date', -Infinity).back).toBe(-Infinity);
+    for (const t of ['timestamp', 'timestamptz'] as const) {
+      const inf = roundTrip(t, 9223372036854775807n);
+      expect([...inf.bytes]).toEqual([0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+      expect(inf.back).toBe(9223372036854775807n);
+      const ninf = roundTrip(t, -9223372036854775808n);
+      expect([...ninf.bytes]).toEqual([0x80, 0, 0, 0, 0, 0, 0, 0]);
+      expect(ninf.back).toBe(-9223372036854775808n);
+    }
+  });
+
   it('round-trips numerics exactly, including scale', () => {
     for (const s of ['0', '1', '-1', '9999', '10000', '0.5', '123.4500', '-98765432109876543210.0123456789', '1e-20', '0.000000001']) {
       const n = Numeric.fromString(s)!;

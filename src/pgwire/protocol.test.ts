@@ -371,6 +371,25 @@ describe('binary format', () => {
     expect(dataRowFields(frames[5]!)).toEqual(sample.map(() => null));
   });
 
+  it('maps date and timestamp infinities to and from the extreme integers, in parameters and results', async () => {
+    const c = await client();
+    const int32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
+    const int64 = (n: bigint): Buffer => { const b = Buffer.alloc(8); b.writeBigInt64BE(n); return b; };
+    const inf = [int32(0x7fffffff), int32(-0x80000000), int64(9223372036854775807n), int64(-9223372036854775808n)];
+    c.send(
+      serialize.parse({ name: 'inf', text: 'select $1::date, $2::date, $3::timestamptz, $4::timestamp', types: [1082, 1082, 1184, 1114] }),
+      serialize.bind({ statement: 'inf', values: inf, binary: true }),
+      serialize.execute({}),
+      serialize.bind({ statement: 'inf', values: ['infinity', '-infinity', 'infinity', '-infinity'], binary: false }),
+      serialize.execute({}),
+      serialize.sync(),
+    );
+    const frames = await c.until('Z');
+    expect(types(frames)).toBe('12DC2DCZ');
+    expect(dataRowFields(frames[2]!)).toEqual(inf);
+    expect(dataRowFields(frames[5]!).map((f) => f?.toString())).toEqual(['infinity', '-infinity', 'infinity', '-infinity']);
+  });
+
   it('mixes text and binary result formats per column and decodes text parameters', async () => {
     const c = await client();
     const bind = serialize.bind({ values: ['12.50', '-3'], binary: false });

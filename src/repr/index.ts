@@ -7,3 +7,4 @@ export * from './text.ts';
 export * from './codec.ts';
 export * from './jsonb.ts';
 export * from './timezone.ts';
+export * from './jsonb-order.ts';

@@ -138,6 +138,12 @@ export interface Column {
   readonly name: string;
   readonly type: ScalarType;
   readonly nullable: boolean;
+  /**
+   * Query results only: the pg_class oid and attribute number of the table or view column this output
+   * column is a bare reference to (RowDescription's table OID / attnum, as PostgreSQL reports them).
+   */
+  readonly tableOid?: number;
+  readonly attnum?: number;
 }
 
 /** The shape of a relation: its columns and the column sets known to be unique (keys). */

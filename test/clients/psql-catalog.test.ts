@@ -223,6 +223,59 @@ describe.skipIf(!hasPsql)('psql meta-commands: Tributary vs PostgreSQL', () => {
     expect(t.footer.map((l) => l.trim())).toEqual(['Indexes:', '"accounts_pkey" PRIMARY KEY, btree (id)', '"accounts_email_key" UNIQUE CONSTRAINT, btree (email)', '"accounts_region_code_key" UNIQUE CONSTRAINT, btree (region, code)']);
   });
 
+  it('\\d and \\dt show a temporary table in its session\'s pg_temp schema, as PostgreSQL does', () => {
+    // One psql session (several -c): the temporary table lives as long as the connection.
+    const run = (t: Target): { out: string; err: string } => {
+      const r = spawnSync('psql', ['-X', '-A', '-F', '|', '-P', 'pager=off', '-h', t.host, '-p', String(t.port), '-U', t.user, '-d', t.database,
+        '-c', 'create temp table tmp_t (a int not null, b text)', '-c', '\\d tmp_t', '-c', '\\dt tmp_t'], { encoding: 'utf8' });
+      return { out: normalize(r.stdout).replace(/pg_temp_\d+/g, 'pg_temp_N'), err: r.stderr };
+    };
+    const [a, b] = [run(tribTarget), run(pgTarget)];
+    expect(a.err).toBe('');
+    expect(a.out).toContain('Table "pg_temp_N.tmp_t"');
+    expect(a.out).toBe(b.out);
+  });
+
+  it('RowDescription names the table and column of bare column references, as PostgreSQL does', async () => {
+    const queries = [
+      'SELECT id, customer, amount FROM orders',
+      'SELECT * FROM orders',
+      "SELECT o.id, o.amount + 1 AS a1, 'x' AS lit, o.created_at FROM orders o WHERE o.id > 0",
+      'SELECT id FROM big_orders',
+      'SELECT customer, total FROM order_totals',
+      'SELECT x.customer, x.id FROM (SELECT id, customer FROM orders) x',
+      'SELECT e.payload, o.customer FROM analytics.events e JOIN orders o ON o.id = e.id',
+      'SELECT count(*) AS n FROM orders',
+      'SELECT customer, count(*) AS n FROM orders GROUP BY customer',
+      'SELECT DISTINCT customer FROM orders',
+      'SELECT o.id, e.id FROM orders o LEFT JOIN analytics.events e ON e.id = o.id',
+      'SELECT id FROM orders UNION SELECT id FROM orders',
+      'SELECT relname, relkind FROM pg_catalog.pg_class LIMIT 1',
+    ];
+    const clients = await Promise.all([tribTarget, pgTarget].map(async (t) => {
+      const c = new pg.Client(t);
+      await c.connect();
+      return c;
+    }));
+    try {
+      for (const q of queries) {
+        // Oids differ between the servers: compare the relation each field names, and its attnum.
+        const [a, b] = await Promise.all(clients.map(async (c) => {
+          const r = await c.query(q);
+          const out: unknown[][] = [];
+          for (const f of r.fields) {
+            const rel = f.tableID === 0 ? null : ((await c.query('SELECT relname FROM pg_catalog.pg_class WHERE oid = $1', [f.tableID])).rows[0] as { relname: string } | undefined)?.relname ?? `?${f.tableID}`;
+            out.push([f.name, rel, f.columnID]);
+          }
+          return out;
+        }));
+        expect(a, q).toEqual(b);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  });
+
   it('\\d+ <view> shows the view definition', () => {
     const { trib: t } = both('\\d+ big_orders');
     expect(t.footer[0]).toBe('View definition:');

@@ -82,6 +82,14 @@ describe.skipIf(!jdbc.ok)(title, () => {
     ]);
   });
 
+  // RowDescription carries each bare column's table OID and attnum, so pgjdbc looks them up in pg_class/pg_attribute.
+  it('ResultSetMetaData: table names and nullability from the RowDescription origin', () => {
+    const cols = v('resultset-metadata') as Record<string, unknown>[];
+    expect(cols.map((c) => [c.name, c.table, c.nullable, c.autoincrement])).toEqual([
+      ['id', 'drv_orders', 0, false], ['customer', 'drv_orders', 1, false], ['amount', 'drv_orders', 1, false], ['created_at', 'drv_orders', 1, false],
+    ]);
+  });
+
   it('PreparedStatement across prepareThreshold: unnamed, then named S_1 with binary results', () => {
     const row1 = [1, 'a', '10.00', true];
     const row2 = [2, 'b', '200.00', true];

@@ -96,6 +96,5 @@ describe('temporary items', () => {
     const persist = await openPersist({ backend: 'fs', dataDir: server.dataDir });
     expect((await persist.list()).filter((s) => s.includes('temp-'))).toEqual([]);
     await persist.close();
-    await server.restart();
   }, 60_000);
 });

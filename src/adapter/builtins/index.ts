@@ -25,6 +25,9 @@ export class BuiltinCatalog {
   readonly #store: BuiltinStore;
   readonly #byName = new Map<string, BuiltinRelation>();
   readonly #byId = new Map<GlobalId, BuiltinRelation>();
+  readonly #live = BUILTIN_RELATIONS.filter((r) => LIVE_RELATIONS.has(`${r.schema}.${r.name}`));
+  /** The model the live relations derive from, rebuilt only when the catalog changed (they sync every tick). */
+  #liveModel: { readonly catalog: Catalog; readonly generation: number; readonly model: CatalogModel } | undefined;
 
   constructor(persist: PersistClient) {
     this.#store = new BuiltinStore(persist);
@@ -61,8 +64,10 @@ export class BuiltinCatalog {
 
   /** Like sync, for the relations whose rows change without a catalog change (statuses). */
   async syncLive(catalog: Catalog, at: number): Promise<void> {
-    const live = BUILTIN_RELATIONS.filter((r) => LIVE_RELATIONS.has(`${r.schema}.${r.name}`));
-    await this.#store.sync(live, new CatalogModel(catalog, BUILTIN_RELATIONS), at);
+    const m = this.#liveModel;
+    const model = m !== undefined && m.catalog === catalog && m.generation === catalog.generation ? m.model : new CatalogModel(catalog, BUILTIN_RELATIONS);
+    this.#liveModel = { catalog, generation: catalog.generation, model };
+    await this.#store.sync(this.#live, model, at);
   }
 
   upper(id: GlobalId): ReturnType<BuiltinStore['upper']> {

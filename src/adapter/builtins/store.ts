@@ -2,6 +2,8 @@
  * Storage for builtin relations: one ephemeral persist shard each (`ephemeral/builtin-<id>`: in memory, rebuilt at every start), written only by the
  * coordinator. `sync` appends the consolidated difference between the desired rows and the shard's
  * current contents, so the shards stay exact across restarts without being rewritten.
+ * The live relations are re-synced every tick: a relation whose rows come out exactly as last time
+ * (the usual case) is recognised by a datum-wise comparison and costs no diff, only an empty append.
  */
 import type { GlobalId } from '../../expr/index.ts';
 import type { PersistClient, Shard } from '../../persist/index.ts';
@@ -16,6 +18,22 @@ interface Open {
   readonly item: CatalogItem;
   /** Current contents by row key (mirrors the shard). */
   contents: Map<string, [Row, Diff]>;
+  /** The rows the last sync derived, in derivation order (a cheap "nothing changed" test). */
+  lastRows: readonly Row[] | undefined;
+}
+
+/** Datum-wise equality of two derivations (same rows in the same order). */
+function sameRows(a: readonly Row[], b: readonly Row[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.length !== y.length) return false;
+    // Primitives (bigint included) by value; other datums (arrays, jsonb, bytes) only when identical,
+    // else the full diff decides.
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
 }
 
 export class BuiltinStore {
@@ -50,7 +68,7 @@ export class BuiltinStore {
       id: r.id, oid: r.oid, name: { database: 'materialize', schema: r.schema, item: r.name }, kind: 'table',
       desc: relationDesc(r.columns), createSql: `-- builtin ${r.schema}.${r.name}`, shardId, dependsOn: [],
     };
-    this.#open.set(r.id, { shard, item, contents });
+    this.#open.set(r.id, { shard, item, contents, lastRows: undefined });
   }
 
   sync(relations: readonly BuiltinRelation[], model: CatalogModel, at: number): Promise<void> {
@@ -61,8 +79,16 @@ export class BuiltinStore {
     await Promise.all(relations.map(async (r) => {
       const o = this.#open.get(r.id);
       if (o === undefined) return;
+      const rows = r.rows(model);
+      if (o.lastRows !== undefined && sameRows(rows, o.lastRows)) {
+        const upper = o.shard.upper();
+        if (upper === 'closed' || upper > at) return;
+        const res = await o.shard.compareAndAppend([], upper, (at + 1) as Timestamp);
+        if (!res.ok) throw new SqlError(SqlState.internalError, `internal error: builtin ${r.name} was written concurrently`);
+        return;
+      }
       const desired = new Map<string, [Row, Diff]>();
-      for (const row of r.rows(model)) {
+      for (const row of rows) {
         const k = rowKey(row);
         const e = desired.get(k);
         if (e) e[1] += 1;
@@ -80,6 +106,7 @@ export class BuiltinStore {
       const res = await o.shard.compareAndAppend(updates, upper, (at + 1) as Timestamp);
       if (!res.ok) throw new SqlError(SqlState.internalError, `internal error: builtin ${r.name} was written concurrently`);
       o.contents = desired;
+      o.lastRows = rows;
     }));
   }
 

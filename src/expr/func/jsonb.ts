@@ -9,7 +9,7 @@
 import {
   type Datum, type JsonValue, JsonNumber, JsonObject, Numeric, PgArray, type ScalarType, T, canonicalJsonb, formatFloat, formatText,
   jsonBuildObjectText, jsonTypeof, jsonbPretty, jsonbToText, jsonbValue, jsonContains, parseJson, toJsonbValue,
-  type JsonSpan, jsonSpans,
+  type JsonSpan, jsonSpans, compareJsonb, jsonbSortKey,
 } from '../../repr/index.ts';
 import { eager } from '../func.ts';
 import { EvalError, SqlState, asEval, checkI2, checkI4, checkI8 } from './util.ts';
@@ -69,6 +69,27 @@ eager('jsonb_path', ([j, p]) => out(path(jv(j), p as PgArray)));
 eager('jsonb_path_text', ([j, p]) => jsonAsText(path(jv(j), p as PgArray)));
 eager('jsonb_path_variadic', ([j, ...ks]) => out(path(jv(j), new PgArray(ks))));
 eager('jsonb_path_text_variadic', ([j, ...ks]) => jsonAsText(path(jv(j), new PgArray(ks))));
+// jsonb's btree order (numbers numerically, kinds and sizes before contents), not canonical-text order.
+eager('jsonb_eq', ([a, b]) => compareJsonb(a as string, b as string) === 0);
+eager('jsonb_neq', ([a, b]) => compareJsonb(a as string, b as string) !== 0);
+eager('jsonb_lt', ([a, b]) => compareJsonb(a as string, b as string) < 0);
+eager('jsonb_lte', ([a, b]) => compareJsonb(a as string, b as string) <= 0);
+eager('jsonb_gt', ([a, b]) => compareJsonb(a as string, b as string) > 0);
+eager('jsonb_gte', ([a, b]) => compareJsonb(a as string, b as string) >= 0);
+function jsonbExtreme(args: Datum[], sign: number): Datum {
+  let best: Datum = null;
+  for (const a of args) if (a !== null && (best === null || compareJsonb(a as string, best as string) * sign > 0)) best = a;
+  return best;
+}
+eager('jsonb_greatest', (args) => jsonbExtreme(args, 1), false);
+eager('jsonb_least', (args) => jsonbExtreme(args, -1), false);
+eager('jsonb_nullif', ([a, b]) => (a !== null && b !== null && compareJsonb(a as string, b as string) === 0 ? null : a!), false);
+// Sort keys: values that compareDatum orders as PostgreSQL orders jsonb (ORDER BY, array comparison).
+eager('jsonb_sort_key', ([a]) => asEval(() => jsonbSortKey(a as string)));
+eager('jsonb_array_sort_key', ([a]) => {
+  const arr = a as PgArray;
+  return new PgArray(arr.elems.map((e) => (e === null ? null : asEval(() => jsonbSortKey(e as string)))), arr.dims);
+});
 eager('jsonb_contains', ([a, b]) => jsonContains(jv(a), jv(b)));
 eager('jsonb_contained', ([a, b]) => jsonContains(jv(b), jv(a)));
 

@@ -18,6 +18,8 @@ export interface CatalogItemInfo {
   readonly id: GlobalId;
   readonly name: QualifiedName;
   readonly kind: CatalogItemKind;
+  /** pg_class oid (the adapter's items have one): query results name it as their columns' origin. */
+  readonly oid?: number;
   /** Relations only. */
   readonly desc?: RelationDesc;
   /** Views and materialized views: the optimized plan of the defining query (views are inlined where used). */

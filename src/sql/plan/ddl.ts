@@ -5,6 +5,7 @@
 import type { CreateStmt, DropStmt, Node, ViewStmt } from 'libpg-query';
 import { type MirRelationExpr, type MirScalarExpr, col, dependsOn, lit } from '../../expr/index.ts';
 import { type Column, type RelationDesc, relationDesc } from '../../repr/index.ts';
+import { checkMaintainableMzNow } from '../../transform/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import type { MutuallyRecursive, MzStatement, Statement } from '../parser/index.ts';
 import type { CatalogItemInfo, CatalogItemKind, PlanContext, QualifiedName } from './catalog-api.ts';
@@ -184,6 +185,7 @@ export function planCreateMaterializedView(m: Extract<MzStatement, { kind: 'crea
   if (someScalar(q.expr, (e) => e.kind === 'call' && e.func === 'now')) {
     throw new SqlError(SqlState.featureNotSupported, 'cannot materialize call to current_timestamp');
   }
+  checkMaintainableMzNow(q.expr);
   const columns = viewColumns(q.scope.items, m.columns);
   return {
     kind: 'createMaterializedView', name, plan: q.expr, desc: relationDesc(columns), replace: m.replace, ifNotExists: m.ifNotExists,
@@ -213,6 +215,7 @@ export function planCreateIndex(ix: Extract<MzStatement, { kind: 'createIndex' }
     throw new SqlError(SqlState.wrongObjectType, `index cannot be created on ${fullName(on.name)} because it is a ${on.kind.replace('-', ' ')}`);
   }
   if (ix.using !== undefined && ix.using !== 'arrangement') throw unsupported(`index method ${ix.using}`);
+  if (on.kind === 'view' && on.plan !== undefined) checkMaintainableMzNow(on.plan);
   if (on.name.schema === TEMP_SCHEMA) throw unsupported('CREATE INDEX on a temporary table or view');
   const desc = on.desc;
   const scope = new Scope(desc.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, table: on.name.item })));
@@ -271,6 +274,7 @@ export function planDrop(d: DropStmt, pc: PlanContext): Plan {
       const parts = objectParts(o);
       const schema = parts[parts.length - 1]!;
       if (parts.length === 2) database = parts[0]!;
+      if (schema === TEMP_SCHEMA) throw new SqlError(SqlState.dependentObjectsStillExist, `cannot drop schema ${TEMP_SCHEMA} because it is required by the database system`);
       if (!pc.catalog.schemaExists(database, schema)) {
         if (!missingOk) throw new SqlError(SqlState.invalidSchemaName, `unknown schema '${parts.join('.')}'`);
         missing.push(parts.join('.'));

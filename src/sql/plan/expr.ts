@@ -9,6 +9,7 @@ import { bindTableFunc, isTableFuncName } from './table-funcs.ts';
 import { bindSpecialFunc, isSpecialFuncName, outputText } from './special-funcs.ts';
 import { OUTER_AGGREGATE, bindSubLink, isOuterAggregate, registerAggregateDetector, registerOperatorBinder, resolveOuter } from './subquery.ts';
 import { exprKey, mkCall } from './fold.ts';
+import { needsSortKey, sortKeyExpr } from './sort-key.ts';
 import { type Datum, Numeric, PgArray, type ScalarType, T, arrayOf, scalar, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import { coerceBool, coerceExplicit, commonType, isUnknown, paramMarker, resolveOverload, tryCoerce, unify } from './coerce.ts';
@@ -85,6 +86,8 @@ export function bindExpr(node: Node, cx: ExprContext): MirScalarExpr {
   if ('MinMaxExpr' in node) {
     const greatest = node.MinMaxExpr.op === 'IS_GREATEST';
     const { exprs, type } = unify((node.MinMaxExpr.args ?? []).map((a) => bindExpr(a, cx)), greatest ? 'GREATEST' : 'LEAST', cx.qc.st);
+    if (type.name === 'jsonb') return mkCall(greatest ? 'jsonb_greatest' : 'jsonb_least', exprs, type);
+    if (needsSortKey(type)) throw unsupported(`${greatest ? 'GREATEST' : 'LEAST'} of ${typeName(type)}`);
     return mkCall(greatest ? 'greatest' : 'least', exprs, type);
   }
   if ('FuncCall' in node) return bindFuncCall(node.FuncCall, cx);
@@ -202,6 +205,9 @@ function bindColumnRef(parts: string[], cx: ExprContext): MirScalarExpr {
   if (idx === undefined) {
     const outer = resolveOuter(parts, cx.qc.outer);
     if (outer !== undefined) return outer;
+    // Materialize's documentation (as captured in materialize-surface.md §7) writes the demo's
+    // temporal filter as a bare `mz_now`: when no column has that name, read it as the call.
+    if (parts.length === 1 && parts[0] === 'mz_now') return { kind: 'mzNow', type: T.mzTimestamp };
     if (parts.length > 1 && !scope.hasTable(parts[parts.length - 2]!)) {
       throw new SqlError(SqlState.undefinedTable, `missing FROM-clause entry for table "${parts[parts.length - 2]}"`);
     }
@@ -255,11 +261,11 @@ function bindAExpr(a: A_Expr, cx: ExprContext): MirScalarExpr {
     }
     case 'AEXPR_DISTINCT': case 'AEXPR_NOT_DISTINCT': {
       const args = operatorArgs('=', [bindExpr(a.lexpr!, cx), bindExpr(a.rexpr!, cx)], cx);
-      return mkCall(a.kind === 'AEXPR_DISTINCT' ? 'is_distinct' : 'is_not_distinct', args, T.bool);
+      return mkCall(a.kind === 'AEXPR_DISTINCT' ? 'is_distinct' : 'is_not_distinct', args.map(sortKeyExpr), T.bool);
     }
     case 'AEXPR_NULLIF': {
       const args = operatorArgs('=', [bindExpr(a.lexpr!, cx), bindExpr(a.rexpr!, cx)], cx);
-      return mkCall('nullif', args, args[0]!.type);
+      return nullifCall(args);
     }
     case 'AEXPR_IN': {
       const lhs = bindExpr(a.lexpr!, cx);
@@ -305,6 +311,14 @@ function rexprList(a: A_Expr): Node[] {
 function applyOverload(o: Overload, args: readonly MirScalarExpr[], cx: ExprContext): MirScalarExpr {
   const coerced = args.map((a, i) => tryCoerce(a, o.args[Math.min(i, o.args.length - 1)]!, 'implicit', cx.qc.st)!);
   return mkCall(o.func, o.swap === true ? coerced.reverse() : coerced, o.ret);
+}
+
+/** NULLIF over coerced arguments; jsonb (and arrays of it) compare in jsonb order, not as text. */
+function nullifCall(args: MirScalarExpr[]): MirScalarExpr {
+  const type = args[0]!.type;
+  if (type.name === 'jsonb') return mkCall('jsonb_nullif', args, type);
+  if (needsSortKey(type)) throw unsupported(`NULLIF of ${typeName(type)}`);
+  return mkCall('nullif', args, type);
 }
 
 /** The arguments of `op` coerced to the chosen overload's parameter types (IS DISTINCT FROM, NULLIF). */
@@ -395,7 +409,8 @@ function bindStructuredOperator(op: string, l: MirScalarExpr, r: MirScalarExpr, 
   if (cmp !== undefined) {
     if (!(isArr(l) || isUnknown(l)) || !(isArr(r) || isUnknown(r))) return undefined;
     const [a, b] = bothArrays();
-    return mkCall(cmp, [a, b], T.bool);
+    // Arrays of jsonb compare element-wise in jsonb order, which their datums (text) do not have.
+    return mkCall(cmp, [sortKeyExpr(a), sortKeyExpr(b)], T.bool);
   }
   switch (op) {
     case '||': {
@@ -491,7 +506,7 @@ function bindFuncCall(f: FuncCall, cx: ExprContext): MirScalarExpr {
       const [l, r] = funcArgs(f, cx);
       if (l === undefined || r === undefined) break;
       const args = operatorArgs('=', [l, r], cx);
-      return mkCall('nullif', args, args[0]!.type);
+      return nullifCall(args);
     }
     case 'make_interval': {
       // make_interval(years, months, weeks, days, hours, mins, secs), each defaulting to 0, often by name.

@@ -61,7 +61,7 @@ function planFromItem(n: Node, qc: QueryContext, left: FromResult | undefined): 
   if ('RangeSubselect' in n) {
     const rs = n.RangeSubselect;
     const { name, columns } = aliasOf(rs);
-    const rename = (sc: Scope): Scope => (name === undefined ? new Scope(sc.items.map((it) => ({ name: it.name, type: it.type, nullable: it.nullable }))) : sc.withAlias(name, columns));
+    const rename = (sc: Scope): Scope => (name === undefined ? new Scope(sc.items.map((it) => ({ name: it.name, type: it.type, nullable: it.nullable, ...(it.origin === undefined ? {} : { origin: it.origin }) }))) : sc.withAlias(name, columns));
     if (rs.lateral === true && left !== undefined) {
       const host = new SubqueryHost(buildJoin(left, []), left.scope);
       const j = lateralJoin(host, rs.subquery!, qc);
@@ -300,6 +300,7 @@ function planRangeVar(rv: RangeVar, qc: QueryContext): FromResult {
   const scope = new Scope(item.desc.columns.map((c, i) => ({
     name: columns?.[i] ?? c.name, type: c.type, nullable: c.nullable, table,
     ...(alias === undefined ? { schema: item.name.schema, database: item.name.database } : {}),
+    ...(item.oid === undefined ? {} : { origin: { tableOid: item.oid, attnum: i + 1 } }),
   })));
   return { inputs: [expr], scope, preds: [] };
 }

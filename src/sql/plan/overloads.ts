@@ -55,7 +55,8 @@ for (const t of INT_TYPES) {
   push(unary, '~', ov([t], t, `bitnot_${t}`));
 }
 for (const [op, f] of [['=', 'eq'], ['<>', 'neq'], ['<', 'lt'], ['<=', 'lte'], ['>', 'gt'], ['>=', 'gte']] as const) {
-  for (const t of COMPARABLE_TYPES) push(binary, op, ov([t, t], 'bool', f));
+  // jsonb datums are canonical text; jsonb compares by its own btree order (jsonb_lt, ...).
+  for (const t of COMPARABLE_TYPES) push(binary, op, ov([t, t], 'bool', t === 'jsonb' ? `jsonb_${f}` : f));
   push(binary, op, ov(['float4', 'float8'], 'bool', f));
   push(binary, op, ov(['float8', 'float4'], 'bool', f));
   // character(n) compares without its trailing spaces.

@@ -77,6 +77,12 @@ describe('parameters', () => {
     expect(describeStatement(parseStatements('select $1')[0]!, c.ctx()).paramTypes).toEqual([T.text]);
     expect(describeStatement(parseStatements('select $1::int8')[0]!, c.ctx()).paramTypes).toEqual([T.int8]);
   });
+  it('LIMIT and OFFSET parameters are bigint, as in PostgreSQL', () => {
+    expect(describeStatement(parseStatements('select a from t order by a limit $1 offset $2')[0]!, c.ctx()).paramTypes).toEqual([T.int8, T.int8]);
+    expect(describeStatement(parseStatements('select a from t order by a limit $1::int4')[0]!, c.ctx()).paramTypes).toEqual([T.int4]);
+    expect(c.run('select a from t order by a limit $1 offset $2', [2n, 1n])).toEqual(c.run('select a from t order by a limit 2 offset 1'));
+    expect(() => describeStatement(parseStatements("select a from t where b = $1 limit $1")[0]!, c.ctx())).toThrow(/argument of LIMIT must be type bigint, not type text/);
+  });
   it('insert with parameters', () => {
     c.run('insert into t (a, b) values ($1, $2)', [9, 'p']);
     expect(c.run('select a, b, c from t where a = 9')).toEqual([['9', 'p', '1.50']]);

@@ -151,6 +151,22 @@ describe('WITH MUTUALLY RECURSIVE', () => {
     expect(() => parseStatements('WITH MUTUALLY RECURSIVE x (n int) AS SELECT 1 SELECT 1')).toThrow(SqlError);
     expect(err('WITH MUTUALLY RECURSIVE x (n int) AS (SELECT 1), x (n int) AS (SELECT 2) SELECT * FROM x')[0]).toBe('42712');
   });
+  it('is the query of a view or a materialized view, and 0A000 inside a subquery', () => {
+    const body = 'WITH MUTUALLY RECURSIVE evens (n int) AS (SELECT 0 UNION SELECT n + 1 FROM odds WHERE n < 6), odds (n int) AS (SELECT n + 1 FROM evens) SELECT n FROM evens';
+    c.run(`create view ev as ${body}`);
+    expect(sorted(c.run('select * from ev'))).toEqual(['0', '2', '4', '6']);
+    const mv = parseStatements(`create materialized view evm (k) as ${body}`)[0]!.ast;
+    expect(mv.kind === 'createMaterializedView' && mv.mutuallyRecursive?.bindings.map((b) => b.name)).toEqual(['evens', 'odds']);
+    expect(err(`select * from (${body}) q`)).toEqual(['0A000', 'WITH MUTUALLY RECURSIVE in this position not yet supported']);
+  });
+});
+
+describe('set operations with untyped literals', () => {
+  it('a bare NULL or string literal takes the other branch type', () => {
+    expect(sorted(c.run('select a from t union select null union select 7'))).toEqual(['1', '2', '3', '7', 'NULL']);
+    expect(sorted(c.run("select a from s except select '1'"))).toEqual(['3', '5', 'NULL']);
+    expect(err('select 1 union (select null union select null)')[0]).toBe('42804');
+  });
 });
 
 describe('grouping sets', () => {

@@ -17,7 +17,8 @@ import { astConjuncts, buildJoin, planFrom, registerSubqueryPlanner } from './fr
 import { OUTER_AGGREGATE, SubqueryHost, isOuterAggregate, leftJoinOnKeys, range, registerCorrelatedPlanner } from './subquery.ts';
 import { planWindows } from './window.ts';
 import { exprKey } from './fold.ts';
-import { Scope, type ScopeItem } from './scope.ts';
+import { needsSortKey, sortKeyExpr } from './sort-key.ts';
+import { type ColumnOrigin, Scope, type ScopeItem } from './scope.ts';
 import { category, isStringType, resolveTypeName } from './types.ts';
 import type { MutuallyRecursive } from '../parser/index.ts';
 
@@ -220,18 +221,22 @@ function planSetOp(s: SelectStmt, qc: QueryContext): PlannedQuery {
   if (r.scope.items.length !== n) throw new SqlError(SqlState.syntaxError, `each ${what} query must have the same number of columns`);
   const k = qc.corr?.items.length ?? 0;
   const corrTypes = columnTypes(l.expr).slice(n, n + k);
+  // A bare NULL or string literal in a branch's SELECT list is still of unknown type here (PostgreSQL
+  // resolves it with the set operation: SELECT 1 UNION SELECT NULL is an integer column).
+  const lUnknown = untypedTargets(s.larg!);
+  const rUnknown = untypedTargets(s.rarg!);
   const types = l.scope.items.map((it, i) => {
-    const t = commonType([it.type, r.scope.items[i]!.type], what);
+    const t = commonType([lUnknown[i] === true ? T.unknown : it.type, rUnknown[i] === true ? T.unknown : r.scope.items[i]!.type], what);
     return t.name === 'unknown' ? T.text : t;
   });
-  const conform = (q: PlannedQuery): MirRelationExpr => {
+  const conform = (q: PlannedQuery, unknown: readonly boolean[]): MirRelationExpr => {
     const needs = q.scope.items.some((it, i) => it.type.name !== types[i]!.name || it.type.typmod !== types[i]!.typmod);
     if (!needs) return q.expr;
-    const casts = q.scope.items.map((it, i) => tryCoerce(col(i, it.type), types[i]!, 'implicit', qc.st)!);
+    const casts = q.scope.items.map((it, i) => tryCoerce(col(i, it.type), types[i]!, unknown[i] === true ? 'explicit' : 'implicit', qc.st)!);
     return Mir.project(Mir.map(q.expr, casts), [...casts.map((_c, i) => n + k + i), ...range(n, k)]);
   };
-  const le = conform(l);
-  const re = conform(r);
+  const le = conform(l, lUnknown);
+  const re = conform(r, rUnknown);
   const allTypes = [...types, ...corrTypes];
   const distinct = (e: MirRelationExpr): MirRelationExpr => Mir.reduce(e, allTypes.map((t, i) => col(i, t)), []);
   let expr: MirRelationExpr;
@@ -244,6 +249,16 @@ function planSetOp(s: SelectStmt, qc: QueryContext): PlannedQuery {
   }
   const scope = new Scope(l.scope.items.map((it, i) => ({ name: it.name, type: types[i]!, nullable: it.nullable || r.scope.items[i]!.nullable })));
   return { expr, scope };
+}
+
+/** Per output column of a set operation's branch: true iff it is a bare NULL or string literal (type unknown). */
+function untypedTargets(branch: SelectStmt): boolean[] {
+  if (branch.op !== undefined && branch.op !== 'SETOP_NONE') return [];
+  if (branch.valuesLists !== undefined) return [];
+  return (branch.targetList ?? []).map((t) => {
+    const v = 'ResTarget' in t ? t.ResTarget.val : undefined;
+    return v !== undefined && 'A_Const' in v && (v.A_Const.isnull === true || v.A_Const.sval !== undefined);
+  });
 }
 
 /** ORDER BY / LIMIT over the output columns of a set operation or VALUES. */
@@ -365,7 +380,8 @@ function planCore(s: SelectStmt, qc: QueryContext): SelectPlan {
     checkDistinctOnOrder(onCols, order);
     rel = { kind: 'topK', input: rel, groupKey: [...onCols.map(shift), ...range(n, k)], order: finalOrder, limit: 1, offset: 0 };
   } else if (distinct) {
-    rel = Mir.reduce(rel, [...exprs, ...dcols].map((e, i) => col(i, e.type)), []);
+    // `all`, not just the targets: the only hidden columns DISTINCT allows are jsonb sort keys, functions of the targets.
+    rel = Mir.reduce(rel, all.map((e, i) => col(i, e.type)), []);
   }
   // count(...) is never NULL (0 for no rows).
   const countColumns = new Set<number>(cx.grouping === undefined ? [] : [...cx.grouping.aggs.values()].filter((a) => a.count === true).map((a) => a.index));
@@ -375,9 +391,22 @@ function planCore(s: SelectStmt, qc: QueryContext): SelectPlan {
       : e.kind === 'column' && !needsGrouping && e.index < inputScope.items.length ? inputScope.items[e.index]!.nullable
       : e.kind === 'column' && needsGrouping && countColumns.has(e.index) ? false
       : e.kind === 'literal' ? e.value === null : true;
-    return { name: t.name, type: e.type, nullable };
+    // A bare column of a table or view (or a group key that is one) keeps its origin (RowDescription), as in PostgreSQL.
+    const origin = e.kind !== 'column' ? undefined
+      : needsGrouping ? groupKeyOrigin(cx.grouping, e.index)
+      : t.colIndex !== undefined ? inputScope.items[t.colIndex]?.origin
+      : e.index < inputScope.items.length ? inputScope.items[e.index]?.origin : undefined;
+    return { name: t.name, type: e.type, nullable, ...(origin === undefined ? {} : { origin }) };
   }));
   return { expr: rel, scope, order: finalOrder, offset: planOffset(s, qc), ...limitOf(s, qc) };
+}
+
+/** The origin of output column `j` of a grouping when that column is a group key that is a bare input column. */
+function groupKeyOrigin(g: Grouping | undefined, j: number): ColumnOrigin | undefined {
+  const key = g?.keys[j];
+  if (g === undefined || key === undefined) return undefined;
+  const i = g.inputScope.items.findIndex((it, k) => exprKey(col(k, it.type)) === key);
+  return i < 0 ? undefined : g.inputScope.items[i]!.origin;
 }
 
 function checkDistinctOnOrder(onCols: readonly number[], order: readonly ColumnOrder[]): void {
@@ -689,7 +718,9 @@ function planAggregateExpr(f: FuncCall, cx: ExprContext): AggregateExpr {
     case 'min': case 'max': {
       expr = one();
       if (expr.type.name === 'unknown') expr = tryCoerce(expr, T.text, 'implicit', cx.qc.st)!;
-      if (['bool', 'record', 'json'].includes(expr.type.name) || (category(expr.type) === 'U' && !['bytea', 'uuid', 'mz_timestamp', 'jsonb'].includes(expr.type.name))) throw noFunc();
+      // PostgreSQL has no min/max for jsonb (jsonb is btree-ordered, but the aggregates are not defined).
+      if (['bool', 'record', 'json', 'jsonb'].includes(expr.type.name) || (category(expr.type) === 'U' && !['bytea', 'uuid', 'mz_timestamp'].includes(expr.type.name))) throw noFunc();
+      if (needsSortKey(expr.type)) throw unsupported(`${func}(${typeName(expr.type)})`);
       type = expr.type.typmod === undefined ? expr.type : { name: expr.type.name };
       break;
     }
@@ -736,7 +767,7 @@ function planAggregateExpr(f: FuncCall, cx: ExprContext): AggregateExpr {
   const agg: AggregateExpr = { func, expr: guard(expr), distinct, type };
   if (f.agg_order !== undefined) {
     const sorts = f.agg_order.map((n) => ('SortBy' in n ? n.SortBy : undefined)).filter((x): x is SortBy => x !== undefined);
-    const orderByExprs = sorts.map((sb) => bindExpr(sb.node!, cx));
+    const orderByExprs = sorts.map((sb) => sortKeyExpr(bindExpr(sb.node!, cx)));
     const orderBy = sorts.map((sb, i) => sortOrder(sb, i));
     return { ...agg, orderBy, orderByExprs };
   }
@@ -786,6 +817,12 @@ function planOrderBy(
         extra.push(e.type.name === 'unknown' ? tryCoerce(e, T.text, 'implicit', cx.qc.st)! : e);
       }
     }
+    // jsonb sorts by a hidden key column (its datums are text, which orders differently).
+    const sorted = column < targets.length ? targets[column]! : extra[column - targets.length]!;
+    if (needsSortKey(sorted.type)) {
+      column = targets.length + extra.length;
+      extra.push(sortKeyExpr(sorted));
+    }
     order.push(sortOrder(sb, column));
   }
   return { order, extra };
@@ -794,14 +831,20 @@ function planOrderBy(
 function constInt(n: Node | undefined, what: string, qc: QueryContext): number | undefined {
   if (n === undefined) return undefined;
   const e = bindExpr(n, { qc, scope: Scope.empty(), clause: what });
-  if (e.kind === 'call' && e.func === '$param') return undefined;
   const c = tryCoerce(e, T.int8, 'implicit', qc.st);
   if (c === undefined) throw new SqlError(SqlState.datatypeMismatch, `argument of ${what} must be type bigint, not type ${typeName(e.type)}`);
+  // Describing a statement: an untyped `LIMIT $1` is now inferred as bigint (as PostgreSQL does), its value comes at execution.
+  if (isParamMarker(c)) return undefined;
   if (c.kind !== 'literal') throw unsupported(`non-constant ${what}`);
   if (c.value === null) return undefined;
   const v = Number(c.value as bigint);
   if (v < 0) throw new SqlError(what === 'LIMIT' ? '2201W' : '2201X', `${what} must not be negative`);
   return v;
+}
+
+function isParamMarker(e: MirScalarExpr): boolean {
+  if (e.kind !== 'call') return false;
+  return e.func === '$param' || e.args.some(isParamMarker);
 }
 
 function limitOf(s: SelectStmt, qc: QueryContext): { limit?: number } {

@@ -20,6 +20,13 @@ export interface ScopeItem {
    * when no column of the subquery's own FROM matches, and never part of `*`.
    */
   readonly outer?: boolean;
+  /** The catalog relation column this item is a bare reference to (RowDescription's table OID / attnum). */
+  readonly origin?: ColumnOrigin;
+}
+
+export interface ColumnOrigin {
+  readonly tableOid: number;
+  readonly attnum: number;
 }
 
 export class Scope {
@@ -38,7 +45,7 @@ export class Scope {
 
   /** Re-qualifies every column with `alias` (FROM x AS alias (c1, c2, ...)). */
   withAlias(alias: string, columns?: readonly string[]): Scope {
-    return new Scope(this.items.map((it, i) => ({ name: columns?.[i] ?? it.name, type: it.type, nullable: it.nullable, table: alias })));
+    return new Scope(this.items.map((it, i) => ({ name: columns?.[i] ?? it.name, type: it.type, nullable: it.nullable, table: alias, ...(it.origin === undefined ? {} : { origin: it.origin }) })));
   }
 
   hasTable(table: string): boolean {

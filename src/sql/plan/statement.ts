@@ -4,8 +4,9 @@
  * Parameters: binding runs once to infer `$n` types, then again with the values as literals.
  */
 import type { Node } from 'libpg-query';
-import { type ColumnOrder, type MirRelationExpr, type MirScalarExpr, Mir, arity, evalScalar } from '../../expr/index.ts';
+import { type ColumnOrder, type MirRelationExpr, type MirScalarExpr, Mir, arity, containsMzNow, evalScalar, scalarChildren } from '../../expr/index.ts';
 import { type Column, type Datum, type RelationDesc, type ScalarType, T, relationDesc } from '../../repr/index.ts';
+import { checkMaintainableMzNow } from '../../transform/index.ts';
 import { SqlError, SqlState, assertNever, unsupported } from '../../util/index.ts';
 import type { Statement, StatementAst, SubscribeStmt } from '../parser/index.ts';
 import type { PlanContext } from './catalog-api.ts';
@@ -148,15 +149,21 @@ function planPg(node: Node, ast: Extract<StatementAst, { kind: 'pg' }>, stmt: St
 function planQueryStatement(node: Node, qc: QueryContext, asOf: AsOfSpec | undefined): Plan {
   const p = planSelect(selectOf(node), qc);
   const n = p.scope.items.length;
-  const desc: RelationDesc = relationDesc(p.scope.items.map((it) => ({ name: it.name, type: it.type, nullable: it.nullable })));
+  const desc: RelationDesc = relationDesc(p.scope.items.map((it) => ({
+    name: it.name, type: it.type, nullable: it.nullable, ...(it.origin === undefined ? {} : { tableOid: it.origin.tableOid, attnum: it.origin.attnum }),
+  })));
   const finishing = { order: p.order, offset: p.offset, project: [...Array(n).keys()], ...(p.limit !== undefined ? { limit: p.limit } : {}) };
   return asOf === undefined ? { kind: 'select', plan: p.expr, finishing, desc } : { kind: 'select', plan: p.expr, finishing, desc, asOf };
 }
 
 /** Evaluates `AS OF` / `UP TO` expressions at plan time to milliseconds. */
 function evalTimestamp(expr: Node, what: string, qc: QueryContext): number {
-  const e = bindExpr(expr, { qc, scope: Scope.empty(), clause: what });
-  if (e.kind === 'mzNow') throw new SqlError(SqlState.featureNotSupported, `cannot call mz_now in ${what}`);
+  // Bound with now() kept as a call, so that (like mz_now()) it can be refused: the time of a read
+  // must not depend on the clock (Materialize's errors).
+  const e = bindExpr(expr, { qc: { ...qc, nowMode: 'call' }, scope: Scope.empty(), clause: what });
+  if (containsMzNow(e)) throw new SqlError(SqlState.featureNotSupported, `cannot call mz_now in ${what}`);
+  const callsNow = (x: MirScalarExpr): boolean => (x.kind === 'call' && x.func === 'now') || scalarChildren(x).some(callsNow);
+  if (callsNow(e)) throw new SqlError(SqlState.featureNotSupported, `cannot call current_timestamp in ${what}`);
   const c = tryCoerce(e, T.mzTimestamp, 'assignment', qc.st);
   if (c === undefined) throw new SqlError(SqlState.datatypeMismatch, `${what} does not allow casting from ${e.type.name} to mz_timestamp`);
   let v: Datum;
@@ -204,6 +211,7 @@ function planSubscribe(s: SubscribeStmt, qc: QueryContext): Plan {
     plan = arity(p.expr) === p.scope.items.length ? p.expr : Mir.project(p.expr, [...Array(p.scope.items.length).keys()]);
     cols = p.scope.items.map((it) => ({ name: it.name, type: it.type, nullable: it.nullable }));
   }
+  checkMaintainableMzNow(plan);
   const output = subscribeOutput(s, cols);
   const head: Column[] = [{ name: 'mz_timestamp', type: T.numeric, nullable: false }];
   if (progress) head.push({ name: 'mz_progressed', type: T.bool, nullable: false });

@@ -13,6 +13,7 @@ import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import { tryCoerce } from './coerce.ts';
 import type { ExprContext, WindowPlan } from './context.ts';
 import { astKey, bindExpr, bindOperator, nameParts } from './expr.ts';
+import { sortKeyExpr } from './sort-key.ts';
 import { range } from './subquery.ts';
 import { category } from './types.ts';
 
@@ -217,7 +218,7 @@ export function planWindows(targets: readonly Node[], sortBys: readonly SortBy[]
       const k = cx.qc.corr?.items.length ?? 0;
       const hostTypes = columnTypes(host.rel);
       const dParts = range(0, k).map((i) => col(i, hostTypes[i]!));
-      g = { parts: [...dParts, ...(w.partitionClause ?? []).map((x) => bindExpr(x, inner))], sorts, orders: sorts.map((sb) => bindExpr(sb.node!, inner)), calls: [] };
+      g = { parts: [...dParts, ...(w.partitionClause ?? []).map((x) => bindExpr(x, inner))], sorts, orders: sorts.map((sb) => sortKeyExpr(bindExpr(sb.node!, inner))), calls: [] };
       groups.set(gk, g);
     }
     g.calls.push({ key, spec, args, type });
