@@ -56,12 +56,14 @@ class ParamProbe {
   }
 }
 
+/** Builds one execution's copy of a template part from the parameters. */
+type Filler = (params: readonly Datum[]) => unknown;
+
 interface Template {
   readonly plan: Plan;
-  /** Objects of `plan` (and `read`) that hold no probe: shared as they are by every execution. */
-  readonly probeFree: WeakSet<object>;
+  readonly fillPlan: Filler;
   /** The optimized read, when it too is independent of the parameters' values. */
-  readonly read: OptimizedRead | undefined;
+  readonly read: (OptimizedRead & { readonly fill: Filler }) | undefined;
 }
 
 interface Entry {
@@ -95,9 +97,9 @@ export class PlanCache {
     }
     const t = entry.template;
     if (t === undefined || params.length < stmt.paramCount) return planStatement(stmt, context(), params);
-    const plan = fill(t.plan, params, t.probeFree) as Plan;
+    const plan = t.fillPlan(params) as Plan;
     const mir = readOf(plan);
-    if (t.read !== undefined && mir !== undefined) optimizedReads.set(mir, { plan: fill(t.read.plan, params, t.probeFree) as MirRelationExpr, indexed: t.read.indexed, deps: t.read.deps });
+    if (t.read !== undefined && mir !== undefined) optimizedReads.set(mir, { plan: t.read.fill(params) as MirRelationExpr, indexed: t.read.indexed, deps: t.read.deps });
     return plan;
   }
 }
@@ -134,24 +136,21 @@ function makeTemplate(stmt: Statement, pc: PlanContext, optimize: ReadOptimizer)
     const planA = planStatement(stmt, { ...pc, now: now + 1n }, a);
     const planB = planStatement(stmt, { ...pc, now: now + 2n }, b);
     if (!matches(plan, planA, a) || !matches(plan, planB, b)) return undefined;
-    const probeFree = new WeakSet<object>();
-    markProbeFree(plan, probeFree);
-    return { plan, probeFree, read: optimizedTemplate(plan, planA, planB, a, b, optimize, probeFree) };
+    return { plan, fillPlan: filler(plan), read: optimizedTemplate(plan, planA, planB, a, b, optimize) };
   } catch {
     // Whatever planning with stand-ins rejects is planned afresh, where it fails (or not) as usual.
     return undefined;
   }
 }
 
-function optimizedTemplate(plan: Plan, planA: Plan, planB: Plan, a: readonly Datum[], b: readonly Datum[], optimize: ReadOptimizer, probeFree: WeakSet<object>): Template['read'] {
+function optimizedTemplate(plan: Plan, planA: Plan, planB: Plan, a: readonly Datum[], b: readonly Datum[], optimize: ReadOptimizer): Template['read'] {
   const mir = readOf(plan);
   if (mir === undefined || containsMzNow(mir)) return undefined;
   const indexed = dependsOn(mir).size > 0;
   try {
     const o = optimize(mir, indexed);
     if (!matches(o, optimize(readOf(planA)!, indexed), a) || !matches(o, optimize(readOf(planB)!, indexed), b)) return undefined;
-    markProbeFree(o, probeFree);
-    return { plan: o, indexed, deps: dependsOn(o) };
+    return { plan: o, indexed, deps: dependsOn(o), fill: filler(o) };
   } catch {
     return undefined;
   }
@@ -200,32 +199,51 @@ function matches(probed: unknown, other: unknown, values: readonly Datum[]): boo
   return true;
 }
 
-/** Records every object under `x` that holds no probe; true if `x` holds one. */
-function markProbeFree(x: unknown, free: WeakSet<object>): boolean {
-  if (typeof x !== 'object' || x === null) return false;
-  if (x instanceof ParamProbe) return true;
-  let probed = false;
-  if (Array.isArray(x)) {
-    for (const v of x) if (markProbeFree(v, free)) probed = true;
-  } else if (isPlain(x)) {
-    for (const v of Object.values(x)) if (markProbeFree(v, free)) probed = true;
-  }
-  if (!probed) free.add(x);
-  return probed;
+/**
+ * A function copying `template` with every probe replaced by its parameter. Only the objects on
+ * the way to a probe are copied (arrays by slice, plain objects by spread, then their probed members
+ * refilled); everything else is shared by every execution, as planned.
+ */
+function filler(template: unknown): Filler {
+  const f = compileFill(template, new Map());
+  return f === undefined ? () => template : f;
 }
 
-/** A copy of `x` with every probe replaced by its parameter; probe-free parts are shared. */
-function fill(x: unknown, params: readonly Datum[], free: WeakSet<object>): unknown {
-  if (typeof x !== 'object' || x === null || free.has(x)) return x;
-  if (x instanceof ParamProbe) return params[x.index];
-  // Plain loops: this runs for every execution of every cached statement.
-  if (Array.isArray(x)) {
-    const arr = new Array<unknown>(x.length);
-    for (let i = 0; i < x.length; i++) arr[i] = fill(x[i], params, free);
-    return arr;
+/** The filler of `x`, or undefined when `x` holds no probe. `memo` keeps shared subtrees linear. */
+function compileFill(x: unknown, memo: Map<object, Filler | undefined>): Filler | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  if (memo.has(x)) return memo.get(x);
+  let f: Filler | undefined;
+  if (x instanceof ParamProbe) {
+    const i = x.index;
+    f = (params) => params[i];
+  } else if (Array.isArray(x)) {
+    const slots: [number, Filler][] = [];
+    x.forEach((v, i) => {
+      const c = compileFill(v, memo);
+      if (c !== undefined) slots.push([i, c]);
+    });
+    if (slots.length > 0) {
+      f = (params) => {
+        const out = x.slice();
+        for (const [i, c] of slots) out[i] = c(params);
+        return out;
+      };
+    }
+  } else if (isPlain(x)) {
+    const slots: [string, Filler][] = [];
+    for (const [k, v] of Object.entries(x)) {
+      const c = compileFill(v, memo);
+      if (c !== undefined) slots.push([k, c]);
+    }
+    if (slots.length > 0) {
+      f = (params) => {
+        const out: Record<string, unknown> = { ...x };
+        for (const [k, c] of slots) out[k] = c(params);
+        return out;
+      };
+    }
   }
-  const out: Record<string, unknown> = {};
-  const src = x as Record<string, unknown>;
-  for (const k in src) if (Object.hasOwn(src, k)) out[k] = fill(src[k], params, free);
-  return out;
+  memo.set(x, f);
+  return f;
 }

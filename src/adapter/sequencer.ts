@@ -3,8 +3,9 @@
  * storage/compute effects), reads at a chosen timestamp, table writes, transaction control and
  * session variables. One function per plan kind, dispatched exhaustively.
  */
+import { applyFinishing } from '../compute/index.ts';
 import { type GlobalId, type MirRelationExpr, type MirScalarExpr, type RowSetFinishing, arity, evalScalar, dependsOn } from '../expr/index.ts';
-import { type Column, type Diff, type Row, type Timestamp, T, parseText, ts } from '../repr/index.ts';
+import { type Column, type Diff, type Frontier, type Row, type Timestamp, T, parseText, ts } from '../repr/index.ts';
 import type { Plan } from '../sql/index.ts';
 import { SqlError, SqlState, assertNever } from '../util/index.ts';
 import { type CatalogItem, durableItem, formatName, itemKindLabel } from './catalog.ts';
@@ -13,6 +14,7 @@ import { column, commandResult, rowsResult } from './rows.ts';
 import type { SessionImpl } from './session.ts';
 import type { ExecuteResult } from './session-api.ts';
 import { showCreate } from './show.ts';
+import type { TimestampDecision } from './timestamp-selection.ts';
 import { checkQueryCluster, clusterForNewObject, sequenceCluster } from './clusters.ts';
 import { SubscribeStream, isTimeless } from './subscribe.ts';
 import { sequenceAlterRetainHistory } from './retain-history.ts';
@@ -20,7 +22,7 @@ import { applyComment, applyRename } from './alter.ts';
 import { checkUnique, hasUniqueKeys } from './constraints.ts';
 import { dropTempItems, isTempName, ownedBy } from './temp.ts';
 import {
-  type TxnState, blockCopyRows, blockCreateTableAs, blockHasRun, blockSubscribe, blockDdl, blockInsert, blockReadThenWrite, blockReadTimestamp, blockTruncate, commitTxn, newTxnState, preallocatedIds, releaseTxn,
+  type TxnState, blockCopyRows, blockLocalRead, blockCreateTableAs, blockHasRun, blockSubscribe, blockDdl, blockInsert, blockReadThenWrite, blockReadTimestamp, blockTruncate, commitTxn, newTxnState, preallocatedIds, releaseTxn,
 } from './transaction.ts';
 
 export interface SequenceEnv {
@@ -71,7 +73,16 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       if (plan.local && plan.name === 'transaction_isolation' && session.txn?.kind === 'explicit' && blockHasRun(session.txn.ops)) {
         throw new SqlError(SqlState.activeSqlTransaction, 'SET TRANSACTION ISOLATION LEVEL must be called before any query');
       }
+      const name = session.vars.canonicalName(plan.name);
+      if (name === 'cluster' && session.txn?.kind === 'explicit' && blockHasRun(session.txn.ops)) {
+        throw new SqlError(SqlState.activeSqlTransaction, 'SET cluster cannot be called in an active transaction');
+      }
+      if (name === 'transaction_isolation' && plan.local && session.txn?.kind === 'explicit') {
+        setBlockIsolation(session, plan.value);
+        return commandResult('SET');
+      }
       session.parameterChanged(session.vars.set(plan.name, plan.value));
+      if (name === 'transaction_isolation' && isolationBeforeBlock.has(session)) isolationBeforeBlock.set(session, session.vars.get(name));
       return commandResult('SET');
     }
     case 'resetVariable': {
@@ -94,7 +105,7 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       } else {
         session.txn = { kind: 'explicit', statementCount: 1, failed: false, ops: newTxnState() };
       }
-      if (plan.isolation) session.parameterChanged(session.vars.set('transaction_isolation', plan.isolation));
+      if (plan.isolation) setBlockIsolation(session, plan.isolation);
       return commandResult('BEGIN');
     }
     case 'commit': {
@@ -104,6 +115,7 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
         return commandResult('COMMIT');
       }
       session.txn = txn.statementCount > 1 ? { kind: 'implicit', statementCount: txn.statementCount, failed: false, ops: newTxnState() } : undefined;
+      restoreIsolation(session);
       if (txn.failed) {
         session.releaseOps(txn.ops);
         return commandResult('ROLLBACK');
@@ -118,6 +130,7 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
         return commandResult('ROLLBACK');
       }
       session.txn = txn.statementCount > 1 ? { kind: 'implicit', statementCount: txn.statementCount, failed: false, ops: newTxnState() } : undefined;
+      restoreIsolation(session);
       session.releaseOps(txn.ops);
       return commandResult('ROLLBACK');
     }
@@ -132,8 +145,7 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
     case 'explainTimestamp': {
       const decision = env.coord.selectTimestamp(plan.plan, session.vars.isolation(), plan.asOf);
       if ('error' in decision) throw decision.error;
-      const lines = [`query timestamp: ${decision.ok}`, `oracle read timestamp: ${env.coord.oracle.readTs()}`, `can respond immediately: ${decision.respondImmediately}`, ...decision.reasons.map((r) => `reason: ${r}`)];
-      return rowsResult([column('Timestamp', T.text)], [[lines.join('\n')]]);
+      return rowsResult([column('Timestamp', T.text)], [[explainTimestampText(decision, env.coord.oracle.readTs(), dependsOn(plan.plan).size > 0)]]);
     }
     case 'emptyCommand':
       // DISCARD TEMP / DISCARD ALL drop the session's temporary items (temp.ts).
@@ -365,6 +377,52 @@ export async function dropItems(env: SequenceEnv, ids: readonly GlobalId[], casc
   return items;
 }
 
+// --- EXPLAIN TIMESTAMP ----------------------------------------------------------------------------
+
+/** A time as Materialize's EXPLAIN TIMESTAMP shows it: `1673612424151 (2023-01-13 12:20:24.151)`. */
+function explainTime(t: number): string {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? String(t) : `${t} (${d.toISOString().replace('T', ' ').replace('Z', '')})`;
+}
+
+/** Materialize's EXPLAIN TIMESTAMP AS TEXT layout (right-aligned labels), then the decision's reasons. */
+function explainTimestampText(d: Extract<TimestampDecision, { ok: Timestamp }>, oracleReadTs: Timestamp, timeline: boolean): string {
+  const frontier = (f: Frontier | undefined): string => (f === undefined || f === 'closed' ? '[]' : `[${explainTime(f)}]`);
+  const upper = d.upper;
+  const fields: [string, string][] = [
+    ['query timestamp', ` ${explainTime(d.ok)}`],
+    ['oracle read timestamp', ` ${explainTime(oracleReadTs)}`],
+    ['largest not in advance of upper', upper === undefined || upper === 'closed' ? ' <none>' : ` ${explainTime(Math.max(0, upper - 1))}`],
+    ['upper', frontier(upper)],
+    ['since', frontier(d.since)],
+    ['can respond immediately', ` ${d.respondImmediately}`],
+    ['timeline', timeline ? ' Some(EpochMilliseconds)' : ' None'],
+  ];
+  const width = Math.max(...fields.map(([k]) => k.length));
+  const lines = fields.map(([k, v]) => `${k.padStart(width)}:${v}`);
+  return [...lines, '', ...d.reasons.map((r) => `reason: ${r}`)].join('\n');
+}
+
+// --- transaction-local isolation ------------------------------------------------------------------
+
+/**
+ * The session's transaction_isolation before a block's BEGIN ISOLATION LEVEL / SET TRANSACTION
+ * ISOLATION LEVEL changed it: those last only for the block (as in PostgreSQL and Materialize).
+ */
+const isolationBeforeBlock = new WeakMap<SessionImpl, string>();
+
+function setBlockIsolation(session: SessionImpl, value: string | 'default'): void {
+  if (!isolationBeforeBlock.has(session)) isolationBeforeBlock.set(session, session.vars.get('transaction_isolation'));
+  session.parameterChanged(session.vars.set('transaction_isolation', value));
+}
+
+function restoreIsolation(session: SessionImpl): void {
+  const before = isolationBeforeBlock.get(session);
+  if (before === undefined) return;
+  isolationBeforeBlock.delete(session);
+  session.parameterChanged(session.vars.set('transaction_isolation', before));
+}
+
 // --- reads ----------------------------------------------------------------------------------------
 
 async function sequenceSelect(env: SequenceEnv, plan: Extract<Plan, { kind: 'select' }>): Promise<ExecuteResult> {
@@ -373,6 +431,11 @@ async function sequenceSelect(env: SequenceEnv, plan: Extract<Plan, { kind: 'sel
   const constant = deps.size === 0;
   const txn = session.txn;
   let at: Timestamp | undefined;
+  if (!constant && session.inTransactionBlock() && txn !== undefined && plan.asOf === undefined) {
+    // Tables the block created, and the catalog as the block changed it, are read from the block itself (transaction.ts).
+    const local = await blockLocalRead(env, txn.ops, plan.plan);
+    if (local !== undefined) return rowsResult(plan.desc.columns, applyFinishing(local, plan.finishing));
+  }
   if (!constant) {
     checkQueryCluster(coord, session.vars.get('cluster'), deps);
     await coord.waitUntilReadable(plan.plan, env.signal);

@@ -84,7 +84,10 @@ export class SessionImpl implements Session {
     const searchPath = this.vars.searchPath();
     const user = this.vars.get('session_authorization');
     const vars = this.vars;
-    const functions = new CatalogFunctionBinder(this.#coord.catalog, {
+    // Inside a block that ran DDL, names (and reg* casts) resolve against the catalog as the block has
+    // changed it; the session's temporary items resolve for it alone.
+    const visible = this.txn?.ops.ddl?.catalog ?? this.#coord.catalog;
+    const functions = new CatalogFunctionBinder(visible, {
       database, searchPath, user, backendPid: this.connectionId,
       setting: (name) => {
         try {
@@ -94,9 +97,7 @@ export class SessionImpl implements Session {
         }
       },
     });
-    // Inside a block that ran DDL, names resolve against the catalog as the block has changed it; the
-    // session's temporary items resolve for it alone.
-    const catalog = sessionCatalog(this.txn?.ops.ddl?.catalog ?? this.#coord.catalog, this.connectionId);
+    const catalog = sessionCatalog(visible, this.connectionId);
     return { catalog, database, searchPath, paramTypes, now: BigInt(Date.now()) * 1000n, user, functions };
   }
 

@@ -74,7 +74,7 @@ function throughIndex(input: ReadInput): boolean {
 }
 
 export type TimestampDecision =
-  | { readonly ok: Timestamp; readonly reasons: readonly string[]; readonly respondImmediately: boolean }
+  | { readonly ok: Timestamp; readonly reasons: readonly string[]; readonly respondImmediately: boolean; readonly since?: Frontier; readonly upper?: Frontier }
   | { readonly error: SqlError };
 
 export function determineTimestamp(input: TimestampSelectionInput): TimestampDecision {
@@ -97,6 +97,15 @@ class Decision {
     const log: string[] = [];
     decide(this.#input, log);
     return log;
+  }
+
+  /** The inputs' frontiers the decision was made from (EXPLAIN TIMESTAMP prints them). */
+  get since(): Frontier {
+    return this.#input.since;
+  }
+
+  get upper(): Frontier {
+    return this.#input.upper;
   }
 }
 

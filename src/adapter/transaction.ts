@@ -16,7 +16,17 @@
  *   checks that nothing the block read changed since its snapshot, and otherwise fails with 40001
  *   (`could not serialize access due to concurrent update`), as PostgreSQL's SERIALIZABLE does.
  * - CREATE TABLE ... AS and a seed's CREATE TABLE + INSERT commit together.
- * Reads of objects created in the block (they have no storage until COMMIT) are refused with 0A000.
+ * - Tables created in the block (CREATE [TEMP] TABLE [AS]) have no storage until COMMIT: their rows
+ *   are the block's buffered writes, and reads of them are evaluated here (`blockLocalRead`). Rows of
+ *   a temporary table created in the block are kept apart (`tempWrites`): only this session can ever
+ *   see that table, so writing it does not count as the block's one written table (dbt's incremental
+ *   models fill `x__dbt_tmp` and then insert from it into the target). ROLLBACK forgets the table and
+ *   its rows, as in PostgreSQL. Reads of other objects created in the block (materialized views) are
+ *   refused with 0A000.
+ * - In a block that ran DDL, reads of the builtin catalog relations (information_schema, pg_catalog,
+ *   mz_catalog) are evaluated from the block's catalog, so they show its uncommitted objects as
+ *   PostgreSQL does. Such local reads do not make the block read-only: the user collections they read
+ *   join the read set that COMMIT validates, so a later write stays serializable.
  */
 import { type BatchInputs, type Multiset, consolidate, evaluateMir, expandCounts } from '../compute/index.ts';
 import { errorFromRow } from '../dataflow/index.ts';
@@ -61,10 +71,12 @@ export interface TxnState {
   readonly readSet: Set<GlobalId>;
   /** DDL plans in statement order, and the catalog as they leave it (planning in the block uses it). */
   ddl: { readonly plans: Plan[]; readonly catalog: Catalog; readonly created: Set<GlobalId> } | undefined;
+  /** Rows of temporary tables created in this block (session-private), appended after they are created at COMMIT. */
+  readonly tempWrites: Map<GlobalId, [Row, Diff][]>;
 }
 
 export function newTxnState(): TxnState {
-  return { snapshot: undefined, read: false, subscribed: false, domain: undefined, writes: undefined, readSet: new Set(), ddl: undefined };
+  return { snapshot: undefined, read: false, subscribed: false, domain: undefined, writes: undefined, readSet: new Set(), ddl: undefined, tempWrites: new Map() };
 }
 
 /** Ids (and oids) allocated for items a block creates, so COMMIT creates them under the same ids later statements planned against. */
@@ -103,16 +115,17 @@ export function releaseTxn(coord: Coordinator, state: TxnState): void {
   releaseSnapshot(coord, state);
   state.writes = undefined;
   state.ddl = undefined;
+  state.tempWrites.clear();
 }
 
 // --- reads --------------------------------------------------------------------------------------
 
-/** Fails when `plan` reads an object created in this block (it has no storage before COMMIT). */
+/** Fails when `plan` reads a non-table object created in this block (it has no storage, nor buffered rows, before COMMIT). */
 function refuseUncommitted(state: TxnState, plan: MirRelationExpr): void {
   const created = state.ddl?.created;
   if (created === undefined) return;
   for (const id of dependsOn(plan)) {
-    if (created.has(id)) {
+    if (created.has(id) && state.ddl!.catalog.getItem(id)?.kind !== 'table') {
       throw new SqlError(SqlState.featureNotSupported, `reading ${formatName(state.ddl!.catalog.getItem(id)!.name)} in the transaction that created it not yet supported`, {
         hint: 'COMMIT first: objects created in a transaction block have no data before COMMIT.',
       });
@@ -141,6 +154,10 @@ export async function blockReadTimestamp(env: SequenceEnv, state: TxnState, plan
   if (state.subscribed) throw new SqlError(SqlState.invalidTransactionState, SUBSCRIBE_ONLY);
   refuseUncommitted(state, plan);
   const deps = dependsOn(plan);
+  const created = state.ddl?.created;
+  for (const id of deps) {
+    if (created?.has(id)) throw new SqlError(SqlState.internalError, `internal error: ${id} was created in this block and must be read with blockLocalRead`);
+  }
   if (state.domain === undefined) {
     if (!state.read) state.domain = timeDomainFor(env.coord, deps);
   } else {
@@ -149,6 +166,22 @@ export async function blockReadTimestamp(env: SequenceEnv, state: TxnState, plan
   const snap = await ensureSnapshot(env, state, plan);
   state.read = true;
   return snap.ts;
+}
+
+/**
+ * A SELECT in a block that must be evaluated here rather than peeked at the snapshot: it reads a table
+ * created in the block (its rows are buffered writes), or a builtin catalog relation after the block
+ * ran DDL (its rows come from the block's catalog). Returns undefined for every other read. The rows
+ * are unfinished (no ORDER BY / LIMIT / projection applied).
+ */
+export async function blockLocalRead(env: SequenceEnv, state: TxnState, plan: MirRelationExpr): Promise<Row[] | undefined> {
+  const ddl = state.ddl;
+  if (ddl === undefined) return undefined;
+  const deps = dependsOn(plan);
+  if (![...deps].some((id) => ddl.created.has(id) || env.coord.builtins.get(id) !== undefined)) return undefined;
+  if (state.subscribed) throw new SqlError(SqlState.invalidTransactionState, SUBSCRIBE_ONLY);
+  refuseUncommitted(state, plan);
+  return evaluateInBlock(env, state, plan);
 }
 
 /** Every collection in the schemas `deps` live in (views count as the collections they read). */
@@ -213,13 +246,31 @@ function checkTimeDomain(coord: Coordinator, domain: TimeDomain, deps: ReadonlyS
 
 /** Materialize's mixing rules for a write to `table` in this block. */
 function checkWrite(state: TxnState, table: GlobalId): void {
+  if (isBlockTemp(state, table)) return;
   if (state.read || state.subscribed) throw new SqlError(SqlState.invalidTransactionState, READ_ONLY);
   if (state.writes !== undefined && state.writes.table !== table) {
     throw new SqlError(SqlState.invalidTransactionState, 'write transactions only support writes to a single table');
   }
 }
 
+/** Whether `id` is a temporary table this block created: only this session can see it, before or after COMMIT. */
+function isBlockTemp(state: TxnState, id: GlobalId): boolean {
+  return state.ddl?.created.has(id) === true && state.ddl.catalog.getItem(id)?.tempOwner !== undefined;
+}
+
+/** The block's buffered changes to table `id` so far. */
+function pending(state: TxnState, id: GlobalId): readonly (readonly [Row, Diff])[] {
+  if (state.writes?.table === id) return state.writes.updates;
+  return state.tempWrites.get(id) ?? [];
+}
+
 function buffer(state: TxnState, table: GlobalId, updates: readonly (readonly [Row, Diff])[]): void {
+  if (isBlockTemp(state, table)) {
+    const rows = state.tempWrites.get(table) ?? [];
+    for (const [r, d] of updates) rows.push([r, d]);
+    state.tempWrites.set(table, rows);
+    return;
+  }
   state.writes ??= { table, updates: [] };
   for (const [r, d] of updates) state.writes.updates.push([r, d]);
 }
@@ -238,16 +289,21 @@ async function evaluateInBlock(env: SequenceEnv, state: TxnState, plan: MirRelat
   if (deps.size === 0) return env.coord.runQuery(plan, allColumns(plan), undefined, env.signal);
   const created = state.ddl?.created ?? new Set<GlobalId>();
   const snap = await ensureSnapshot(env, state, plan);
+  // After DDL in the block, the catalog relations are derived from the block's catalog (it shows the block's objects).
+  const catalogRows = state.ddl === undefined ? new Map<GlobalId, Row[]>() : env.coord.builtins.rowsFor(state.ddl.catalog, deps);
   const collections = new Map<GlobalId, Multiset>();
   for (const id of deps) {
     const item = itemInBlock(env, state, id);
     if (item?.desc === undefined) throw new SqlError(SqlState.internalError, `internal error: ${id} is not a relation`);
     const ms: [Row, number][] = [];
-    if (!created.has(id)) {
+    const derived = catalogRows.get(id);
+    if (derived !== undefined) {
+      for (const r of derived) ms.push([r, 1]);
+    } else if (!created.has(id)) {
       state.readSet.add(id);
       for (const r of await readCollection(env, item, snap.ts)) ms.push([r, 1]);
     }
-    if (state.writes?.table === id) for (const [r, d] of state.writes.updates) ms.push([r, d]);
+    for (const [r, d] of pending(state, id)) ms.push([r, d]);
     collections.set(id, consolidate(ms));
   }
   const inputs: BatchInputs = { collections, time: snap.ts };
@@ -285,7 +341,7 @@ export async function blockCopyRows(env: SequenceEnv, state: TxnState, table: Gl
 
 async function bufferInsert(env: SequenceEnv, state: TxnState, item: CatalogItem, rows: Row[]): Promise<void> {
   checkNotNull(item, rows);
-  await checkUnique(env.coord, item, [], rows, state.writes?.table === item.id ? state.writes.updates : [], env.signal, { createdInBlock: env.coord.catalog.getItem(item.id) === undefined });
+  await checkUnique(env.coord, item, [], rows, pending(state, item.id), env.signal, { createdInBlock: env.coord.catalog.getItem(item.id) === undefined });
   buffer(state, item.id, rows.map((r) => [r, 1] as const));
 }
 
@@ -311,7 +367,7 @@ export async function blockReadThenWrite(env: SequenceEnv, state: TxnState, plan
   }
   if (plan.assignments !== undefined) checkNotNull(item, changed);
   if (plan.assignments !== undefined) {
-    await checkUnique(env.coord, item, old, changed, state.writes?.table === item.id ? state.writes.updates : [], env.signal, { createdInBlock: env.coord.catalog.getItem(item.id) === undefined });
+    await checkUnique(env.coord, item, old, changed, pending(state, item.id), env.signal, { createdInBlock: env.coord.catalog.getItem(item.id) === undefined });
   }
   buffer(state, item.id, updates);
   return { changed, count: old.length };
@@ -570,6 +626,11 @@ export async function commitTxn(env: SequenceEnv, state: TxnState): Promise<void
       if (writes !== undefined && writes.updates.length > 0 && coord.catalog.getItem(writes.table)?.kind === 'table') {
         const updates = consolidate(writes.updates);
         if (updates.length > 0) await coord.writeTable(writes.table, updates);
+      }
+      // Created just above by the DDL; only this session can read them, so a later timestamp than the block's other writes is unobservable.
+      for (const [id, rows] of state.tempWrites) {
+        const updates = consolidate(rows);
+        if (updates.length > 0 && coord.catalog.getItem(id)?.kind === 'table') await coord.writeTable(id, updates);
       }
     });
   } finally {

@@ -50,4 +50,33 @@ describe('temporal filters as time passes', () => {
     expect(await ids('SELECT id FROM live_v')).toEqual([2]);
     expect(await ids('SELECT id FROM e WHERE mz_now() < until')).toEqual([2]);
   }, 30_000);
+
+  it('EXPLAIN TIMESTAMP shows the decision in Materialize\'s layout, with its reasons', async () => {
+    await c.query('CREATE TABLE x (a int)');
+    await c.query('INSERT INTO x VALUES (1)');
+    const text = (await c.query('EXPLAIN TIMESTAMP FOR SELECT * FROM x')).rows[0].Timestamp as string;
+    const t = String.raw`(\d+) \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\)`;
+    const m = new RegExp([
+      String.raw`^                query timestamp: ${t}`,
+      String.raw`          oracle read timestamp: ${t}`,
+      String.raw`largest not in advance of upper: ${t}`,
+      String.raw`                          upper:\[${t}\]`,
+      String.raw`                          since:\[${t}\]`,
+      String.raw`        can respond immediately: (true|false)`,
+      String.raw`                       timeline: Some\(EpochMilliseconds\)`,
+      '',
+      String.raw`reason: since of the inputs is \d+`,
+    ].join('\n')).exec(text);
+    expect(m, text).not.toBeNull();
+    const [query, oracle, largest, upper, since] = m!.slice(1, 6).map(Number) as [number, number, number, number, number];
+    // Strict serializable: at the oracle's read time, within the inputs' history.
+    expect(query).toBe(oracle);
+    expect(largest).toBe(upper - 1);
+    expect(since).toBeLessThanOrEqual(query);
+    expect(m![6]).toBe(String(query < upper));
+
+    const constant = (await c.query('EXPLAIN TIMESTAMP FOR SELECT 1')).rows[0].Timestamp as string;
+    expect(constant).toContain('                       timeline: None');
+    expect(constant).toContain('        can respond immediately: true');
+  });
 });

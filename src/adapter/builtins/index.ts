@@ -10,6 +10,7 @@
  */
 import type { GlobalId } from '../../expr/index.ts';
 import type { PersistClient } from '../../persist/index.ts';
+import type { Row } from '../../repr/index.ts';
 import type { Catalog, CatalogItem } from '../catalog.ts';
 import { CatalogModel } from './model.ts';
 import { BUILTIN_RELATIONS, type BuiltinRelation } from './relations.ts';
@@ -60,6 +61,22 @@ export class BuiltinCatalog {
   /** Appends, at time `at`, the changes that make every builtin relation match `catalog`. */
   async sync(catalog: Catalog, at: number): Promise<void> {
     await this.#store.sync(BUILTIN_RELATIONS, new CatalogModel(catalog, BUILTIN_RELATIONS), at);
+  }
+
+  /**
+   * The rows builtin relations `ids` would hold for `catalog` (not the stored ones): a transaction
+   * block's reads see its own uncommitted DDL this way (adapter/transaction.ts).
+   */
+  rowsFor(catalog: Catalog, ids: Iterable<GlobalId>): Map<GlobalId, Row[]> {
+    const out = new Map<GlobalId, Row[]>();
+    let model: CatalogModel | undefined;
+    for (const id of ids) {
+      const r = this.#byId.get(id);
+      if (r === undefined) continue;
+      model ??= new CatalogModel(catalog, BUILTIN_RELATIONS);
+      out.set(id, r.rows(model));
+    }
+    return out;
   }
 
   /** Like sync, for the relations whose rows change without a catalog change (statuses). */

@@ -9,7 +9,7 @@
 import {
   type Datum, type JsonValue, JsonNumber, JsonObject, Numeric, PgArray, type ScalarType, T, canonicalJsonb, formatFloat, formatText,
   jsonBuildObjectText, jsonTypeof, jsonbPretty, jsonbToText, jsonbValue, jsonContains, parseJson, toJsonbValue,
-  type JsonSpan, jsonSpans, compareJsonb, jsonbSortKey,
+  type JsonSpan, jsonSpans, compareJsonb, jsonbSortKey, jsonbKeyText,
 } from '../../repr/index.ts';
 import { eager } from '../func.ts';
 import { EvalError, SqlState, asEval, checkI2, checkI4, checkI8 } from './util.ts';
@@ -86,6 +86,12 @@ eager('jsonb_least', (args) => jsonbExtreme(args, -1), false);
 eager('jsonb_nullif', ([a, b]) => (a !== null && b !== null && compareJsonb(a as string, b as string) === 0 ? null : a!), false);
 // Sort keys: values that compareDatum orders as PostgreSQL orders jsonb (ORDER BY, array comparison).
 eager('jsonb_sort_key', ([a]) => asEval(() => jsonbSortKey(a as string)));
+// Grouping keys: jsonb with numbers' scale normalized, equal exactly when jsonb `=` is (GROUP BY, DISTINCT).
+eager('jsonb_group_key', ([a]) => asEval(() => jsonbKeyText(a as string)));
+eager('jsonb_array_group_key', ([a]) => {
+  const arr = a as PgArray;
+  return new PgArray(arr.elems.map((e) => (e === null ? null : asEval(() => jsonbKeyText(e as string)))), arr.dims);
+});
 eager('jsonb_array_sort_key', ([a]) => {
   const arr = a as PgArray;
   return new PgArray(arr.elems.map((e) => (e === null ? null : asEval(() => jsonbSortKey(e as string)))), arr.dims);

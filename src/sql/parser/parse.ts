@@ -113,9 +113,14 @@ function checkRetainHistory(ast: StatementAst, c: Cursor, target: RetainHistoryT
 function pgStatement(c: Cursor): StatementAst {
   let nodes: PgNode[];
   // PostgreSQL's grammar has no RETAIN HISTORY: parse CREATE TABLE without it (create_sql keeps it).
-  const text = c.isKws('CREATE', 'TABLE') ? blankTableRetainHistory(c.sql) ?? c.sql : c.sql;
+  let text = c.isKws('CREATE', 'TABLE') ? blankTableRetainHistory(c.sql) ?? c.sql : c.sql;
+  // Materialize's STRICT SERIALIZABLE level (BEGIN / START TRANSACTION / SET TRANSACTION): not in
+  // PostgreSQL's grammar, so parse SERIALIZABLE (positions kept) and put the level back after.
+  const strict = (c.isKw('BEGIN') || c.isKw('START') || c.isKw('SET')) && STRICT_LEVEL.test(text);
+  if (strict) text = text.replace(STRICT_LEVEL, (m) => m.replace(/STRICT/i, '      '));
   try {
     nodes = pgParse(text, c.base);
+    if (strict) nodes.forEach(markStrictSerializable);
   } catch (err) {
     const split = splitAsOf(c);
     if (split !== undefined) return { kind: 'pg', node: split.query, asOf: split.asOf };
@@ -128,6 +133,16 @@ function pgStatement(c: Cursor): StatementAst {
   const node = nodes[0];
   if (node === undefined || nodes.length !== 1) throw c.error();
   return { kind: 'pg', node };
+}
+
+const STRICT_LEVEL = /\bLEVEL\s+STRICT\s+SERIALIZABLE\b/i;
+
+function markStrictSerializable(n: unknown): void {
+  if (n === null || typeof n !== 'object') return;
+  const d = (n as { DefElem?: { defname?: string; arg?: { A_Const?: { sval?: { sval?: string } } } } }).DefElem;
+  const sval = d?.defname === 'transaction_isolation' ? d.arg?.A_Const?.sval : undefined;
+  if (sval !== undefined && sval.sval === 'serializable') sval.sval = 'strict serializable';
+  for (const v of Object.values(n)) markStrictSerializable(v);
 }
 
 const PG_TAGS: Record<string, string> = {

@@ -17,7 +17,7 @@ import { astConjuncts, buildJoin, planFrom, registerSubqueryPlanner } from './fr
 import { OUTER_AGGREGATE, SubqueryHost, isOuterAggregate, leftJoinOnKeys, range, registerCorrelatedPlanner } from './subquery.ts';
 import { planWindows } from './window.ts';
 import { exprKey } from './fold.ts';
-import { needsSortKey, sortKeyExpr } from './sort-key.ts';
+import { groupKeyExpr, needsGroupKey, needsSortKey, sortKeyExpr } from './sort-key.ts';
 import { type ColumnOrigin, Scope, type ScopeItem } from './scope.ts';
 import { category, isStringType, resolveTypeName } from './types.ts';
 import type { MutuallyRecursive } from '../parser/index.ts';
@@ -235,12 +235,16 @@ function planSetOp(s: SelectStmt, qc: QueryContext): PlannedQuery {
     const casts = q.scope.items.map((it, i) => tryCoerce(col(i, it.type), types[i]!, unknown[i] === true ? 'explicit' : 'implicit', qc.st)!);
     return Mir.project(Mir.map(q.expr, casts), [...casts.map((_c, i) => n + k + i), ...range(n, k)]);
   };
-  const le = conform(l, lUnknown);
-  const re = conform(r, rUnknown);
+  let le = conform(l, lUnknown);
+  let re = conform(r, rUnknown);
   const allTypes = [...types, ...corrTypes];
   const distinct = (e: MirRelationExpr): MirRelationExpr => Mir.reduce(e, allTypes.map((t, i) => col(i, t)), []);
   let expr: MirRelationExpr;
   const all = s.all === true;
+  // Set semantics compare jsonb by value: every branch outputs jsonb as its grouping key (numbers' scale normalized).
+  const keyed = (e: MirRelationExpr): MirRelationExpr => !allTypes.some(needsGroupKey) ? e
+    : Mir.project(Mir.map(e, allTypes.map((t, i) => groupKeyExpr(col(i, t)))), range(allTypes.length, allTypes.length));
+  if (what !== 'UNION' || !all) [le, re] = [keyed(le), keyed(re)];
   if (what === 'UNION') expr = all ? Mir.union(le, [re]) : distinct(Mir.union(le, [re]));
   else if (what === 'EXCEPT') expr = all ? Mir.threshold(Mir.union(le, [Mir.negate(re)])) : Mir.threshold(Mir.union(distinct(le), [Mir.negate(distinct(re))]));
   else {
@@ -368,6 +372,13 @@ function planCore(s: SelectStmt, qc: QueryContext): SelectPlan {
       extra.push(e as MirScalarExpr);
     }
   }
+  // DISTINCT ON a jsonb expression groups by its grouping key (a hidden column), equal for equal values.
+  const keyCols = onCols.map((c) => {
+    const e = [...exprs, ...extra][c]!;
+    if (!needsGroupKey(e.type)) return c;
+    extra.push(groupKeyExpr(e));
+    return exprs.length + extra.length - 1;
+  });
   rel = host.rel;
   const base = arity(rel);
   const n = exprs.length;
@@ -377,11 +388,19 @@ function planCore(s: SelectStmt, qc: QueryContext): SelectPlan {
   const shift = (c: number): number => (c >= n ? c + k : c);
   const finalOrder = order.map((o) => ({ ...o, column: shift(o.column) }));
   if (distinctOn !== undefined) {
-    checkDistinctOnOrder(onCols, order);
-    rel = { kind: 'topK', input: rel, groupKey: [...onCols.map(shift), ...range(n, k)], order: finalOrder, limit: 1, offset: 0 };
+    // ORDER BY a jsonb expression sorts by its sort key: that column stands for the expression here.
+    const hidden = [...exprs, ...extra];
+    checkDistinctOnOrder(onCols.map((c) => {
+      const e = hidden[c]!;
+      if (!needsSortKey(e.type)) return c;
+      const sk = exprKey(sortKeyExpr(e));
+      const i = hidden.findIndex((x) => exprKey(x) === sk);
+      return i >= 0 ? i : c;
+    }), order);
+    rel = { kind: 'topK', input: rel, groupKey: [...keyCols.map(shift), ...range(n, k)], order: finalOrder, limit: 1, offset: 0 };
   } else if (distinct) {
     // `all`, not just the targets: the only hidden columns DISTINCT allows are jsonb sort keys, functions of the targets.
-    rel = Mir.reduce(rel, all.map((e, i) => col(i, e.type)), []);
+    rel = Mir.reduce(rel, all.map((e, i) => groupKeyExpr(col(i, e.type))), []);
   }
   // count(...) is never NULL (0 for no rows).
   const countColumns = new Set<number>(cx.grouping === undefined ? [] : [...cx.grouping.aggs.values()].filter((a) => a.count === true).map((a) => a.index));
@@ -603,6 +622,7 @@ function groupByKeys(
   rel: MirRelationExpr, keys: readonly MirScalarExpr[], aggExprs: readonly AggregateExpr[],
   filtered: readonly { slot: number; agg: AggregateExpr; filter: MirScalarExpr }[], qc: QueryContext,
 ): MirRelationExpr {
+  keys = keys.map(groupKeyExpr);
   if (filtered.length === 0) return Mir.reduce(rel, keys, aggExprs);
   const relId = freshId(qc);
   const relGet = Mir.get({ local: relId }, columnTypes(rel));
@@ -764,7 +784,7 @@ function planAggregateExpr(f: FuncCall, cx: ExprContext): AggregateExpr {
     }
     default: throw unsupported(`aggregate ${name}`);
   }
-  const agg: AggregateExpr = { func, expr: guard(expr), distinct, type };
+  const agg: AggregateExpr = { func, expr: guard(distinct ? groupKeyExpr(expr) : expr), distinct, type };
   if (f.agg_order !== undefined) {
     const sorts = f.agg_order.map((n) => ('SortBy' in n ? n.SortBy : undefined)).filter((x): x is SortBy => x !== undefined);
     const orderByExprs = sorts.map((sb) => sortKeyExpr(bindExpr(sb.node!, cx)));

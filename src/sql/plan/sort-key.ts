@@ -21,3 +21,19 @@ export function sortKeyExpr(e: MirScalarExpr): MirScalarExpr {
   if (e.type.name === 'array' && e.type.elem?.name === 'jsonb') return mkCall('jsonb_array_sort_key', [e], arrayOf(KEY));
   return e;
 }
+
+/** Whether values of `t` group by a key other than their datum (jsonb, arrays of jsonb). */
+export function needsGroupKey(t: ScalarType): boolean {
+  return t.name === 'jsonb' || (t.name === 'array' && t.elem?.name === 'jsonb');
+}
+
+/**
+ * `e` as a grouping key: jsonb datums keep a number's scale (`1.0`), but jsonb equality is by value,
+ * so GROUP BY, DISTINCT, set operations and partitions group by the text with the scale normalized
+ * (the group outputs that text; PostgreSQL outputs whichever member it met first).
+ */
+export function groupKeyExpr(e: MirScalarExpr): MirScalarExpr {
+  if (e.type.name === 'jsonb') return mkCall('jsonb_group_key', [e], e.type);
+  if (e.type.name === 'array' && e.type.elem?.name === 'jsonb') return mkCall('jsonb_array_group_key', [e], e.type);
+  return e;
+}

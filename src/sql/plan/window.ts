@@ -13,7 +13,7 @@ import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import { tryCoerce } from './coerce.ts';
 import type { ExprContext, WindowPlan } from './context.ts';
 import { astKey, bindExpr, bindOperator, nameParts } from './expr.ts';
-import { sortKeyExpr } from './sort-key.ts';
+import { groupKeyExpr, sortKeyExpr } from './sort-key.ts';
 import { range } from './subquery.ts';
 import { category } from './types.ts';
 
@@ -166,6 +166,17 @@ function resultType(fn: string, args: readonly MirScalarExpr[]): ScalarType {
   return a.typmod === undefined ? a : { name: a.name };
 }
 
+/**
+ * `agg(x) FILTER (WHERE p) OVER w` as `agg(CASE WHEN p THEN x END) OVER w` (count(*): `count(CASE WHEN
+ * p THEN 1 END)`): exact, because every window aggregate supported here ignores NULL inputs.
+ */
+function filterAsCase(f: FuncCall, p: Node): FuncCall {
+  const { agg_filter: _p, agg_star: _star, ...rest } = f;
+  const first: Node = f.agg_star === true ? { A_Const: { ival: { ival: 1 } } } : f.args![0]!;
+  const guarded: Node = { CaseExpr: { args: [{ CaseWhen: { expr: p, result: first } }] } };
+  return { ...rest, args: [guarded, ...(f.args ?? []).slice(1)] };
+}
+
 /** Plans the window calls of a SELECT, extending `cx.host.rel`; undefined when there are none. */
 export function planWindows(targets: readonly Node[], sortBys: readonly SortBy[], named: readonly Node[], cx: ExprContext): WindowPlan | undefined {
   const calls = new Map<string, FuncCall>();
@@ -178,12 +189,14 @@ export function planWindows(targets: readonly Node[], sortBys: readonly SortBy[]
   const groups = new Map<string, { parts: MirScalarExpr[]; sorts: SortBy[]; orders: MirScalarExpr[]; calls: { key: string; spec: WindowSpec; args: MirScalarExpr[]; type: ScalarType }[] }>();
   const { windows: _w, ...outer } = cx;
   const inner: ExprContext = { ...outer, clause: 'window function' };
-  for (const [key, f] of calls) {
+  for (const [key, original] of calls) {
+    let f = original;
     const fn = nameParts(f.funcname).at(-1)!;
     if (!RANKING.has(fn) && !VALUE.has(fn) && !AGGS.has(fn)) throw unsupported(`window function ${fn}`);
     if (f.agg_distinct === true) throw new SqlError(SqlState.featureNotSupported, 'DISTINCT is not implemented for window functions');
-    if (f.agg_filter !== undefined) throw unsupported('FILTER in window functions');
+    if (f.agg_filter !== undefined && !AGGS.has(fn)) throw new SqlError(SqlState.featureNotSupported, 'FILTER is not implemented for non-aggregate window functions');
     const w = resolveWindow(f.over!, named);
+    f = f.agg_filter === undefined ? f : filterAsCase(f, f.agg_filter);
     if ((f.args ?? []).some((a) => hasWindowCall(a))) throw new SqlError('42P20', 'window function calls cannot be nested');
     let args = (f.args ?? []).map((a) => bindExpr(a, inner));
     const [lo, hi] = ARITY[fn] ?? [1, 1];
@@ -247,7 +260,8 @@ export function planWindows(targets: readonly Node[], sortBys: readonly SortBy[]
       func: 'array_agg', expr: col(h + p, elemType), distinct: false, type: arrayOf(elemType),
       orderBy: sorts.map((sb, i) => sortOrder(sb, i)), orderByExprs: orders.map((_o, i) => col(h + p + 1 + i, orders[i]!.type)),
     };
-    const red = Mir.reduce(withCols, parts.map((x, i) => col(h + i, x.type)), [agg]);
+    // jsonb partitions by value (groupKeyExpr); the partition key columns are dropped below.
+    const red = Mir.reduce(withCols, parts.map((x, i) => groupKeyExpr(col(h + i, x.type))), [agg]);
     const m = g.calls.length;
     const fm: MirRelationExpr = {
       kind: 'flatMap', input: red, func: 'window_eval', exprs: [col(p, arrayOf(elemType)), lit(JSON.stringify({ fns }), T.text)],
