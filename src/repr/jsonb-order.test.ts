@@ -1,6 +1,6 @@
 /** jsonb btree order against PostgreSQL 15 (results checked with a running server). */
 import { describe, expect, it } from 'vitest';
-import { compareJsonb } from './jsonb-order.ts';
+import { compareJsonb, jsonbKeyText } from './jsonb-order.ts';
 import { parseJsonb } from './jsonb.ts';
 
 describe('compareJsonb', () => {
@@ -19,5 +19,16 @@ describe('compareJsonb', () => {
     expect(compareJsonb(parseJsonb('{"a": [1.00]}'), parseJsonb('{"a": [1]}'))).toBe(0);
     expect(compareJsonb('10', '9')).toBeGreaterThan(0);
     expect(compareJsonb('"10"', '"9"')).toBeLessThan(0);
+  });
+});
+
+describe('jsonbKeyText', () => {
+  it('is equal exactly for jsonb values equal by value', () => {
+    const key = (t: string): string => jsonbKeyText(parseJsonb(t));
+    expect(key('1.0')).toBe(key('1'));
+    expect(key('{"a": [1.50, -0.0, 100.00]}')).toBe('{"a": [1.5, 0, 100]}');
+    expect(key('"1.0"')).toBe('"1.0"');
+    expect(key('{"1.0": 10}')).toBe('{"1.0": 10}');
+    expect(key('1.01')).not.toBe(key('1.1'));
   });
 });

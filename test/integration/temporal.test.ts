@@ -79,4 +79,12 @@ describe('temporal filters as time passes', () => {
     expect(constant).toContain('                       timeline: None');
     expect(constant).toContain('        can respond immediately: true');
   });
+
+  it('a plain SUBSCRIBE statement (simple protocol) streams rows and completes at UP TO', async () => {
+    await c.query("CREATE VIEW windows AS SELECT * FROM (VALUES (100, 'joe'), (200, 'amy')) t(ts, name) WHERE mz_now() >= ts AND mz_now() < ts + 50");
+    const r = await c.query({ text: 'SUBSCRIBE windows AS OF 0 UP TO 300', rowMode: 'array' });
+    expect(r.command).toBe('SUBSCRIBE');
+    expect(r.fields.map((f) => f.name)).toEqual(['mz_timestamp', 'mz_diff', 'ts', 'name']);
+    expect(r.rows).toEqual([['100', '1', 100, 'joe'], ['150', '-1', 100, 'joe'], ['200', '1', 200, 'amy'], ['250', '-1', 200, 'amy']]);
+  });
 });

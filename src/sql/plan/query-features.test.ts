@@ -161,6 +161,13 @@ describe('WITH MUTUALLY RECURSIVE', () => {
   });
 });
 
+describe('window aggregates with FILTER', () => {
+  it('skip filtered rows in the aggregate, keep them in the output', () => {
+    expect(sorted(c.run('select a, count(*) filter (where c > 10) over (partition by a), sum(c) filter (where c < 40) over () from s'))).toEqual(['1|1|51', '1|1|51', '3|1|51', '5|1|51', 'NULL|1|51']);
+    expect(err('select row_number() filter (where a > 1) over () from s')[0]).toBe('0A000');
+  });
+});
+
 describe('set operations with untyped literals', () => {
   it('a bare NULL or string literal takes the other branch type', () => {
     expect(sorted(c.run('select a from t union select null union select 7'))).toEqual(['1', '2', '3', '7', 'NULL']);
