@@ -47,6 +47,10 @@ function summary(r: FileResult): string {
   const ok = r.failed === 0 && r.unsupported === 0 && r.error === undefined && r.bailed === undefined;
   let line = `${ok ? 'PASS' : 'FAIL'} ${r.file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (unsupported: ${r.unsupported})`;
   if (r.rewritten) line += ' [rewritten]';
+  const v = r.views;
+  if (v.early + v.atPosition + v.fallbacks > 0) {
+    line += ` [views: ${v.early} early (${v.earlyAfterWrites} with writes after creation), ${v.atPosition} at position, ${v.fallbacks} early creations fell back]`;
+  }
   if (r.error !== undefined) line += `\n    error: ${r.error}`;
   if (r.bailed !== undefined) line += `\n    bailed at ${r.bailed}`;
   return line;
@@ -97,6 +101,7 @@ async function main(): Promise<number> {
 
   const files = collectFiles(positionals);
   const totals = { passed: 0, failed: 0, skipped: 0, unsupported: 0, files: 0, failedFiles: 0 };
+  const viewTotals = { early: 0, earlyAfterWrites: 0, atPosition: 0, fallbacks: 0 };
   const started = Date.now();
   try {
     for (const file of files) {
@@ -117,6 +122,10 @@ async function main(): Promise<number> {
       totals.failed += r.failed;
       totals.skipped += r.skipped;
       totals.unsupported += r.unsupported;
+      viewTotals.early += r.views.early;
+      viewTotals.earlyAfterWrites += r.views.earlyAfterWrites;
+      viewTotals.atPosition += r.views.atPosition;
+      viewTotals.fallbacks += r.views.fallbacks;
       // A file that stopped early (bail-out or error) counts as one more failure: its rest never ran.
       if (r.error !== undefined || r.bailed !== undefined) totals.failed++;
       if (r.failed > 0 || r.unsupported > 0 || r.error !== undefined || r.bailed !== undefined) totals.failedFiles++;
@@ -130,6 +139,13 @@ async function main(): Promise<number> {
     `TOTAL ${totals.files} files (${totals.failedFiles} failing) against ${target.description}: ` +
       `${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped (unsupported: ${totals.unsupported}) in ${secs}s\n`,
   );
+  if (values.views) {
+    process.stdout.write(
+      `VIEWS ${viewTotals.early} queries checked with views created early (${viewTotals.earlyAfterWrites} with writes after creation), ` +
+        `${viewTotals.atPosition} at their position ` +
+        `(${viewTotals.fallbacks} early creations fell back)\n`,
+    );
+  }
   if (values['summary-json'] !== undefined) writeFileSync(values['summary-json'], JSON.stringify({ ...totals, seconds: Number(secs) }));
   return totals.failedFiles > 0 ? 1 : 0;
 }

@@ -4,8 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueryOutput } from './ast.ts';
+import { SltClient } from './client.ts';
+import { parseSlt } from './parser.ts';
 import { runFile, type RunOptions } from './runner.ts';
-import { postgresTarget, type Target } from './targets.ts';
+import { postgresTarget, tributaryTarget, type Target } from './targets.ts';
+import { planViews } from './view-plan.ts';
+import { checkEarly, createEarly } from './views.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let target: Target;
@@ -189,3 +194,96 @@ describe('runFile against PostgreSQL', () => {
     expect(second.passed).toBe(6);
   });
 });
+
+const EARLY_VIEWS_FILE = [
+  'statement ok',
+  'CREATE TABLE t (a int)',
+  '',
+  'statement ok',
+  'INSERT INTO t VALUES (1), (2)',
+  '',
+  'query I',
+  'SELECT sum(a) FROM t',
+  '----',
+  '3',
+  '',
+  'statement ok',
+  'INSERT INTO t VALUES (10)',
+  '',
+  'query I rowsort',
+  'SELECT a FROM t WHERE a > 1',
+  '----',
+  '10',
+  '2',
+  '',
+  'query T',
+  "SELECT count(*)::text FROM mz_views WHERE name LIKE 'slt_early%'",
+  '----',
+  '0',
+  '',
+  'statement ok',
+  'DROP TABLE t',
+  '',
+].join('\n');
+
+describe('--views planning', () => {
+  it('anchors each query at the last DDL before it and makes catalog reads boundaries', () => {
+    const records = parseSlt('early.slt', EARLY_VIEWS_FILE);
+    const plan = planViews(records, () => false);
+    // Both plain queries get their views right after CREATE TABLE (record 0), before both INSERTs.
+    expect([...plan.anchored.entries()]).toEqual([[0, [2, 4]]]);
+    // CREATE TABLE, the catalog read (checked at its position) and DROP TABLE.
+    expect([...plan.boundaries]).toEqual([0, 5, 6]);
+    // The first query follows the INSERT of record 1, the second also the one of record 3.
+    expect([...plan.afterWrites]).toEqual([2, 4]);
+  });
+
+  it('treats skipped records as absent and stops at halt', () => {
+    const text = 'statement ok\nCREATE TABLE u (a int)\n\nskipif tributary\nstatement ok\nCREATE TABLE v (a int)\n\nquery I\nSELECT 1\n----\n1\n\nhalt\n\nquery I\nSELECT 2\n----\n2\n';
+    const records = parseSlt('skip.slt', text);
+    const plan = planViews(records, (r) => r.conditions.some((c) => c.kind === 'skipif'));
+    expect([...plan.anchored.entries()]).toEqual([[0, [2]]]);
+  });
+});
+
+describe('--views against Tributary', () => {
+  const tributary = tributaryTarget();
+
+  it('creates views before the writes that follow the last DDL, and they see those writes', async () => {
+    const path = file('early.slt', EARLY_VIEWS_FILE);
+    const r = await runFile(path, options({ target: tributary, views: true }));
+    expect(r.failures).toEqual([]);
+    expect(r.passed).toBe(7);
+    // The two plain queries compared views created before their INSERTs; the catalog read is not
+    // viewable with early views (it would see them) and got its views at its position.
+    expect(r.views).toEqual({ early: 2, earlyAfterWrites: 2, atPosition: 1, fallbacks: 0 });
+  }, 60_000);
+
+  it('reports a view that does not show the writes made after it was created', async () => {
+    const endpoint = await tributary.open();
+    const client = await SltClient.connect({ connectionString: endpoint.connectionString });
+    try {
+      await client.extended('CREATE TABLE w (a int)');
+      await client.extended('INSERT INTO w VALUES (1)');
+      const before = await client.extended('SELECT a FROM w');
+      const output: QueryOutput = { ...parseQueryOutput(), types: ['I'] };
+      const created = await createEarly(client, 'SELECT a FROM w', output, 1);
+      if (!('pair' in created)) throw new Error(created.error);
+      await client.extended('INSERT INTO w VALUES (2)');
+      // Compared with the rows from before the INSERT (what a view that was not maintained holds),
+      // the maintained view disagrees; with the current rows it agrees.
+      const stale = await checkEarly(client, created.pair, before);
+      expect(stale?.message).toMatch(/indexed view disagrees with the query/);
+      expect(await checkEarly(client, created.pair, await client.extended('SELECT a FROM w'))).toBeUndefined();
+    } finally {
+      await client.close();
+      await endpoint.close();
+    }
+  }, 60_000);
+});
+
+function parseQueryOutput(): QueryOutput {
+  const record = parseSlt('q.slt', 'query I\nSELECT 1\n----\n1\n')[0];
+  if (record?.kind !== 'query') throw new Error('expected a query record');
+  return record.output;
+}

@@ -13,7 +13,8 @@ import { formatRow, hashValues, sortAndFlatten } from './format.ts';
 import { compareRows, compareStrings, parseSlt, SltParseError } from './parser.ts';
 import { applyEdits, errorEdit, queryOutputEdit, simpleOutputEdit, type Edit } from './rewrite.ts';
 import type { Endpoint, Target } from './targets.ts';
-import { checkViews } from './views.ts';
+import { planViews, type ViewPlan } from './view-plan.ts';
+import { checkEarly, checkViews, createEarly, dropEarly, type ViewPair, type ViewProblem } from './views.ts';
 
 export interface RunOptions {
   readonly target: Target;
@@ -50,6 +51,19 @@ export interface FileResult {
   /** A file-level error (parse error, server did not start). */
   error: string | undefined;
   rewritten: boolean;
+  /** `--views` figures (zero without --views). */
+  readonly views: ViewStats;
+}
+
+export interface ViewStats {
+  /** Queries compared with views created at their anchor, before the file's writes since then. */
+  early: number;
+  /** Of `early`: those with writes between the views' creation and the query (maintenance exercised). */
+  earlyAfterWrites: number;
+  /** Queries compared with views created at their own position. */
+  atPosition: number;
+  /** Early creations that failed or were not possible (those queries fell back to their position). */
+  fallbacks: number;
 }
 
 class RecordTimeout extends Error {
@@ -171,6 +185,7 @@ export async function runFile(file: string, opts: RunOptions): Promise<FileResul
     bailed: undefined,
     error: undefined,
     rewritten: false,
+    views: { early: 0, earlyAfterWrites: 0, atPosition: 0, fallbacks: 0 },
   };
   let input: string;
   let records: SltRecord[];
@@ -190,10 +205,28 @@ export async function runFile(file: string, opts: RunOptions): Promise<FileResul
     return result;
   }
   const edits: Edit[] = [];
-  const ctx: RecordContext = { opts, session, input, edits, hashThreshold: 0, file, viewCounter: 0 };
+  const ctx: RecordContext = {
+    opts,
+    session,
+    input,
+    edits,
+    hashThreshold: 0,
+    file,
+    viewCounter: 0,
+    early: new Map(),
+    leftover: [],
+    afterWrites: new Set(),
+    stats: result.views,
+  };
+  const plan = opts.views && opts.target.isTributary ? planViews(records, (r) => skipByConditions(r, opts.target)) : undefined;
+  for (const i of plan?.afterWrites ?? []) {
+    const r = records[i];
+    if (r !== undefined) ctx.afterWrites.add(r);
+  }
   let executed = 0;
   try {
-    for (const record of records) {
+    if (plan !== undefined && !(await createAnchoredOrBail(ctx, plan, -1, records, result))) return result;
+    for (const [index, record] of records.entries()) {
       if (record.kind === 'halt') {
         if (!skipByConditions(record, opts.target)) break;
         continue;
@@ -205,6 +238,7 @@ export async function runFile(file: string, opts: RunOptions): Promise<FileResul
       }
       if (executable && opts.maxRecords !== undefined && executed >= opts.maxRecords) break;
       if (executable) executed++;
+      if (plan?.boundaries.has(index) === true) await dropAllEarly(ctx);
       let outcome: Outcome;
       try {
         outcome = await runRecord(record, ctx);
@@ -221,6 +255,8 @@ export async function runFile(file: string, opts: RunOptions): Promise<FileResul
           outcome = fatal(`runner error: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
+      const usable = session.main?.brokenReason === undefined && !(outcome.kind === 'fail' && outcome.fatal === true);
+      if (plan !== undefined && usable && !(await createAnchoredOrBail(ctx, plan, index, records, result))) break;
       if (outcome.kind === 'pass') {
         result.passed++;
         continue;
@@ -251,6 +287,8 @@ export async function runFile(file: string, opts: RunOptions): Promise<FileResul
       if (opts.failFast) break;
     }
   } finally {
+    // Only matters for a server that outlives the file (--url).
+    if (session.main?.brokenReason === undefined) await dropAllEarly(ctx).catch(() => undefined);
     await session.close().catch(() => undefined);
   }
   if (opts.rewrite && edits.length > 0) {
@@ -272,6 +310,74 @@ interface RecordContext {
   hashThreshold: number;
   readonly file: string;
   viewCounter: number;
+  /** Early views per query record, created at its anchor and not yet compared. */
+  readonly early: Map<SltRecord, ViewPair>;
+  /** Early views compared (or abandoned) but not dropped yet: dropping waits for the end of a transaction. */
+  readonly leftover: ViewPair[];
+  /** Query records with writes between their anchor and themselves. */
+  readonly afterWrites: Set<SltRecord>;
+  readonly stats: ViewStats;
+}
+
+/** After the anchor at `index` ran (-1: file start): creates the views of the queries anchored there. */
+async function createAnchored(ctx: RecordContext, plan: ViewPlan, index: number, records: readonly SltRecord[]): Promise<void> {
+  for (const q of plan.anchored.get(index) ?? []) {
+    const record = records[q];
+    if (record?.kind !== 'query') continue;
+    const client = ctx.session.main;
+    if (client === undefined || client.brokenReason !== undefined) return;
+    const where = `${ctx.file}:${record.location.line}`;
+    // DDL cannot run inside a transaction block (nor without breaking it): check at the position.
+    if (client.inTransaction) {
+      ctx.stats.fallbacks++;
+      if (ctx.opts.verbose) ctx.opts.log(`VIEWS ${where}: anchor is inside a transaction; views are checked at the query`);
+      continue;
+    }
+    let created: Awaited<ReturnType<typeof createEarly>>;
+    try {
+      created = await withTimeout(createEarly(client, record.sql, record.output, ++ctx.viewCounter), ctx.opts.timeoutMs);
+    } catch (e) {
+      ctx.stats.fallbacks++;
+      if (!(e instanceof RecordTimeout)) throw e;
+      if (ctx.opts.verbose) ctx.opts.log(`VIEWS ${where}: creating the views early timed out; views are checked at the query`);
+      await ctx.session.reconnect();
+      continue;
+    }
+    if ('error' in created) {
+      ctx.stats.fallbacks++;
+      if (ctx.opts.verbose) ctx.opts.log(`VIEWS ${where}: creating the views early failed (${created.error}); views are checked at the query`);
+      continue;
+    }
+    ctx.early.set(record, created.pair);
+  }
+}
+
+/** createAnchored, turning a lost server into a bail-out of the file; false when bailed. */
+async function createAnchoredOrBail(ctx: RecordContext, plan: ViewPlan, index: number, records: readonly SltRecord[], result: FileResult): Promise<boolean> {
+  try {
+    await createAnchored(ctx, plan, index, records);
+    return true;
+  } catch (e) {
+    const line = records[index]?.location.line ?? 0;
+    result.bailed = `line ${line}: creating --views views after it: ${e instanceof Error ? e.message : String(e)}`;
+    return false;
+  }
+}
+
+/** Before a boundary: drops every early view still alive (their queries are behind us). */
+async function dropAllEarly(ctx: RecordContext): Promise<void> {
+  ctx.leftover.push(...ctx.early.values());
+  ctx.early.clear();
+  const client = ctx.session.main;
+  if (client === undefined || client.brokenReason !== undefined || client.inTransaction) return;
+  for (const pair of ctx.leftover.splice(0).reverse()) await dropEarly(client, pair);
+}
+
+/** Takes a query's early views; they are dropped (now, or at the next boundary) whatever happens. */
+async function releaseEarly(ctx: RecordContext, pair: ViewPair): Promise<void> {
+  const client = ctx.session.client();
+  if (client.inTransaction) ctx.leftover.push(pair);
+  else await dropEarly(client, pair);
 }
 
 const AUTO_PASSED_STATEMENT = /^(CREATE UNIQUE INDEX|REINDEX)/;
@@ -323,18 +429,41 @@ async function runRecord(record: SltRecord, ctx: RecordContext): Promise<Outcome
       }
     }
     case 'query': {
+      const pair = ctx.early.get(record);
+      ctx.early.delete(record);
       let res: RawResult;
       try {
         res = await withTimeout(ctx.session.client().extended(record.sql), timeout);
       } catch (e) {
+        if (pair !== undefined) ctx.leftover.push(pair);
         if (e instanceof RecordTimeout) throw e;
         const rendered = renderError(e);
         return fail(`query failed: ${rendered}`, isUnsupported(rendered));
       }
       const outcome = checkQuery(record.output, res, ctx);
+      if (pair !== undefined) {
+        if (outcome.kind !== 'pass') {
+          await releaseEarly(ctx, pair);
+          return outcome;
+        }
+        let problem: ViewProblem | undefined;
+        try {
+          problem = await withTimeout(checkEarly(ctx.session.client(), pair, res), timeout);
+        } catch (e) {
+          // The connection is replaced after a timeout; the next boundary drops them.
+          ctx.leftover.push(pair);
+          throw e;
+        }
+        await releaseEarly(ctx, pair);
+        ctx.stats.early++;
+        if (ctx.afterWrites.has(record)) ctx.stats.earlyAfterWrites++;
+        return problem === undefined ? PASS : fail(`views created after the last DDL before the query: ${problem.message}`, problem.unsupported);
+      }
       if (outcome.kind !== 'pass' || !ctx.opts.views || !ctx.opts.target.isTributary) return outcome;
-      const problem = await withTimeout(checkViews(ctx.session.client(), record.sql, res, record.output, ++ctx.viewCounter), timeout);
-      return problem === undefined ? PASS : fail(problem.message, problem.unsupported);
+      const check = await withTimeout(checkViews(ctx.session.client(), record.sql, res, record.output, ++ctx.viewCounter), timeout);
+      if (check.kind === 'skipped') return PASS;
+      ctx.stats.atPosition++;
+      return check.problem === undefined ? PASS : fail(check.problem.message, check.problem.unsupported);
     }
     case 'simple':
       return runSimple(record, ctx);
