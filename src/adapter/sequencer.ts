@@ -77,6 +77,16 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
       if (name === 'cluster' && session.txn?.kind === 'explicit' && blockHasRun(session.txn.ops)) {
         throw new SqlError(SqlState.activeSqlTransaction, 'SET cluster cannot be called in an active transaction');
       }
+      if (name === 'transaction_read_only' && plan.local) {
+        // SET TRANSACTION READ ONLY | READ WRITE: a property of the block, not a session variable.
+        const txn = session.txn;
+        if (txn?.kind !== 'explicit') return commandResult('SET');
+        if (plan.value === 'off' && txn.ops.readOnly && blockHasRun(txn.ops)) {
+          throw new SqlError(SqlState.activeSqlTransaction, 'transaction read-write mode must be set before any query');
+        }
+        txn.ops.readOnly = plan.value === 'on';
+        return commandResult('SET');
+      }
       if (name === 'transaction_isolation' && plan.local && session.txn?.kind === 'explicit') {
         setBlockIsolation(session, plan.value);
         return commandResult('SET');
@@ -106,6 +116,7 @@ export async function sequence(env: SequenceEnv, plan: Plan, opts: { atCommit?: 
         session.txn = { kind: 'explicit', statementCount: 1, failed: false, ops: newTxnState() };
       }
       if (plan.isolation) setBlockIsolation(session, plan.isolation);
+      if (plan.readOnly !== undefined) session.txn!.ops.readOnly = plan.readOnly;
       return commandResult('BEGIN');
     }
     case 'commit': {

@@ -73,10 +73,12 @@ export interface TxnState {
   ddl: { readonly plans: Plan[]; readonly catalog: Catalog; readonly created: Set<GlobalId> } | undefined;
   /** Rows of temporary tables created in this block (session-private), appended after they are created at COMMIT. */
   readonly tempWrites: Map<GlobalId, [Row, Diff][]>;
+  /** BEGIN READ ONLY / SET TRANSACTION READ ONLY: writes and DDL fail as in PostgreSQL (25006). */
+  readOnly: boolean;
 }
 
 export function newTxnState(): TxnState {
-  return { snapshot: undefined, read: false, subscribed: false, domain: undefined, writes: undefined, readSet: new Set(), ddl: undefined, tempWrites: new Map() };
+  return { snapshot: undefined, read: false, subscribed: false, domain: undefined, writes: undefined, readSet: new Set(), ddl: undefined, tempWrites: new Map(), readOnly: false };
 }
 
 /** Ids (and oids) allocated for items a block creates, so COMMIT creates them under the same ids later statements planned against. */
@@ -244,13 +246,18 @@ function checkTimeDomain(coord: Coordinator, domain: TimeDomain, deps: ReadonlyS
 
 // --- writes -------------------------------------------------------------------------------------
 
-/** Materialize's mixing rules for a write to `table` in this block. */
-function checkWrite(state: TxnState, table: GlobalId): void {
+/** Materialize's mixing rules (and a declared READ ONLY) for a write to `table` in this block; `what` names the statement. */
+function checkWrite(state: TxnState, table: GlobalId, what: string): void {
   if (isBlockTemp(state, table)) return;
+  if (state.readOnly) throw readOnlyError(what);
   if (state.read || state.subscribed) throw new SqlError(SqlState.invalidTransactionState, READ_ONLY);
   if (state.writes !== undefined && state.writes.table !== table) {
     throw new SqlError(SqlState.invalidTransactionState, 'write transactions only support writes to a single table');
   }
+}
+
+function readOnlyError(what: string): SqlError {
+  return new SqlError(SqlState.readOnlySqlTransaction, `cannot execute ${what} in a read-only transaction`);
 }
 
 /** Whether `id` is a temporary table this block created: only this session can see it, before or after COMMIT. */
@@ -326,7 +333,7 @@ async function readCollection(env: SequenceEnv, item: CatalogItem, at: Timestamp
 /** INSERT in a block: rows computed now (INSERT ... SELECT sees the block's snapshot and own writes), appended at COMMIT. */
 export async function blockInsert(env: SequenceEnv, state: TxnState, plan: Extract<Plan, { kind: 'insert' }>): Promise<{ rows: Row[] }> {
   const item = blockTable(env, state, plan.target);
-  checkWrite(state, item.id);
+  checkWrite(state, item.id, 'INSERT');
   const rows = await evaluateInBlock(env, state, plan.values);
   await bufferInsert(env, state, item, rows);
   return { rows };
@@ -335,7 +342,7 @@ export async function blockInsert(env: SequenceEnv, state: TxnState, plan: Extra
 /** COPY FROM STDIN in a block: its rows are buffered like an INSERT's and appended at COMMIT (or dropped at ROLLBACK). */
 export async function blockCopyRows(env: SequenceEnv, state: TxnState, table: GlobalId, rows: Row[]): Promise<void> {
   const item = blockTable(env, state, table);
-  checkWrite(state, item.id);
+  checkWrite(state, item.id, 'COPY FROM');
   await bufferInsert(env, state, item, rows);
 }
 
@@ -348,7 +355,7 @@ async function bufferInsert(env: SequenceEnv, state: TxnState, item: CatalogItem
 /** UPDATE / DELETE in a block: the changed rows as the block sees the table now; the changes are appended at COMMIT. */
 export async function blockReadThenWrite(env: SequenceEnv, state: TxnState, plan: Extract<Plan, { kind: 'readThenWrite' }>): Promise<{ changed: Row[]; count: number }> {
   const item = blockTable(env, state, plan.target);
-  checkWrite(state, item.id);
+  checkWrite(state, item.id, plan.tag);
   const old = await evaluateInBlock(env, state, plan.selection);
   const updates: (readonly [Row, Diff])[] = [];
   const changed: Row[] = [];
@@ -377,7 +384,7 @@ export async function blockReadThenWrite(env: SequenceEnv, state: TxnState, plan
 export async function blockTruncate(env: SequenceEnv, state: TxnState, plan: Extract<Plan, { kind: 'truncate' }>): Promise<ExecuteResult> {
   for (const id of plan.ids) {
     const item = blockTable(env, state, id);
-    checkWrite(state, item.id);
+    checkWrite(state, item.id, 'TRUNCATE TABLE');
     const get = Mir.get(item.id, item.desc!.columns.map((c) => c.type));
     const rows = await evaluateInBlock(env, state, get);
     buffer(state, item.id, rows.map((r) => [r, -1] as const));
@@ -398,7 +405,7 @@ export async function blockCreateTableAs(env: SequenceEnv, state: TxnState, plan
   const skipped = bufferDdlPlan(env, state, create);
   if (skipped) return commandResult('SELECT 0');
   const id = preallocatedIds.get(create)!.id;
-  checkWrite(state, id);
+  checkWrite(state, id, 'CREATE TABLE AS');
   const rows = await evaluateInBlock(env, state, plan.query);
   const item = state.ddl!.catalog.getItem(id)!;
   checkNotNull(item, rows);
@@ -414,8 +421,15 @@ export function blockDdl(env: SequenceEnv, state: TxnState, plan: Plan): Execute
   return commandResult(ddlTag(plan));
 }
 
+/** Whether a DDL plan creates a temporary item (allowed in a READ ONLY block, as PostgreSQL allows it). */
+function createsTemporary(plan: Plan): boolean {
+  const name = (plan as { readonly name?: unknown }).name;
+  return typeof name === 'object' && name !== null && 'schema' in name && isTempName(name as CatalogItem['name']);
+}
+
 /** Returns true when the statement turned out to be a no-op (IF NOT EXISTS of an existing object). */
 function bufferDdlPlan(env: SequenceEnv, state: TxnState, plan: Plan): boolean {
+  if (state.readOnly && !createsTemporary(plan)) throw readOnlyError(ddlTag(plan));
   state.ddl ??= { plans: [], catalog: overlayCatalog(env.coord.catalog), created: new Set() };
   const outcome = simulateDdl(env.coord, state.ddl.catalog, plan, env.session.vars.get('cluster'), env.session.connectionId);
   if (outcome.notice !== undefined) env.session.notice(outcome.notice);

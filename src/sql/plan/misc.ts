@@ -25,6 +25,14 @@ function constValue(n: Node): string {
   throw unsupported('this SET value');
 }
 
+/** `READ ONLY` / `READ WRITE` among BEGIN's or SET TRANSACTION's options, if given. */
+function readOnlyOf(options: readonly Node[] | undefined): boolean | undefined {
+  for (const o of options ?? []) {
+    if ('DefElem' in o && o.DefElem.defname === 'transaction_read_only' && o.DefElem.arg !== undefined) return constValue(o.DefElem.arg) !== '0' && constValue(o.DefElem.arg) !== 'off';
+  }
+  return undefined;
+}
+
 function isolationOf(options: readonly Node[] | undefined): string | undefined {
   for (const o of options ?? []) {
     if ('DefElem' in o && o.DefElem.defname === 'transaction_isolation' && o.DefElem.arg !== undefined) return constValue(o.DefElem.arg);
@@ -43,7 +51,10 @@ export function planPgMisc(node: Node, pc: PlanContext, sql = ''): Plan {
       case 'VAR_RESET_ALL': return { kind: 'resetVariable', name: 'all' };
       case 'VAR_SET_MULTI': {
         const iso = isolationOf(v.args);
+        const readOnly = readOnlyOf(v.args);
+        if (iso !== undefined && readOnly !== undefined) throw unsupported('SET TRANSACTION with both an isolation level and READ ONLY/READ WRITE');
         if (iso !== undefined) return { kind: 'setVariable', name: 'transaction_isolation', value: iso, local: true };
+        if (readOnly !== undefined) return { kind: 'setVariable', name: 'transaction_read_only', value: readOnly ? 'on' : 'off', local: true };
         return { kind: 'emptyCommand', tag: 'SET' };
       }
       default: throw unsupported(`SET ${v.kind ?? ''}`);
@@ -58,7 +69,8 @@ export function planPgMisc(node: Node, pc: PlanContext, sql = ''): Plan {
     switch (t.kind) {
       case 'TRANS_STMT_BEGIN': case 'TRANS_STMT_START': {
         const iso = isolationOf(t.options);
-        return iso === undefined ? { kind: 'startTransaction' } : { kind: 'startTransaction', isolation: iso };
+        const readOnly = readOnlyOf(t.options);
+        return { kind: 'startTransaction', ...(iso === undefined ? {} : { isolation: iso }), ...(readOnly === undefined ? {} : { readOnly }) };
       }
       case 'TRANS_STMT_COMMIT':
         if (t.chain === true) throw unsupported('COMMIT AND CHAIN');

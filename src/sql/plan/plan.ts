@@ -36,7 +36,7 @@ export type Plan =
   | { readonly kind: 'setVariable'; readonly name: string; readonly value: string | 'default'; readonly local: boolean }
   | { readonly kind: 'resetVariable'; readonly name: string | 'all' }
   | { readonly kind: 'showVariable'; readonly name: string | 'all' }
-  | { readonly kind: 'startTransaction'; readonly isolation?: string }
+  | { readonly kind: 'startTransaction'; readonly isolation?: string; readonly readOnly?: boolean }
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }
   /** SHOW CREATE <item> (id) or SHOW CREATE CLUSTER (cluster name). */
