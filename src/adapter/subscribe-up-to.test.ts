@@ -8,20 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTributary, type Tributary } from '../main.ts';
+import { startTributary } from '../main.ts';
+import { type InProcess, startInProcess } from '../../test/support/in-process.ts';
 
-let server: Tributary;
+let tributary: InProcess;
 let c: pg.Client;
 
 beforeAll(async () => {
-  server = await startTributary({ host: '127.0.0.1', port: 0, dataDir: undefined });
-  c = new pg.Client({ host: '127.0.0.1', port: server.port, user: 'materialize', database: 'materialize' });
-  await c.connect();
+  tributary = await startInProcess();
+  c = tributary.client;
 }, 60_000);
 
 afterAll(async () => {
-  await c?.end();
-  await server?.close();
+  await tributary?.close();
 });
 
 const rows = async (sql: string): Promise<unknown[][]> => (await c.query({ text: sql, rowMode: 'array' })).rows as unknown[][];

@@ -5,17 +5,15 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTributary, type Tributary } from '../../src/main.ts';
+import { type InProcess, startInProcess } from '../support/in-process.ts';
 
-let trib: Tributary;
+let trib: InProcess;
 let client: pg.Client;
 const q = async (text: string): Promise<unknown[][]> => (await client.query({ text, rowMode: 'array' })).rows as unknown[][];
 
 beforeAll(async () => {
-  trib = await startTributary({ host: '127.0.0.1', port: 0, dataDir: undefined });
-  client = new pg.Client({ host: '127.0.0.1', port: trib.port, user: 'materialize', database: 'materialize' });
-  client.on('error', () => undefined);
-  await client.connect();
+  trib = await startInProcess();
+  client = trib.client;
   await q('CREATE TABLE t1 (x int)');
   await q('CREATE VIEW v1 AS SELECT x FROM t1');
   await q('CREATE MATERIALIZED VIEW mv1 AS SELECT count(*) AS n FROM t1');
@@ -23,7 +21,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client?.end();
   await trib?.close();
 });
 
@@ -64,7 +61,7 @@ describe('SHOW over mz_internal.mz_show_*', () => {
       await q("DECLARE c CURSOR FOR SUBSCRIBE (SELECT name FROM mz_internal.mz_show_tables WHERE id LIKE 'u%')");
       const first = await q("FETCH ALL c WITH (timeout = '5s')");
       expect(first.map((r) => r.slice(2))).toEqual([['t1']]);
-      const other = new pg.Client({ host: '127.0.0.1', port: trib.port, user: 'materialize', database: 'materialize' });
+      const other = new pg.Client({ host: '127.0.0.1', port: trib.server.port, user: 'materialize', database: 'materialize' });
       await other.connect();
       await other.query('CREATE TABLE t2 (y int)');
       await other.end();

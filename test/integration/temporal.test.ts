@@ -6,20 +6,18 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTributary, type Tributary } from '../../src/main.ts';
+import { type InProcess, startInProcess } from '../support/in-process.ts';
 
-let server: Tributary;
+let tributary: InProcess;
 let c: pg.Client;
 
 beforeAll(async () => {
-  server = await startTributary({ host: '127.0.0.1', port: 0, dataDir: undefined });
-  c = new pg.Client({ host: '127.0.0.1', port: server.port, user: 'materialize', database: 'materialize' });
-  await c.connect();
+  tributary = await startInProcess();
+  c = tributary.client;
 }, 60_000);
 
 afterAll(async () => {
-  await c?.end();
-  await server?.close();
+  await tributary?.close();
 });
 
 const ids = async (sql: string): Promise<number[]> => (await c.query(sql)).rows.map((r: { id: number }) => r.id).sort();
