@@ -9,7 +9,7 @@ import { type Column, relationDesc, typeName } from '../../repr/index.ts';
 import { SqlError, SqlState, unsupported } from '../../util/index.ts';
 import type { CatalogItemInfo, CatalogItemKind } from './catalog-api.ts';
 import type { QueryContext } from './context.ts';
-import { fullName, qualifyNew, qualifyTemp, resolveExisting } from './ddl.ts';
+import { KIND_WORDS, fullName, qualifyNew, qualifyTemp, resolveExisting } from './ddl.ts';
 import { nameParts } from './expr.ts';
 import type { MzStatement } from '../parser/index.ts';
 import type { Plan } from './plan.ts';
@@ -22,11 +22,6 @@ const OBJECT_WORDS: Record<string, { kind: CatalogItemKind | 'any'; word: string
   OBJECT_MATVIEW: { kind: 'materialized-view', word: 'MATERIALIZED VIEW' },
   OBJECT_INDEX: { kind: 'index', word: 'INDEX' },
   OBJECT_FOREIGN_TABLE: { kind: 'source', word: 'FOREIGN TABLE' },
-};
-
-const KIND_WORDS: Record<CatalogItemKind, string> = {
-  table: 'table', view: 'view', 'materialized-view': 'materialized view', index: 'index', source: 'source', sink: 'sink',
-  connection: 'connection', secret: 'secret',
 };
 
 const article = (w: string): string => (/^[aeiou]/.test(w) ? 'an' : 'a');

@@ -252,7 +252,8 @@ const DROP_KINDS: Record<string, { kind: CatalogItemKind; word: string }> = {
   OBJECT_INDEX: { kind: 'index', word: 'INDEX' },
 };
 
-const KIND_WORDS: Record<CatalogItemKind, string> = {
+/** Each item kind as error messages name it ("materialized view"). */
+export const KIND_WORDS: Record<CatalogItemKind, string> = {
   table: 'table', view: 'view', 'materialized-view': 'materialized view', index: 'index', source: 'source', sink: 'sink',
   connection: 'connection', secret: 'secret',
 };
