@@ -10,7 +10,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +17,7 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { encodeUpdates, type Timestamp, type Update } from '../../src/repr/index.ts';
 import type { Suite } from '../main.ts';
+import { freePort } from '../../test/support/server.ts';
 import { formatTable, machineLine, recordResults } from '../results.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -26,17 +26,6 @@ const say = (msg: string): void => void process.stderr.write(`${msg}\n`);
 const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Server {
   readonly url: string;

@@ -24,12 +24,7 @@ export interface JoinPlan {
 
 export function planJoin(inputs: readonly MirRelationExpr[], equivalences: readonly (readonly MirScalarExpr[])[]): JoinPlan {
   const arities = inputs.map(arity);
-  const offsets: number[] = [];
-  let off = 0;
-  for (const a of arities) {
-    offsets.push(off);
-    off += a;
-  }
+  const offsets = columnOffsets(arities);
   const inputOf = (col: number): number => {
     let i = offsets.length - 1;
     while (i > 0 && offsets[i]! > col) i--;
@@ -92,12 +87,7 @@ export interface DeltaJoinPlan {
 export function planDeltaJoin(inputs: readonly MirRelationExpr[], equivalences: readonly (readonly MirScalarExpr[])[]): DeltaJoinPlan | undefined {
   if (inputs.length < 3) return undefined;
   const arities = inputs.map(arity);
-  const offsets: number[] = [];
-  let off = 0;
-  for (const a of arities) {
-    offsets.push(off);
-    off += a;
-  }
+  const offsets = columnOffsets(arities);
   const onlyInput = (e: MirScalarExpr): number => {
     const cols = [...columnsUsed(e)];
     if (cols.length === 0) return -1;
@@ -143,12 +133,7 @@ export function planDeltaPaths(inputs: readonly MirRelationExpr[], equivalences:
   // Only plain column equalities: nothing can fail, so errors match the chain's exactly.
   if (n < 3 || equivalences.some((cls) => cls.some((e) => e.kind !== 'column'))) return undefined;
   const arities = inputs.map(arity);
-  const offsets: number[] = [];
-  let off = 0;
-  for (const a of arities) {
-    offsets.push(off);
-    off += a;
-  }
+  const offsets = columnOffsets(arities);
   const inputOf = (c: number): number => {
     let i = n - 1;
     while (i > 0 && offsets[i]! > c) i--;
@@ -200,4 +185,15 @@ export function planDeltaPaths(inputs: readonly MirRelationExpr[], equivalences:
 
 function columnTypeAt(e: MirRelationExpr, c: number): MirScalarExpr['type'] {
   return columnTypes(e)[c]!;
+}
+
+/** The first column of each input in the join's concatenated columns. */
+function columnOffsets(arities: readonly number[]): number[] {
+  const offsets: number[] = [];
+  let off = 0;
+  for (const a of arities) {
+    offsets.push(off);
+    off += a;
+  }
+  return offsets;
 }
